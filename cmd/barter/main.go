@@ -1,0 +1,119 @@
+// Command barter runs the barter clearing house: imports, positions, reconciliation and
+// the ledger, on an embedded SQLite database or on PostgreSQL.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/barter-clearing/barter"
+	"github.com/barter-clearing/barter/hs"
+	"github.com/barter-clearing/barter/postgres"
+	"github.com/barter-clearing/barter/sqlite"
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	err := newRoot(os.Stdout, os.Stderr).ExecuteContext(ctx)
+	stop()
+	if err != nil {
+		if !errors.Is(err, errReported) {
+			fmt.Fprintln(os.Stderr, "barter:", barter.ErrorMessage(err))
+			if barter.ErrorCode(err) == barter.EInternal {
+				fmt.Fprintln(os.Stderr, "  cause:", err)
+			}
+		}
+		os.Exit(1)
+	}
+}
+
+// errReported is returned by commands that have already told the user what went wrong.
+var errReported = errors.New("reported")
+
+// app is what every command needs: where to write and how to reach the store.
+type app struct {
+	out, errOut io.Writer
+	dsn         string
+	now         func() time.Time
+}
+
+const defaultDSN = "sqlite:barter.db"
+
+func newRoot(out, errOut io.Writer) *cobra.Command {
+	a := &app{out: out, errOut: errOut, now: time.Now}
+	root := &cobra.Command{
+		Use:   "barter",
+		Short: "A clearing house for goods-for-goods trade across borders",
+		Long: `barter keeps the registry of traders and counterparties, barter authorizations,
+goods declarations valued in the unit of account, an append-only double-entry ledger,
+and each authorization's net-off position against its rulebook's deadline.
+
+The database is chosen with --db or BARTER_DB: sqlite:PATH (the default, ` + defaultDSN + `)
+or a postgres:// URL.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(out)
+	root.SetErr(errOut)
+	dsn := os.Getenv("BARTER_DB")
+	if dsn == "" {
+		dsn = defaultDSN
+	}
+	root.PersistentFlags().StringVar(&a.dsn, "db", dsn, "database: sqlite:PATH or postgres://URL (env BARTER_DB)")
+	root.AddCommand(a.importCmd(), a.positionsCmd(), a.reconcileCmd(), a.ledgerCmd(), a.demoCmd(),
+		a.declareCmd(), a.reassessCmd(), a.authorizationsCmd())
+	return root
+}
+
+// open connects to the store named by --db and returns a service on it.
+func (a *app) open(ctx context.Context) (*barter.Service, func(), error) {
+	var store barter.Store
+	var err error
+	switch {
+	case strings.HasPrefix(a.dsn, "postgres://"), strings.HasPrefix(a.dsn, "postgresql://"):
+		store, err = postgres.Open(ctx, a.dsn)
+	case strings.HasPrefix(a.dsn, "sqlite:"):
+		path := strings.TrimPrefix(a.dsn, "sqlite:")
+		if path == "" {
+			return nil, nil, barter.Invalid("--db", "sqlite: needs a file path, as in sqlite:barter.db")
+		}
+		store, err = sqlite.Open(ctx, path)
+	default:
+		return nil, nil, barter.Invalid("--db", "%q is neither sqlite:PATH nor a postgres:// URL", a.dsn)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	nom, err := hs.Load2022()
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	svc := &barter.Service{Store: store, HS: nom, Rulebooks: barter.StandardRulebooks(), Now: a.now,
+		Logger: slog.New(slog.NewTextHandler(a.errOut, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	return svc, func() { store.Close() }, nil
+}
+
+// asOfFlag adds --as-of, defaulting to today.
+func (a *app) asOfFlag(cmd *cobra.Command, dst *string) {
+	cmd.Flags().StringVar(dst, "as-of", "", "the day to report as of, YYYY-MM-DD (default today)")
+}
+
+func (a *app) asOf(s string) (barter.Date, error) {
+	if s == "" {
+		return barter.DateOf(a.now()), nil
+	}
+	d, err := barter.ParseDate(s)
+	if err != nil {
+		return d, barter.Invalid("--as-of", "%v", err)
+	}
+	return d, nil
+}

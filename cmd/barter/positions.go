@@ -1,0 +1,121 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/barter-clearing/barter"
+	"github.com/spf13/cobra"
+)
+
+func (a *app) positionsCmd() *cobra.Command {
+	var asOf, format, status string
+	cmd := &cobra.Command{
+		Use:   "positions",
+		Short: "Show each authorization's net-off position as of a day",
+		Long: `Show, for every issued authorization, the imports and exports booked up to the day,
+the imbalance (exports - imports, in the unit of account), the net-off deadline, the days
+left, and the status: balanced, open (before the deadline), overdue, or cancelled.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			day, err := a.asOf(asOf)
+			if err != nil {
+				return err
+			}
+			if format != "table" && format != "json" {
+				return barter.Invalid("--format", "%q is not table or json", format)
+			}
+			svc, closeFn, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			ps, err := svc.Positions(cmd.Context(), day)
+			if err != nil {
+				return err
+			}
+			if status != "" {
+				kept := ps[:0]
+				for _, p := range ps {
+					if string(p.Status) == status {
+						kept = append(kept, p)
+					}
+				}
+				ps = kept
+			}
+			if format == "json" {
+				return writePositionsJSON(a.out, ps)
+			}
+			return writePositionsTable(a.out, ps, day)
+		},
+	}
+	a.asOfFlag(cmd, &asOf)
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	cmd.Flags().StringVar(&status, "status", "", "show only positions with this status (balanced, open, overdue, cancelled)")
+	return cmd
+}
+
+// positionJSON is the JSON form of a position: amounts as decimal strings with 2 places.
+type positionJSON struct {
+	Authorization string `json:"authorization"`
+	Party         string `json:"party"`
+	Counterparty  string `json:"counterparty"`
+	Regime        string `json:"regime"`
+	Issued        string `json:"issued"`
+	Imports       string `json:"imports"`
+	Exports       string `json:"exports"`
+	Imbalance     string `json:"imbalance"`
+	Deadline      string `json:"deadline"`
+	DaysLeft      int    `json:"days_left"`
+	Status        string `json:"status"`
+}
+
+func writePositionsJSON(w io.Writer, ps []barter.Position) error {
+	out := make([]positionJSON, len(ps))
+	for i, p := range ps {
+		out[i] = positionJSON{p.Authorization, p.Party, p.Counterparty, p.Regime, p.Issued.String(),
+			barter.FormatHome(p.Imports), barter.FormatHome(p.Exports), barter.FormatHome(p.Imbalance),
+			p.Deadline.String(), p.DaysLeft, string(p.Status)}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func writePositionsTable(w io.Writer, ps []barter.Position, day barter.Date) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "AUTHORIZATION\tPARTY\tCOUNTERPARTY\tREGIME\tIMPORTS\tEXPORTS\tIMBALANCE\tDEADLINE\tDAYS LEFT\tSTATUS\t\n")
+	counts := map[barter.PositionStatus]int{}
+	for _, p := range ps {
+		counts[p.Status]++
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t\n", p.Authorization, p.Party, p.Counterparty, p.Regime,
+			grouped(p.Imports), grouped(p.Exports), grouped(p.Imbalance), p.Deadline, p.DaysLeft, p.Status)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%d authorizations as of %s: %d balanced, %d open, %d overdue, %d cancelled (amounts in PKR)\n", len(ps), day,
+		counts[barter.PositionBalanced], counts[barter.PositionOpen], counts[barter.PositionOverdue], counts[barter.PositionCancelled])
+	return nil
+}
+
+// grouped formats an amount with 2 decimals and thousands separators for reading.
+func grouped(d barter.Decimal) string {
+	s := barter.FormatHome(d)
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	intPart, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, c := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return sign + b.String() + "." + frac
+}

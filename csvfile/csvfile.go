@@ -1,0 +1,261 @@
+// Package csvfile reads barter's CSV import files: a header row naming the columns, then
+// one record per row. Readers stream: a file of any size is read in constant memory.
+// Each row comes out as a value or as an error naming the field at fault; the file name
+// and line are added by whoever prints them.
+package csvfile
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"strconv"
+	"strings"
+
+	"github.com/barter-clearing/barter"
+)
+
+// HeaderError is a problem with the header row.
+type HeaderError struct{ Reason string }
+
+func (e *HeaderError) Error() string { return "header: " + e.Reason }
+
+// record is one row with its columns looked up by name.
+type record struct {
+	cols   map[string]int
+	fields []string
+}
+
+// get returns the trimmed value of a column, "" when the column is absent.
+func (r record) get(name string) string {
+	i, ok := r.cols[name]
+	if !ok || i >= len(r.fields) {
+		return ""
+	}
+	return strings.TrimSpace(r.fields[i])
+}
+
+func (r record) required(name string) (string, error) {
+	v := r.get(name)
+	if v == "" {
+		return "", barter.Invalid(name, "is required")
+	}
+	return v, nil
+}
+
+func (r record) decimal(name string, scale int, required bool) (barter.Decimal, error) {
+	v := r.get(name)
+	if v == "" {
+		if required {
+			return barter.Zero, barter.Invalid(name, "is required")
+		}
+		return barter.Zero, nil
+	}
+	d, err := barter.ParseDecimal(v, scale)
+	if err != nil {
+		return d, barter.Invalid(name, "%v", err)
+	}
+	return d, nil
+}
+
+func (r record) date(name string, required bool) (barter.Date, error) {
+	v := r.get(name)
+	if v == "" {
+		if required {
+			return barter.Date{}, barter.Invalid(name, "is required")
+		}
+		return barter.Date{}, nil
+	}
+	d, err := barter.ParseDate(v)
+	if err != nil {
+		return d, barter.Invalid(name, "%v", err)
+	}
+	return d, nil
+}
+
+func (r record) bool(name string) (bool, error) {
+	v := r.get(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, barter.Invalid(name, "%q is not true or false", v)
+	}
+	return b, nil
+}
+
+// rows reads the header, checks that the required columns are there, and yields each
+// following record parsed by parse. A malformed record (bad quoting) ends the file with
+// an error row, since nothing after it can be trusted to line up.
+func rows[T any](in io.Reader, required []string, parse func(record) (T, error)) (iter.Seq[barter.Row[T]], error) {
+	cr := csv.NewReader(in)
+	cr.ReuseRecord = true
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, &HeaderError{"the file is empty; want a header row"}
+	}
+	if err != nil {
+		return nil, &HeaderError{err.Error()}
+	}
+	cols := make(map[string]int, len(header))
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		if _, dup := cols[h]; dup {
+			return nil, &HeaderError{fmt.Sprintf("column %q appears twice", h)}
+		}
+		cols[h] = i
+	}
+	var missing []string
+	for _, c := range required {
+		if _, ok := cols[c]; !ok {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, &HeaderError{fmt.Sprintf("missing column(s) %s; want %s", strings.Join(missing, ", "), strings.Join(required, ","))}
+	}
+	return func(yield func(barter.Row[T]) bool) {
+		for {
+			fields, err := cr.Read()
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			line, _ := cr.FieldPos(0)
+			if err != nil {
+				var pe *csv.ParseError
+				if errors.As(err, &pe) {
+					line = pe.StartLine
+					err = barter.Invalid("row", "%v", pe.Err)
+				}
+				yield(barter.Row[T]{Line: line, Err: err})
+				return
+			}
+			if len(fields) == 1 && strings.TrimSpace(fields[0]) == "" {
+				continue // blank line
+			}
+			v, err := parse(record{cols: cols, fields: fields})
+			if !yield(barter.Row[T]{Line: line, Value: v, Err: err}) {
+				return
+			}
+		}
+	}, nil
+}
+
+// PartyColumns are the required columns of a parties file. Optional: active_taxpayer,
+// atl_checked, collectorate.
+var PartyColumns = []string{"id", "name", "country", "tax_id", "kind"}
+
+// Parties reads a parties file.
+func Parties(in io.Reader) (iter.Seq[barter.Row[barter.Party]], error) {
+	return rows(in, PartyColumns, func(r record) (barter.Party, error) {
+		p := barter.Party{ID: r.get("id"), Name: r.get("name"), Country: strings.ToUpper(r.get("country")),
+			TaxID: r.get("tax_id"), Kind: barter.PartyKind(strings.ToLower(r.get("kind"))), Collectorate: r.get("collectorate")}
+		var err error
+		if p.ActiveTaxpayer, err = r.bool("active_taxpayer"); err != nil {
+			return p, err
+		}
+		if p.ATLChecked, err = r.date("atl_checked", false); err != nil {
+			return p, err
+		}
+		return p, p.Validate()
+	})
+}
+
+// RateColumns are the required columns of a rates file: 1 unit of currency = rate in the
+// unit of account. Optional: source.
+var RateColumns = []string{"date", "currency", "rate"}
+
+// Rates reads an exchange-rates file.
+func Rates(in io.Reader) (iter.Seq[barter.Row[barter.Rate]], error) {
+	return rows(in, RateColumns, func(r record) (barter.Rate, error) {
+		x := barter.Rate{Currency: strings.ToUpper(r.get("currency")), Source: r.get("source")}
+		var err error
+		if x.Date, err = r.date("date", true); err != nil {
+			return x, err
+		}
+		if x.Rate, err = r.decimal("rate", barter.RateScale, true); err != nil {
+			return x, err
+		}
+		return x, x.Validate()
+	})
+}
+
+// AuthorizationColumns are the required columns of an authorizations file. Optional:
+// valid_until.
+var AuthorizationColumns = []string{"number", "party", "counterparty", "regime", "issued"}
+
+// Authorizations reads a file of authorizations carried over, already approved.
+func Authorizations(in io.Reader) (iter.Seq[barter.Row[barter.AuthorizationImport]], error) {
+	return rows(in, AuthorizationColumns, func(r record) (barter.AuthorizationImport, error) {
+		a := barter.AuthorizationImport{Number: r.get("number"), Party: r.get("party"), Counterparty: r.get("counterparty"), Regime: r.get("regime")}
+		var err error
+		if a.Number, err = r.required("number"); err != nil {
+			return a, err
+		}
+		if a.Issued, err = r.date("issued", true); err != nil {
+			return a, err
+		}
+		a.ValidUntil, err = r.date("valid_until", false)
+		return a, err
+	})
+}
+
+// LineColumns are the required columns of an authorization-lines file.
+var LineColumns = []string{"authorization", "direction", "hs_code", "description", "quantity", "unit", "value", "currency"}
+
+// Lines reads planned lines of authorizations.
+func Lines(in io.Reader) (iter.Seq[barter.Row[barter.LineImport]], error) {
+	return rows(in, LineColumns, func(r record) (barter.LineImport, error) {
+		li := barter.LineImport{Authorization: r.get("authorization")}
+		l := &li.Line
+		l.HSCode, l.Description, l.Unit, l.Currency = barter.NormalizeHS(r.get("hs_code")), r.get("description"), r.get("unit"), strings.ToUpper(r.get("currency"))
+		var err error
+		if l.Direction, err = barter.ParseDirection("direction", strings.ToLower(r.get("direction"))); err != nil {
+			return li, err
+		}
+		if l.Quantity, err = r.decimal("quantity", barter.QuantityScale, true); err != nil {
+			return li, err
+		}
+		l.Value, err = r.decimal("value", barter.ValueScale, true)
+		return li, err
+	})
+}
+
+// DeclarationColumns are the required columns of a goods-declarations file;
+// assessed_value may be left empty, and then equals declared_value.
+var DeclarationColumns = []string{"number", "authorization", "direction", "date", "hs_code", "quantity", "unit", "currency", "declared_value", "assessed_value"}
+
+// Declarations reads goods declarations.
+func Declarations(in io.Reader) (iter.Seq[barter.Row[barter.Declaration]], error) {
+	return rows(in, DeclarationColumns, func(r record) (barter.Declaration, error) {
+		d := barter.Declaration{Number: r.get("number"), Authorization: r.get("authorization"),
+			HSCode: barter.NormalizeHS(r.get("hs_code")), Unit: r.get("unit"), Currency: strings.ToUpper(r.get("currency"))}
+		var err error
+		if d.Number, err = r.required("number"); err != nil {
+			return d, err
+		}
+		if d.Authorization, err = r.required("authorization"); err != nil {
+			return d, err
+		}
+		if d.Direction, err = barter.ParseDirection("direction", strings.ToLower(r.get("direction"))); err != nil {
+			return d, err
+		}
+		if d.Date, err = r.date("date", true); err != nil {
+			return d, err
+		}
+		if d.HSCode == "" {
+			return d, barter.Invalid("hs_code", "is required")
+		}
+		if d.Quantity, err = r.decimal("quantity", barter.QuantityScale, true); err != nil {
+			return d, err
+		}
+		if d.Declared, err = r.decimal("declared_value", barter.ValueScale, true); err != nil {
+			return d, err
+		}
+		d.Assessed, err = r.decimal("assessed_value", barter.ValueScale, false)
+		return d, err
+	})
+}

@@ -1,0 +1,617 @@
+// Package sqlstore implements barter.Store over database/sql. The sqlite and postgres
+// packages configure it with their driver, schema and error codes; the SQL here is the
+// common dialect both understand (RETURNING, ON CONFLICT), with "?" placeholders
+// rewritten where a driver wants "$1".
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/barter-clearing/barter"
+	"github.com/shopspring/decimal"
+)
+
+// Dialect is what differs between databases.
+type Dialect struct {
+	// Numbered placeholders ($1, $2, ...) instead of "?".
+	Numbered bool
+	// ForUpdate is appended to the authorization lookup of a write transaction to lock the
+	// row, where the database locks rows rather than the whole database.
+	ForUpdate string
+	// IsUniqueViolation recognises a unique-key violation by its error code.
+	IsUniqueViolation func(error) bool
+}
+
+// Store is a barter.Store on a database/sql pool. Writer and Reader may be the same pool.
+type Store struct {
+	Writer  *sql.DB
+	Reader  *sql.DB
+	Dialect Dialect
+}
+
+var _ barter.Store = (*Store)(nil)
+
+// Update implements barter.Store.
+func (s *Store) Update(ctx context.Context, fn func(barter.Tx) error) error {
+	return s.run(ctx, s.Writer, true, fn)
+}
+
+// View implements barter.Store.
+func (s *Store) View(ctx context.Context, fn func(barter.Tx) error) error {
+	return s.run(ctx, s.Reader, false, fn)
+}
+
+// Close closes the pools.
+func (s *Store) Close() error {
+	err := s.Writer.Close()
+	if s.Reader != s.Writer {
+		err = errors.Join(err, s.Reader.Close())
+	}
+	return err
+}
+
+func (s *Store) run(ctx context.Context, db *sql.DB, write bool, fn func(barter.Tx) error) error {
+	sqlTx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: !write && s.Dialect.Numbered})
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	t := &Tx{tx: sqlTx, d: &s.Dialect, write: write, stmts: map[string]*sql.Stmt{}}
+	defer t.closeStmts()
+	if err := fn(t); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Tx implements barter.Tx.
+type Tx struct {
+	tx    *sql.Tx
+	d     *Dialect
+	write bool
+	stmts map[string]*sql.Stmt
+}
+
+func (t *Tx) closeStmts() {
+	for _, s := range t.stmts {
+		s.Close()
+	}
+}
+
+func (t *Tx) rebind(q string) string {
+	if !t.d.Numbered {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+// stmt returns a statement prepared once per transaction: imports run the same few
+// statements a million times.
+func (t *Tx) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if s, ok := t.stmts[q]; ok {
+		return s, nil
+	}
+	s, err := t.tx.PrepareContext(ctx, t.rebind(q))
+	if err != nil {
+		return nil, fmt.Errorf("prepare %q: %w", firstWords(q), err)
+	}
+	t.stmts[q] = s
+	return s, nil
+}
+
+func firstWords(q string) string {
+	if len(q) > 40 {
+		return q[:40]
+	}
+	return q
+}
+
+func (t *Tx) exec(ctx context.Context, q string, args ...any) error {
+	s, err := t.stmt(ctx, q)
+	if err != nil {
+		return err
+	}
+	_, err = s.ExecContext(ctx, args...)
+	return t.mapErr(err)
+}
+
+func (t *Tx) queryRow(ctx context.Context, q string, args ...any) (*sql.Row, error) {
+	s, err := t.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryRowContext(ctx, args...), nil
+}
+
+func (t *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	s, err := t.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+func (t *Tx) mapErr(err error) error {
+	if err != nil && t.d.IsUniqueViolation != nil && t.d.IsUniqueViolation(err) {
+		return &barter.Error{Code: barter.EConflict, Message: "record already exists"}
+	}
+	return err
+}
+
+func notFound(err error, what, key string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return barter.Errorf(barter.ENotFound, "no %s %q", what, key)
+	}
+	return err
+}
+
+// Values cross the boundary as text so that no float ever touches them.
+
+func decStr(d barter.Decimal) string { return d.String() }
+
+func parseDec(s string) (barter.Decimal, error) {
+	if s == "" {
+		return barter.Zero, nil
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return d, fmt.Errorf("stored decimal %q: %w", s, err)
+	}
+	return d, nil
+}
+
+func dateStr(d barter.Date) any {
+	if d.IsZero() {
+		return nil
+	}
+	return d.String()
+}
+
+func parseDate(s sql.NullString) (barter.Date, error) {
+	if !s.Valid || s.String == "" {
+		return barter.Date{}, nil
+	}
+	return barter.ParseDate(s.String)
+}
+
+func (t *Tx) Party(ctx context.Context, id string) (*barter.Party, error) {
+	row, err := t.queryRow(ctx, `SELECT id, name, country, tax_id, kind, active_taxpayer, atl_checked, collectorate FROM parties WHERE id = ?`, id)
+	if err != nil {
+		return nil, err
+	}
+	p, err := scanParty(row)
+	return p, notFound(err, "party", id)
+}
+
+type scanner interface{ Scan(...any) error }
+
+func scanParty(r scanner) (*barter.Party, error) {
+	var p barter.Party
+	var checked sql.NullString
+	var kind string
+	if err := r.Scan(&p.ID, &p.Name, &p.Country, &p.TaxID, &kind, &p.ActiveTaxpayer, &checked, &p.Collectorate); err != nil {
+		return nil, err
+	}
+	p.Kind = barter.PartyKind(kind)
+	var err error
+	p.ATLChecked, err = parseDate(checked)
+	return &p, err
+}
+
+func (t *Tx) CreateParty(ctx context.Context, p *barter.Party) error {
+	return t.exec(ctx, `INSERT INTO parties (id, name, country, tax_id, kind, active_taxpayer, atl_checked, collectorate) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.Name, p.Country, p.TaxID, string(p.Kind), p.ActiveTaxpayer, dateStr(p.ATLChecked), p.Collectorate)
+}
+
+func (t *Tx) Parties(ctx context.Context) ([]barter.Party, error) {
+	rows, err := t.query(ctx, `SELECT id, name, country, tax_id, kind, active_taxpayer, atl_checked, collectorate FROM parties ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ps []barter.Party
+	for rows.Next() {
+		p, err := scanParty(rows)
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, *p)
+	}
+	return ps, rows.Err()
+}
+
+func (t *Tx) CreateRate(ctx context.Context, r *barter.Rate) error {
+	return t.exec(ctx, `INSERT INTO rates (currency, day, rate, source) VALUES (?, ?, ?, ?)`,
+		r.Currency, r.Date.String(), decStr(r.Rate), r.Source)
+}
+
+func (t *Tx) Rates(ctx context.Context) ([]barter.Rate, error) {
+	rows, err := t.query(ctx, `SELECT currency, day, rate, source FROM rates ORDER BY currency, day`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var rs []barter.Rate
+	for rows.Next() {
+		var r barter.Rate
+		var day sql.NullString
+		var rate string
+		if err := rows.Scan(&r.Currency, &day, &rate, &r.Source); err != nil {
+			return nil, err
+		}
+		if r.Date, err = parseDate(day); err != nil {
+			return nil, err
+		}
+		if r.Rate, err = parseDec(rate); err != nil {
+			return nil, err
+		}
+		rs = append(rs, r)
+	}
+	return rs, rows.Err()
+}
+
+const authColumns = `id, COALESCE(number, ''), party, counterparty, regime, status, applied, issued, deadline, valid_until, reason, cancelled`
+
+func scanAuth(r scanner) (*barter.Authorization, error) {
+	var a barter.Authorization
+	var status string
+	var applied, issued, deadline, validUntil, cancelled sql.NullString
+	if err := r.Scan(&a.ID, &a.Number, &a.Party, &a.Counterparty, &a.Regime, &status, &applied, &issued, &deadline, &validUntil, &a.Reason, &cancelled); err != nil {
+		return nil, err
+	}
+	a.Status = barter.Status(status)
+	for _, f := range []struct {
+		dst *barter.Date
+		src sql.NullString
+	}{{&a.Applied, applied}, {&a.Issued, issued}, {&a.Deadline, deadline}, {&a.ValidUntil, validUntil}, {&a.Cancelled, cancelled}} {
+		d, err := parseDate(f.src)
+		if err != nil {
+			return nil, err
+		}
+		*f.dst = d
+	}
+	return &a, nil
+}
+
+func (t *Tx) Authorization(ctx context.Context, number string) (*barter.Authorization, error) {
+	q := `SELECT ` + authColumns + ` FROM authorizations WHERE number = ?`
+	if t.write {
+		q += t.d.ForUpdate
+	}
+	return t.authorization(ctx, q, number, number)
+}
+
+func (t *Tx) AuthorizationByID(ctx context.Context, id int64) (*barter.Authorization, error) {
+	q := `SELECT ` + authColumns + ` FROM authorizations WHERE id = ?`
+	if t.write {
+		q += t.d.ForUpdate
+	}
+	return t.authorization(ctx, q, id, strconv.FormatInt(id, 10))
+}
+
+func (t *Tx) authorization(ctx context.Context, q string, key any, label string) (*barter.Authorization, error) {
+	row, err := t.queryRow(ctx, q, key)
+	if err != nil {
+		return nil, err
+	}
+	a, err := scanAuth(row)
+	if err != nil {
+		return nil, notFound(err, "authorization", label)
+	}
+	a.Lines, err = t.lines(ctx, a.ID)
+	return a, err
+}
+
+func (t *Tx) lines(ctx context.Context, id int64) ([]barter.Line, error) {
+	rows, err := t.query(ctx, `SELECT direction, hs_code, description, quantity, unit, value, currency FROM lines WHERE authorization_id = ? ORDER BY seq`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ls []barter.Line
+	for rows.Next() {
+		var l barter.Line
+		var dir, qty, val string
+		if err := rows.Scan(&dir, &l.HSCode, &l.Description, &qty, &l.Unit, &val, &l.Currency); err != nil {
+			return nil, err
+		}
+		l.Direction = barter.Direction(dir)
+		if l.Quantity, err = parseDec(qty); err != nil {
+			return nil, err
+		}
+		if l.Value, err = parseDec(val); err != nil {
+			return nil, err
+		}
+		ls = append(ls, l)
+	}
+	return ls, rows.Err()
+}
+
+func (t *Tx) Authorizations(ctx context.Context, status barter.Status) ([]barter.Authorization, error) {
+	rows, err := t.query(ctx, `SELECT `+authColumns+` FROM authorizations WHERE ? = '' OR status = ? ORDER BY number, id`, string(status), string(status))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var as []barter.Authorization
+	for rows.Next() {
+		a, err := scanAuth(rows)
+		if err != nil {
+			return nil, err
+		}
+		as = append(as, *a)
+	}
+	return as, rows.Err()
+}
+
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func (t *Tx) CreateAuthorization(ctx context.Context, a *barter.Authorization) error {
+	row, err := t.queryRow(ctx, `INSERT INTO authorizations (number, party, counterparty, regime, status, applied, issued, deadline, valid_until, reason, cancelled)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		nullStr(a.Number), a.Party, a.Counterparty, a.Regime, string(a.Status), dateStr(a.Applied), dateStr(a.Issued),
+		dateStr(a.Deadline), dateStr(a.ValidUntil), a.Reason, dateStr(a.Cancelled))
+	if err != nil {
+		return err
+	}
+	if err := row.Scan(&a.ID); err != nil {
+		return t.mapErr(err)
+	}
+	for i := range a.Lines {
+		if err := t.AddLine(ctx, a.ID, &a.Lines[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *Tx) UpdateAuthorization(ctx context.Context, a *barter.Authorization) error {
+	return t.exec(ctx, `UPDATE authorizations SET number = ?, status = ?, issued = ?, deadline = ?, reason = ?, cancelled = ? WHERE id = ?`,
+		nullStr(a.Number), string(a.Status), dateStr(a.Issued), dateStr(a.Deadline), a.Reason, dateStr(a.Cancelled), a.ID)
+}
+
+func (t *Tx) AddLine(ctx context.Context, id int64, l *barter.Line) error {
+	return t.exec(ctx, `INSERT INTO lines (authorization_id, seq, direction, hs_code, description, quantity, unit, value, currency)
+		VALUES (?, (SELECT COUNT(*) FROM lines WHERE authorization_id = ?) + 1, ?, ?, ?, ?, ?, ?, ?)`,
+		id, id, string(l.Direction), l.HSCode, l.Description, decStr(l.Quantity), l.Unit, decStr(l.Value), l.Currency)
+}
+
+func (t *Tx) NextSerial(ctx context.Context, name string) (int64, error) {
+	row, err := t.queryRow(ctx, `INSERT INTO serials (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = serials.value + 1 RETURNING value`, name)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	return n, row.Scan(&n)
+}
+
+const declColumns = `number, authorization, direction, day, hs_code, quantity, unit, currency, declared, assessed, rate, rate_day, value, entry_id`
+
+func (t *Tx) Declaration(ctx context.Context, number string) (*barter.Declaration, error) {
+	row, err := t.queryRow(ctx, `SELECT `+declColumns+` FROM declarations WHERE number = ?`, number)
+	if err != nil {
+		return nil, err
+	}
+	var d barter.Declaration
+	var dir, qty, declared, assessed, rate string
+	var day, rateDay sql.NullString
+	var value int64
+	if err := row.Scan(&d.Number, &d.Authorization, &dir, &day, &d.HSCode, &qty, &d.Unit, &d.Currency, &declared, &assessed, &rate, &rateDay, &value, &d.Entry); err != nil {
+		return nil, notFound(err, "declaration", number)
+	}
+	d.Direction = barter.Direction(dir)
+	d.Value = barter.FromMinorUnits(value)
+	for _, f := range []struct {
+		dst *barter.Decimal
+		src string
+	}{{&d.Quantity, qty}, {&d.Declared, declared}, {&d.Assessed, assessed}, {&d.Rate, rate}} {
+		if *f.dst, err = parseDec(f.src); err != nil {
+			return nil, err
+		}
+	}
+	if d.Date, err = parseDate(day); err != nil {
+		return nil, err
+	}
+	d.RateDate, err = parseDate(rateDay)
+	return &d, err
+}
+
+func (t *Tx) CreateDeclaration(ctx context.Context, d *barter.Declaration) error {
+	value, err := barter.MinorUnits(d.Value)
+	if err != nil {
+		return barter.Invalid("assessed_value", "%v", err)
+	}
+	return t.exec(ctx, `INSERT INTO declarations (`+declColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.Number, d.Authorization, string(d.Direction), d.Date.String(), d.HSCode, decStr(d.Quantity), d.Unit, d.Currency,
+		decStr(d.Declared), decStr(d.Assessed), decStr(d.Rate), d.RateDate.String(), value, d.Entry)
+}
+
+func (t *Tx) CreateReassessment(ctx context.Context, r *barter.Reassessment) error {
+	value, err := barter.MinorUnits(r.Value)
+	if err != nil {
+		return barter.Invalid("assessed_value", "%v", err)
+	}
+	delta, err := barter.MinorUnits(r.Delta)
+	if err != nil {
+		return barter.Invalid("assessed_value", "%v", err)
+	}
+	return t.exec(ctx, `INSERT INTO reassessments (entry_id, declaration, day, assessed, value, delta) VALUES (?, ?, ?, ?, ?, ?)`,
+		r.Entry, r.Declaration, r.Date.String(), decStr(r.Assessed), value, delta)
+}
+
+func (t *Tx) Reassessments(ctx context.Context, declaration string) ([]barter.Reassessment, error) {
+	rows, err := t.query(ctx, `SELECT entry_id, day, assessed, value, delta FROM reassessments WHERE declaration = ? ORDER BY entry_id`, declaration)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var rs []barter.Reassessment
+	for rows.Next() {
+		r := barter.Reassessment{Declaration: declaration}
+		var day sql.NullString
+		var assessed string
+		var value, delta int64
+		if err := rows.Scan(&r.Entry, &day, &assessed, &value, &delta); err != nil {
+			return nil, err
+		}
+		if r.Date, err = parseDate(day); err != nil {
+			return nil, err
+		}
+		if r.Assessed, err = parseDec(assessed); err != nil {
+			return nil, err
+		}
+		r.Value, r.Delta = barter.FromMinorUnits(value), barter.FromMinorUnits(delta)
+		rs = append(rs, r)
+	}
+	return rs, rows.Err()
+}
+
+func (t *Tx) AppendEntry(ctx context.Context, e *barter.Entry) error {
+	row, err := t.queryRow(ctx, `INSERT INTO entries (kind, ref, authorization, day) VALUES (?, ?, ?, ?) RETURNING id`,
+		string(e.Kind), e.Ref, e.Authorization, e.Date.String())
+	if err != nil {
+		return err
+	}
+	if err := row.Scan(&e.ID); err != nil {
+		return t.mapErr(err)
+	}
+	if len(e.Postings) == 2 {
+		a, err := barter.MinorUnits(e.Postings[0].Amount)
+		if err != nil {
+			return err
+		}
+		b, err := barter.MinorUnits(e.Postings[1].Amount)
+		if err != nil {
+			return err
+		}
+		return t.exec(ctx, `INSERT INTO postings (entry_id, account, amount) VALUES (?, ?, ?), (?, ?, ?)`,
+			e.ID, e.Postings[0].Account, a, e.ID, e.Postings[1].Account, b)
+	}
+	for _, p := range e.Postings {
+		a, err := barter.MinorUnits(p.Amount)
+		if err != nil {
+			return err
+		}
+		if err := t.exec(ctx, `INSERT INTO postings (entry_id, account, amount) VALUES (?, ?, ?)`, e.ID, p.Account, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addTotal adds a posting's balance to the totals it belongs to.
+func addTotal(t barter.Totals, auth, account string, sum int64) barter.Totals {
+	v := barter.FromMinorUnits(sum)
+	switch account {
+	case barter.ImportsAccount(auth):
+		t.Imports = t.Imports.Add(v)
+	case barter.ExportsAccount(auth):
+		t.Exports = t.Exports.Sub(v) // exports are credits
+	}
+	return t
+}
+
+func (t *Tx) Totals(ctx context.Context, auth string) (barter.Totals, error) {
+	rows, err := t.query(ctx, `SELECT p.account, SUM(p.amount) FROM entries e JOIN postings p ON p.entry_id = e.id WHERE e.authorization = ? GROUP BY p.account`, auth)
+	if err != nil {
+		return barter.Totals{}, err
+	}
+	defer rows.Close()
+	tot := barter.Totals{Imports: barter.Zero, Exports: barter.Zero}
+	for rows.Next() {
+		var account string
+		var sum int64
+		if err := rows.Scan(&account, &sum); err != nil {
+			return tot, err
+		}
+		tot = addTotal(tot, auth, account, sum)
+	}
+	return tot, rows.Err()
+}
+
+func (t *Tx) TotalsAsOf(ctx context.Context, asOf barter.Date) (map[string]barter.Totals, error) {
+	rows, err := t.query(ctx, `SELECT e.authorization, p.account, SUM(p.amount) FROM entries e JOIN postings p ON p.entry_id = e.id WHERE e.day <= ? GROUP BY e.authorization, p.account`, asOf.String())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	m := map[string]barter.Totals{}
+	for rows.Next() {
+		var auth, account string
+		var sum int64
+		if err := rows.Scan(&auth, &account, &sum); err != nil {
+			return nil, err
+		}
+		m[auth] = addTotal(m[auth], auth, account, sum)
+	}
+	return m, rows.Err()
+}
+
+func (t *Tx) VerifyLedger(ctx context.Context) (*barter.LedgerReport, error) {
+	r := &barter.LedgerReport{}
+	row, err := t.queryRow(ctx, `SELECT (SELECT COUNT(*) FROM entries), COUNT(*),
+		COALESCE(SUM(CASE WHEN amount > 0 THEN amount ELSE 0 END), 0), COALESCE(SUM(CASE WHEN amount < 0 THEN amount ELSE 0 END), 0) FROM postings`)
+	if err != nil {
+		return nil, err
+	}
+	var debits, credits int64
+	if err := row.Scan(&r.Entries, &r.Postings, &debits, &credits); err != nil {
+		return nil, err
+	}
+	r.Debits, r.Credits = barter.FromMinorUnits(debits), barter.FromMinorUnits(credits)
+	rows, err := t.query(ctx, `SELECT e.id, e.ref, COALESCE(SUM(p.amount), 0), COUNT(p.entry_id) FROM entries e LEFT JOIN postings p ON p.entry_id = e.id
+		GROUP BY e.id, e.ref HAVING COALESCE(SUM(p.amount), 0) <> 0 OR COUNT(p.entry_id) < 2 ORDER BY e.id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var u barter.UnbalancedEntry
+		var sum, n int64
+		if err := rows.Scan(&u.ID, &u.Ref, &sum, &n); err != nil {
+			return nil, err
+		}
+		u.Sum = barter.FromMinorUnits(sum)
+		r.Unbalanced = append(r.Unbalanced, u)
+	}
+	return r, rows.Err()
+}
+
+func (t *Tx) CreateReconciliation(ctx context.Context, r *barter.Reconciliation) error {
+	row, err := t.queryRow(ctx, `INSERT INTO reconciliations (as_of, cancelled) VALUES (?, ?) RETURNING id`, r.AsOf.String(), len(r.Cancelled))
+	if err != nil {
+		return err
+	}
+	if err := row.Scan(&r.ID); err != nil {
+		return err
+	}
+	for _, c := range r.Cancelled {
+		if err := t.exec(ctx, `INSERT INTO cancellations (reconciliation_id, authorization, reason) VALUES (?, ?, ?)`, r.ID, c.Authorization, c.Reason); err != nil {
+			return err
+		}
+	}
+	return nil
+}

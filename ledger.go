@@ -1,0 +1,91 @@
+package barter
+
+// EntryKind says what a ledger entry records.
+type EntryKind string
+
+// Entry kinds.
+const (
+	EntryDeclaration  EntryKind = "declaration"  // a goods declaration valued at its assessment
+	EntryReassessment EntryKind = "reassessment" // the change in value when customs reassesses
+)
+
+// Entry is one balanced journal entry of the append-only ledger. Postings are in the unit
+// of account with 2 decimals; a positive amount is a debit, a negative one a credit.
+type Entry struct {
+	ID            int64
+	Kind          EntryKind
+	Ref           string // the goods declaration number
+	Authorization string
+	Date          Date
+	Postings      []Posting
+}
+
+// Posting moves an amount into (debit) or out of (credit) one account.
+type Posting struct {
+	Account string
+	Amount  Decimal
+}
+
+// Sum returns the total of the postings; zero for a balanced entry.
+func (e *Entry) Sum() Decimal {
+	s := Zero
+	for _, p := range e.Postings {
+		s = s.Add(p.Amount)
+	}
+	return s
+}
+
+// Accounts of an authorization. The imports account is debited with the value of goods
+// imported and the exports account credited with the value exported; the net-off account
+// takes the other side of both, so its balance is exports minus imports: the imbalance.
+func ImportsAccount(auth string) string { return auth + ":imports" }
+
+// ExportsAccount is the account credited with the value of an authorization's exports.
+func ExportsAccount(auth string) string { return auth + ":exports" }
+
+// NetOffAccount is the account whose balance is an authorization's imbalance.
+func NetOffAccount(auth string) string { return auth + ":netoff" }
+
+// valueEntry books value against an authorization's leg: a debit of imports or a credit of
+// exports, with the net-off account opposite.
+func valueEntry(kind EntryKind, ref, auth string, d Direction, day Date, value Decimal) Entry {
+	leg, netoff := Posting{ImportsAccount(auth), value}, Posting{NetOffAccount(auth), value.Neg()}
+	if d == Export {
+		leg, netoff = Posting{ExportsAccount(auth), value.Neg()}, Posting{NetOffAccount(auth), value}
+	}
+	return Entry{Kind: kind, Ref: ref, Authorization: auth, Date: day, Postings: []Posting{leg, netoff}}
+}
+
+// Totals are an authorization's cumulative imports and exports in the unit of account.
+type Totals struct {
+	Imports, Exports Decimal
+}
+
+// Add returns t with value added to the leg of direction d.
+func (t Totals) Add(d Direction, value Decimal) Totals {
+	if d == Import {
+		t.Imports = t.Imports.Add(value)
+	} else {
+		t.Exports = t.Exports.Add(value)
+	}
+	return t
+}
+
+// UnbalancedEntry is a ledger entry whose postings do not sum to zero.
+type UnbalancedEntry struct {
+	ID  int64
+	Ref string
+	Sum Decimal
+}
+
+// LedgerReport is the result of verifying the ledger.
+type LedgerReport struct {
+	Entries    int64
+	Postings   int64
+	Unbalanced []UnbalancedEntry
+	Debits     Decimal // total of all debits; equals total credits in a sound ledger
+	Credits    Decimal
+}
+
+// OK reports whether the ledger holds its invariants.
+func (r *LedgerReport) OK() bool { return len(r.Unbalanced) == 0 && r.Debits.Equal(r.Credits.Neg()) }

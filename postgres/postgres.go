@@ -1,0 +1,58 @@
+// Package postgres stores barter's records in PostgreSQL, for production. It holds no
+// rules; see package barter.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/barter-clearing/barter"
+	"github.com/barter-clearing/barter/internal/sqlstore"
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/pressly/goose/v3"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Open connects to the database at dsn (a postgres:// URL) and brings its schema up to date.
+func Open(ctx context.Context, dsn string) (*sqlstore.Store, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	db.SetMaxOpenConns(16)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect postgres: %w", err)
+	}
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, sub)
+	if err == nil {
+		_, err = p.Up(ctx)
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate postgres: %w", err)
+	}
+	return &sqlstore.Store{Writer: db, Reader: db, Dialect: sqlstore.Dialect{
+		Numbered: true, ForUpdate: " FOR UPDATE", IsUniqueViolation: isUniqueViolation,
+	}}, nil
+}
+
+var _ barter.Store = (*sqlstore.Store)(nil)
+
+// isUniqueViolation recognises SQLSTATE 23505.
+func isUniqueViolation(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) && e.Code == "23505"
+}

@@ -1,0 +1,81 @@
+package barter
+
+import "github.com/shopspring/decimal"
+
+// Rulebook is one version of the barter rules. An authorization names its rulebook, so a
+// change of rules applies to new authorizations without rewriting old ones. Everything
+// that differs between versions is a field here, never an if on the version name.
+type Rulebook struct {
+	Regime       string   // version name, such as "2023"
+	Partners     []string // countries a counterparty may be in (ISO 3166-1 alpha-2)
+	Home         string   // the home country of traders
+	Currency     string   // the unit of account (ISO 4217)
+	ImportFirst  bool     // exports may not run ahead of imports beyond the tolerance
+	NetOffDays   int      // days from issue to the net-off deadline
+	Tolerance    Decimal  // allowed imbalance, as a fraction of the larger leg
+	Consortiums  bool     // consortiums may hold authorizations
+	Descriptions string
+}
+
+// Rulebooks are the rulebook versions in force, by regime name.
+type Rulebooks map[string]Rulebook
+
+// StandardRulebooks returns Pakistan's B2B barter rulebooks: the 2023 order (import
+// followed by export, 90 days) and its 2025 amendment (either order, 120 days,
+// consortiums).
+func StandardRulebooks() Rulebooks {
+	tol := decimal.RequireFromString("0.20")
+	return Rulebooks{
+		"2023": {
+			Regime: "2023", Partners: []string{"AF", "IR", "RU"}, Home: "PK", Currency: "PKR",
+			ImportFirst: true, NetOffDays: 90, Tolerance: tol,
+			Descriptions: "SRO 642(I)/2023: import followed by export, net-off within 90 days of issue",
+		},
+		"2025": {
+			Regime: "2025", Partners: []string{"AF", "IR", "RU"}, Home: "PK", Currency: "PKR",
+			ImportFirst: false, NetOffDays: 120, Tolerance: tol, Consortiums: true,
+			Descriptions: "2025 amendment: imports and exports in any order, net-off within 120 days, consortiums",
+		},
+	}
+}
+
+// Lookup returns the rulebook of a regime, or an EInvalid error naming field.
+func (r Rulebooks) Lookup(field, regime string) (Rulebook, error) {
+	rb, ok := r[regime]
+	if !ok {
+		return Rulebook{}, Invalid(field, "unknown regime %q", regime)
+	}
+	return rb, nil
+}
+
+// IsPartner reports whether country may trade under the rulebook.
+func (rb Rulebook) IsPartner(country string) bool {
+	for _, p := range rb.Partners {
+		if p == country {
+			return true
+		}
+	}
+	return false
+}
+
+// Deadline returns the net-off deadline of an authorization issued on the given day.
+func (rb Rulebook) Deadline(issued Date) Date { return issued.AddDays(rb.NetOffDays) }
+
+// Balanced reports whether imports and exports net off: both legs have moved and
+// |exports - imports| <= tolerance * max(imports, exports).
+func (rb Rulebook) Balanced(imports, exports Decimal) bool {
+	if !imports.IsPositive() || !exports.IsPositive() {
+		return false
+	}
+	return exports.Sub(imports).Abs().LessThanOrEqual(rb.Tolerance.Mul(decimal.Max(imports, exports)))
+}
+
+// ExportAllowed reports whether cumulative exports may reach exports given cumulative
+// imports: always when the rulebook lets either leg go first, otherwise only up to the
+// imports plus the tolerance on them.
+func (rb Rulebook) ExportAllowed(imports, exports Decimal) bool {
+	if !rb.ImportFirst {
+		return true
+	}
+	return exports.LessThanOrEqual(imports.Add(imports.Mul(rb.Tolerance)))
+}

@@ -1,0 +1,335 @@
+package barter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+)
+
+// HSChecker validates goods codes against a nomenclature.
+type HSChecker interface {
+	CheckLine(code string) error
+	CheckDeclaration(code string) error
+}
+
+// Service applies the barter rules on top of a Store. It is the one place where rules are
+// checked, so every store and every interface (CLI, HTTP) gets the same behaviour.
+type Service struct {
+	Store     Store
+	HS        HSChecker
+	Rulebooks Rulebooks
+	Now       func() time.Time
+	Logger    *slog.Logger
+}
+
+func (s *Service) today() Date {
+	if s.Now == nil {
+		return DateOf(time.Now())
+	}
+	return DateOf(s.Now())
+}
+
+// Row is one record read from an import file: a value, or the error that kept it from
+// being read. Line is the line number in the file.
+type Row[T any] struct {
+	Line  int
+	Value T
+	Err   error
+}
+
+// RowError reports a rejected row: its line, the field at fault and why.
+type RowError struct {
+	Line   int
+	Field  string
+	Reason string
+}
+
+func (e RowError) Error() string { return fmt.Sprintf("%d: %s: %s", e.Line, e.Field, e.Reason) }
+
+// ImportOptions tune an import.
+type ImportOptions struct {
+	// OnError receives each rejected row as it is found, so that a file with many bad rows
+	// needs no memory to report them.
+	OnError func(RowError)
+	// OnProgress, when set, is called every ProgressEvery rows with the count so far.
+	OnProgress    func(rows int)
+	ProgressEvery int
+}
+
+// ImportReport counts what an import did.
+type ImportReport struct {
+	Rows       int // rows read
+	Written    int // rows that created records
+	Duplicates int // rows that repeated a record already there (idempotent no-ops)
+	Rejected   int // rows with errors; when non-zero nothing was written
+}
+
+// ErrRejected is returned by imports that found bad rows and so wrote nothing.
+var ErrRejected = &Error{Code: EInvalid, Message: "barter: import rejected; nothing was written"}
+
+// rowResult tells the import loop what a row did.
+type rowResult int
+
+const (
+	rowWritten rowResult = iota
+	rowDuplicate
+)
+
+// importRows runs apply on every row inside one transaction. Rows that break a rule are
+// reported and the transaction is rolled back at the end, so a file is taken whole or not
+// at all; every bad row is reported, not just the first.
+func importRows[T any](ctx context.Context, s *Service, rows iter.Seq[Row[T]], o ImportOptions,
+	apply func(ctx context.Context, tx Tx, line int, v T) (rowResult, error)) (ImportReport, error) {
+	var rep ImportReport
+	reject := func(line int, err error) {
+		rep.Rejected++
+		if o.OnError == nil {
+			return
+		}
+		re := RowError{Line: line, Reason: ErrorMessage(err)}
+		var e *Error
+		if errors.As(err, &e) {
+			re.Field, re.Reason = e.Field, e.Message
+		}
+		if re.Field == "" {
+			re.Field = "row"
+		}
+		o.OnError(re)
+	}
+	err := s.Store.Update(ctx, func(tx Tx) error {
+		for r := range rows {
+			rep.Rows++
+			if o.OnProgress != nil && o.ProgressEvery > 0 && rep.Rows%o.ProgressEvery == 0 {
+				o.OnProgress(rep.Rows)
+			}
+			if r.Err != nil {
+				reject(r.Line, r.Err)
+				continue
+			}
+			res, err := apply(ctx, tx, r.Line, r.Value)
+			switch code := ErrorCode(err); {
+			case err == nil && res == rowDuplicate:
+				rep.Duplicates++
+			case err == nil:
+				rep.Written++
+			case code == EInternal:
+				return fmt.Errorf("line %d: %w", r.Line, err)
+			default:
+				reject(r.Line, err)
+			}
+		}
+		if rep.Rejected > 0 {
+			return ErrRejected
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		rep.Written, rep.Duplicates = 0, 0 // rolled back
+	}
+	return rep, err
+}
+
+// ImportParties registers parties. A party already registered under the same id with the
+// same details is a duplicate; with other details it is an error.
+func (s *Service) ImportParties(ctx context.Context, rows iter.Seq[Row[Party]], o ImportOptions) (ImportReport, error) {
+	return importRows(ctx, s, rows, o, func(ctx context.Context, tx Tx, _ int, p Party) (rowResult, error) {
+		return s.createParty(ctx, tx, &p)
+	})
+}
+
+// CreateParty registers one party. Errors: EInvalid, EConflict.
+func (s *Service) CreateParty(ctx context.Context, p *Party) error {
+	return s.Store.Update(ctx, func(tx Tx) error {
+		_, err := s.createParty(ctx, tx, p)
+		return err
+	})
+}
+
+func (s *Service) createParty(ctx context.Context, tx Tx, p *Party) (rowResult, error) {
+	if err := p.Validate(); err != nil {
+		return 0, err
+	}
+	old, err := tx.Party(ctx, p.ID)
+	switch {
+	case err == nil && *old == *p:
+		return rowDuplicate, nil
+	case err == nil:
+		return 0, Invalid("id", "party %s is already registered with other details", p.ID)
+	case ErrorCode(err) != ENotFound:
+		return 0, err
+	}
+	return rowWritten, tx.CreateParty(ctx, p)
+}
+
+// ImportRates loads published exchange rates. A rate for the same day and currency is a
+// duplicate when equal and an error otherwise: published rates are not rewritten.
+func (s *Service) ImportRates(ctx context.Context, rows iter.Seq[Row[Rate]], o ImportOptions) (ImportReport, error) {
+	var table *RateTable
+	return importRows(ctx, s, rows, o, func(ctx context.Context, tx Tx, _ int, r Rate) (rowResult, error) {
+		if err := r.Validate(); err != nil {
+			return 0, err
+		}
+		if table == nil {
+			rates, err := tx.Rates(ctx)
+			if err != nil {
+				return 0, err
+			}
+			table = NewRateTable(rates)
+		}
+		if old, ok := table.Lookup(r.Currency, r.Date); ok && old.Date == r.Date {
+			if old.Rate.Equal(r.Rate) {
+				return rowDuplicate, nil
+			}
+			return 0, Invalid("rate", "%s rate for %s is already %s", r.Currency, r.Date, old.Rate)
+		}
+		table.Add(r)
+		return rowWritten, tx.CreateRate(ctx, &r)
+	})
+}
+
+// AuthorizationImport is an authorization carried over from another system with its
+// number, already approved.
+type AuthorizationImport struct {
+	Number       string
+	Party        string
+	Counterparty string
+	Regime       string
+	Issued       Date
+	ValidUntil   Date
+}
+
+// ImportAuthorizations carries over approved authorizations with their numbers.
+func (s *Service) ImportAuthorizations(ctx context.Context, rows iter.Seq[Row[AuthorizationImport]], o ImportOptions) (ImportReport, error) {
+	return importRows(ctx, s, rows, o, func(ctx context.Context, tx Tx, _ int, in AuthorizationImport) (rowResult, error) {
+		if strings.TrimSpace(in.Number) == "" {
+			return 0, Invalid("number", "is required")
+		}
+		if in.Issued.IsZero() {
+			return 0, Invalid("issued", "is required")
+		}
+		a := &Authorization{Number: in.Number, Party: in.Party, Counterparty: in.Counterparty,
+			Regime: in.Regime, Status: StatusApproved, Applied: in.Issued, Issued: in.Issued, ValidUntil: in.ValidUntil}
+		rb, err := s.checkParties(ctx, tx, a)
+		if err != nil {
+			return 0, err
+		}
+		a.Deadline = rb.Deadline(a.Issued)
+		old, err := tx.Authorization(ctx, a.Number)
+		switch {
+		case err == nil && old.Party == a.Party && old.Counterparty == a.Counterparty && old.Regime == a.Regime && old.Issued == a.Issued:
+			return rowDuplicate, nil
+		case err == nil:
+			return 0, Invalid("number", "authorization %s already exists with other details", a.Number)
+		case ErrorCode(err) != ENotFound:
+			return 0, err
+		}
+		return rowWritten, tx.CreateAuthorization(ctx, a)
+	})
+}
+
+// checkParties checks the parties and regime of an authorization and returns its rulebook.
+func (s *Service) checkParties(ctx context.Context, tx Tx, a *Authorization) (Rulebook, error) {
+	rb, err := s.Rulebooks.Lookup("regime", a.Regime)
+	if err != nil {
+		return rb, err
+	}
+	trader, err := s.party(ctx, tx, "party", a.Party)
+	if err != nil {
+		return rb, err
+	}
+	if trader.Country != rb.Home {
+		return rb, Invalid("party", "%s is in %s; the trader must be in %s", trader.ID, trader.Country, rb.Home)
+	}
+	if trader.Kind == PartyConsortium && !rb.Consortiums {
+		return rb, Invalid("party", "%s is a consortium; rulebook %s does not allow consortiums", trader.ID, rb.Regime)
+	}
+	foreign, err := s.party(ctx, tx, "counterparty", a.Counterparty)
+	if err != nil {
+		return rb, err
+	}
+	if !rb.IsPartner(foreign.Country) {
+		return rb, Invalid("counterparty", "%s is in %s; rulebook %s allows only %s", foreign.ID, foreign.Country, rb.Regime, strings.Join(rb.Partners, ", "))
+	}
+	return rb, nil
+}
+
+func (s *Service) party(ctx context.Context, tx Tx, field, id string) (*Party, error) {
+	if strings.TrimSpace(id) == "" {
+		return nil, Invalid(field, "is required")
+	}
+	p, err := tx.Party(ctx, id)
+	if ErrorCode(err) == ENotFound {
+		return nil, Invalid(field, "no party %q is registered", id)
+	}
+	return p, err
+}
+
+// LineImport is a planned line of an existing authorization.
+type LineImport struct {
+	Authorization string
+	Line          Line
+}
+
+// ImportLines adds planned import and export lines to authorizations.
+func (s *Service) ImportLines(ctx context.Context, rows iter.Seq[Row[LineImport]], o ImportOptions) (ImportReport, error) {
+	return importRows(ctx, s, rows, o, func(ctx context.Context, tx Tx, _ int, in LineImport) (rowResult, error) {
+		a, err := s.authorization(ctx, tx, in.Authorization)
+		if err != nil {
+			return 0, err
+		}
+		if err := s.checkLine(&in.Line); err != nil {
+			return 0, err
+		}
+		for _, l := range a.Lines {
+			if sameLine(l, in.Line) {
+				return rowDuplicate, nil
+			}
+		}
+		return rowWritten, tx.AddLine(ctx, a.ID, &in.Line)
+	})
+}
+
+func sameLine(a, b Line) bool {
+	return a.Direction == b.Direction && a.HSCode == b.HSCode && a.Description == b.Description &&
+		a.Quantity.Equal(b.Quantity) && a.Unit == b.Unit && a.Value.Equal(b.Value) && a.Currency == b.Currency
+}
+
+func (s *Service) checkLine(l *Line) error {
+	switch {
+	case l.Direction != Import && l.Direction != Export:
+		return Invalid("direction", "%q is not import or export", l.Direction)
+	case !l.Quantity.IsPositive():
+		return Invalid("quantity", "must be positive")
+	case strings.TrimSpace(l.Unit) == "":
+		return Invalid("unit", "is required")
+	case !l.Value.IsPositive():
+		return Invalid("value", "must be positive")
+	case !IsCurrency(l.Currency):
+		return Invalid("currency", "%q is not an ISO 4217 currency code", l.Currency)
+	}
+	if err := s.HS.CheckLine(l.HSCode); err != nil {
+		return Invalid("hs_code", "%v", err)
+	}
+	return nil
+}
+
+func (s *Service) authorization(ctx context.Context, tx Tx, number string) (*Authorization, error) {
+	if strings.TrimSpace(number) == "" {
+		return nil, Invalid("authorization", "is required")
+	}
+	a, err := tx.Authorization(ctx, number)
+	if ErrorCode(err) == ENotFound {
+		return nil, Invalid("authorization", "no authorization %q exists", number)
+	}
+	return a, err
+}
+
+// sortPositions orders positions by authorization number.
+func sortPositions(ps []Position) {
+	sort.Slice(ps, func(i, j int) bool { return ps[i].Authorization < ps[j].Authorization })
+}

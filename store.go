@@ -1,0 +1,70 @@
+package barter
+
+import "context"
+
+// Store keeps the clearing house's records. Implementations (sqlite, postgres) hold no
+// rules: the Service decides, the Store remembers. Every implementation passes the
+// contract suite in internal/storetest.
+type Store interface {
+	// Update runs fn in a read-write transaction and commits it when fn returns nil.
+	// Updates are serialised where they touch the same authorization, so no update is lost.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// View runs fn in a read-only transaction.
+	View(ctx context.Context, fn func(Tx) error) error
+	Close() error
+}
+
+// Tx is the work a Store can do inside one transaction. Lookups return ENotFound when the
+// record does not exist; inserts return EConflict when its key is taken.
+type Tx interface {
+	Party(ctx context.Context, id string) (*Party, error)
+	CreateParty(ctx context.Context, p *Party) error
+	Parties(ctx context.Context) ([]Party, error)
+
+	CreateRate(ctx context.Context, r *Rate) error
+	Rates(ctx context.Context) ([]Rate, error)
+
+	// Authorization returns an authorization by number with its lines, and in a
+	// read-write transaction holds it until commit, so concurrent postings to it queue.
+	Authorization(ctx context.Context, number string) (*Authorization, error)
+	AuthorizationByID(ctx context.Context, id int64) (*Authorization, error)
+	// Authorizations lists authorizations, without lines, by number; all when status is "".
+	Authorizations(ctx context.Context, status Status) ([]Authorization, error)
+	// CreateAuthorization inserts a and its lines and sets a.ID.
+	CreateAuthorization(ctx context.Context, a *Authorization) error
+	// UpdateAuthorization saves the number, status, dates and reason of a.
+	UpdateAuthorization(ctx context.Context, a *Authorization) error
+	AddLine(ctx context.Context, authorizationID int64, l *Line) error
+	// NextSerial returns the next number, from 1, of a named counter.
+	NextSerial(ctx context.Context, name string) (int64, error)
+
+	Declaration(ctx context.Context, number string) (*Declaration, error)
+	CreateDeclaration(ctx context.Context, d *Declaration) error
+	CreateReassessment(ctx context.Context, r *Reassessment) error
+	// Reassessments lists a declaration's reassessments in the order they were made.
+	Reassessments(ctx context.Context, declaration string) ([]Reassessment, error)
+
+	// AppendEntry appends a ledger entry with its postings and sets e.ID.
+	AppendEntry(ctx context.Context, e *Entry) error
+	// Totals returns the cumulative imports and exports booked to an authorization.
+	Totals(ctx context.Context, authorization string) (Totals, error)
+	// TotalsAsOf returns, per authorization, the totals of entries dated on or before asOf.
+	TotalsAsOf(ctx context.Context, asOf Date) (map[string]Totals, error)
+	// VerifyLedger checks every entry and returns what it found.
+	VerifyLedger(ctx context.Context) (*LedgerReport, error)
+
+	CreateReconciliation(ctx context.Context, r *Reconciliation) error
+}
+
+// Reconciliation is one run of the net-off check.
+type Reconciliation struct {
+	ID        int64
+	AsOf      Date
+	Cancelled []Cancellation
+}
+
+// Cancellation is an authorization cancelled by a reconciliation, with the reason.
+type Cancellation struct {
+	Authorization string
+	Reason        string
+}

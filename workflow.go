@@ -1,0 +1,200 @@
+package barter
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Application is a trader's request for a barter authorization.
+type Application struct {
+	Party        string
+	Counterparty string
+	Regime       string
+	ValidUntil   Date // the end of the contract's validity
+	Lines        []Line
+}
+
+// Apply files an application. It returns the authorization in status applied, with an ID
+// but no number yet. Errors: EInvalid.
+func (s *Service) Apply(ctx context.Context, app *Application) (*Authorization, error) {
+	a := &Authorization{Party: app.Party, Counterparty: app.Counterparty, Regime: app.Regime,
+		Status: StatusApplied, Applied: s.today(), ValidUntil: app.ValidUntil, Lines: app.Lines}
+	dirs := map[Direction]bool{}
+	for i := range a.Lines {
+		if err := s.checkLine(&a.Lines[i]); err != nil {
+			e := err.(*Error)
+			return nil, Invalid(fmt.Sprintf("lines[%d].%s", i, e.Field), "%s", e.Message)
+		}
+		dirs[a.Lines[i].Direction] = true
+	}
+	if !dirs[Import] || !dirs[Export] {
+		return nil, Invalid("lines", "an application needs at least one import and one export line")
+	}
+	if !a.ValidUntil.IsZero() && a.ValidUntil.Before(a.Applied) {
+		return nil, Invalid("valid_until", "the contract expired on %s", a.ValidUntil)
+	}
+	err := s.Store.Update(ctx, func(tx Tx) error {
+		if _, err := s.checkParties(ctx, tx, a); err != nil {
+			return err
+		}
+		return tx.CreateAuthorization(ctx, a)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Approve issues an applied authorization on a day: it gets a number linked to the
+// trader's NTN and a net-off deadline from its rulebook. Errors: ENotFound, EConflict.
+func (s *Service) Approve(ctx context.Context, id int64, day Date) (*Authorization, error) {
+	var a *Authorization
+	err := s.Store.Update(ctx, func(tx Tx) error {
+		var err error
+		if a, err = tx.AuthorizationByID(ctx, id); err != nil {
+			return err
+		}
+		if err := a.Move(StatusApproved, ""); err != nil {
+			return err
+		}
+		rb, err := s.checkParties(ctx, tx, a)
+		if err != nil {
+			return err
+		}
+		trader, err := tx.Party(ctx, a.Party)
+		if err != nil {
+			return err
+		}
+		n, err := tx.NextSerial(ctx, "authorization:"+trader.TaxID)
+		if err != nil {
+			return err
+		}
+		a.Number = fmt.Sprintf("BT-%s-%04d", trader.TaxID, n)
+		a.Issued, a.Deadline = day, rb.Deadline(day)
+		return tx.UpdateAuthorization(ctx, a)
+	})
+	return a, err
+}
+
+// Reject turns down an applied authorization with a reason. Errors: EInvalid, ENotFound,
+// EConflict.
+func (s *Service) Reject(ctx context.Context, id int64, reason string) (*Authorization, error) {
+	if strings.TrimSpace(reason) == "" {
+		return nil, Invalid("reason", "is required")
+	}
+	var a *Authorization
+	err := s.Store.Update(ctx, func(tx Tx) error {
+		var err error
+		if a, err = tx.AuthorizationByID(ctx, id); err != nil {
+			return err
+		}
+		if err := a.Move(StatusRejected, reason); err != nil {
+			return err
+		}
+		return tx.UpdateAuthorization(ctx, a)
+	})
+	return a, err
+}
+
+// Positions returns every issued authorization's position as of a day, by number.
+func (s *Service) Positions(ctx context.Context, asOf Date) ([]Position, error) {
+	var ps []Position
+	err := s.Store.View(ctx, func(tx Tx) error {
+		var err error
+		ps, err = s.positions(ctx, tx, asOf)
+		return err
+	})
+	return ps, err
+}
+
+func (s *Service) positions(ctx context.Context, tx Tx, asOf Date) ([]Position, error) {
+	auths, err := tx.Authorizations(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	totals, err := tx.TotalsAsOf(ctx, asOf)
+	if err != nil {
+		return nil, err
+	}
+	ps := make([]Position, 0, len(auths))
+	for i := range auths {
+		a := &auths[i]
+		if a.Status != StatusApproved && a.Status != StatusCancelled {
+			continue
+		}
+		if a.Issued.After(asOf) {
+			continue
+		}
+		rb, err := s.Rulebooks.Lookup("regime", a.Regime)
+		if err != nil {
+			return nil, fmt.Errorf("authorization %s: %w", a.Number, err)
+		}
+		t := totals[a.Number]
+		if t.Imports.IsZero() && t.Exports.IsZero() {
+			t = Totals{Imports: Zero, Exports: Zero}
+		}
+		ps = append(ps, NewPosition(a, rb, t, asOf))
+	}
+	sortPositions(ps)
+	return ps, nil
+}
+
+// Reconcile cancels every authorization overdue as of a day, recording why, and returns
+// the run. Declarations against a cancelled authorization are rejected from then on.
+func (s *Service) Reconcile(ctx context.Context, asOf Date) (*Reconciliation, error) {
+	run := &Reconciliation{AsOf: asOf}
+	err := s.Store.Update(ctx, func(tx Tx) error {
+		ps, err := s.positions(ctx, tx, asOf)
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			if p.Status != PositionOverdue {
+				continue
+			}
+			a, err := tx.Authorization(ctx, p.Authorization)
+			if err != nil {
+				return err
+			}
+			rb := s.Rulebooks[a.Regime]
+			reason := fmt.Sprintf("not netted off by the deadline %s: imports %s, exports %s %s, imbalance %s beyond %s%% tolerance",
+				p.Deadline, FormatHome(p.Imports), FormatHome(p.Exports), rb.Currency, FormatHome(p.Imbalance), rb.Tolerance.Shift(2))
+			if err := a.Move(StatusCancelled, reason); err != nil {
+				return err
+			}
+			a.Cancelled = asOf
+			if err := tx.UpdateAuthorization(ctx, a); err != nil {
+				return err
+			}
+			run.Cancelled = append(run.Cancelled, Cancellation{Authorization: a.Number, Reason: reason})
+		}
+		return tx.CreateReconciliation(ctx, run)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return run, nil
+}
+
+// VerifyLedger checks that every ledger entry balances and that debits equal credits.
+func (s *Service) VerifyLedger(ctx context.Context) (*LedgerReport, error) {
+	var r *LedgerReport
+	err := s.Store.View(ctx, func(tx Tx) error {
+		var err error
+		r, err = tx.VerifyLedger(ctx)
+		return err
+	})
+	return r, err
+}
+
+// Authorizations lists authorizations and applications, all when status is "".
+func (s *Service) Authorizations(ctx context.Context, status Status) ([]Authorization, error) {
+	var as []Authorization
+	err := s.Store.View(ctx, func(tx Tx) error {
+		var err error
+		as, err = tx.Authorizations(ctx, status)
+		return err
+	})
+	return as, err
+}
