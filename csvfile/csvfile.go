@@ -123,8 +123,9 @@ func rows[T any](in io.Reader, required []string, parse func(record) (T, error))
 			if errors.Is(err, io.EOF) {
 				return
 			}
-			line, _ := cr.FieldPos(0)
 			if err != nil {
+				// FieldPos is only defined after a successful Read.
+				line := 0
 				var pe *csv.ParseError
 				if errors.As(err, &pe) {
 					line = pe.StartLine
@@ -133,6 +134,7 @@ func rows[T any](in io.Reader, required []string, parse func(record) (T, error))
 				yield(barter.Row[T]{Line: line, Err: err})
 				return
 			}
+			line, _ := cr.FieldPos(0)
 			if len(fields) == 1 && strings.TrimSpace(fields[0]) == "" {
 				continue // blank line
 			}

@@ -408,7 +408,7 @@ func (t *Tx) NextSerial(ctx context.Context, name string) (int64, error) {
 	return n, row.Scan(&n)
 }
 
-const declColumns = `number, authorization, direction, day, hs_code, quantity, unit, currency, declared, assessed, rate, rate_day, value, entry_id`
+const declColumns = `number, auth_number, direction, day, hs_code, quantity, unit, currency, declared, assessed, rate, rate_day, value, entry_id`
 
 func (t *Tx) Declaration(ctx context.Context, number string) (*barter.Declaration, error) {
 	row, err := t.queryRow(ctx, `SELECT `+declColumns+` FROM declarations WHERE number = ?`, number)
@@ -490,7 +490,7 @@ func (t *Tx) Reassessments(ctx context.Context, declaration string) ([]barter.Re
 }
 
 func (t *Tx) AppendEntry(ctx context.Context, e *barter.Entry) error {
-	row, err := t.queryRow(ctx, `INSERT INTO entries (kind, ref, authorization, day) VALUES (?, ?, ?, ?) RETURNING id`,
+	row, err := t.queryRow(ctx, `INSERT INTO entries (kind, ref, auth_number, day) VALUES (?, ?, ?, ?) RETURNING id`,
 		string(e.Kind), e.Ref, e.Authorization, e.Date.String())
 	if err != nil {
 		return err
@@ -535,7 +535,7 @@ func addTotal(t barter.Totals, auth, account string, sum int64) barter.Totals {
 }
 
 func (t *Tx) Totals(ctx context.Context, auth string) (barter.Totals, error) {
-	rows, err := t.query(ctx, `SELECT p.account, SUM(p.amount) FROM entries e JOIN postings p ON p.entry_id = e.id WHERE e.authorization = ? GROUP BY p.account`, auth)
+	rows, err := t.query(ctx, `SELECT p.account, SUM(p.amount) FROM entries e JOIN postings p ON p.entry_id = e.id WHERE e.auth_number = ? GROUP BY p.account`, auth)
 	if err != nil {
 		return barter.Totals{}, err
 	}
@@ -553,7 +553,7 @@ func (t *Tx) Totals(ctx context.Context, auth string) (barter.Totals, error) {
 }
 
 func (t *Tx) TotalsAsOf(ctx context.Context, asOf barter.Date) (map[string]barter.Totals, error) {
-	rows, err := t.query(ctx, `SELECT e.authorization, p.account, SUM(p.amount) FROM entries e JOIN postings p ON p.entry_id = e.id WHERE e.day <= ? GROUP BY e.authorization, p.account`, asOf.String())
+	rows, err := t.query(ctx, `SELECT e.auth_number, p.account, SUM(p.amount) FROM entries e JOIN postings p ON p.entry_id = e.id WHERE e.day <= ? GROUP BY e.auth_number, p.account`, asOf.String())
 	if err != nil {
 		return nil, err
 	}
@@ -609,7 +609,7 @@ func (t *Tx) CreateReconciliation(ctx context.Context, r *barter.Reconciliation)
 		return err
 	}
 	for _, c := range r.Cancelled {
-		if err := t.exec(ctx, `INSERT INTO cancellations (reconciliation_id, authorization, reason) VALUES (?, ?, ?)`, r.ID, c.Authorization, c.Reason); err != nil {
+		if err := t.exec(ctx, `INSERT INTO cancellations (reconciliation_id, auth_number, reason) VALUES (?, ?, ?)`, r.ID, c.Authorization, c.Reason); err != nil {
 			return err
 		}
 	}

@@ -56,10 +56,10 @@ CREATE TABLE entries (
 	id            INTEGER PRIMARY KEY,
 	kind          TEXT NOT NULL,
 	ref           TEXT NOT NULL,
-	authorization TEXT NOT NULL,
+	auth_number TEXT NOT NULL,
 	day           TEXT NOT NULL
 );
-CREATE INDEX entries_authorization ON entries (authorization);
+CREATE INDEX entries_authorization ON entries (auth_number);
 
 CREATE TABLE postings (
 	entry_id INTEGER NOT NULL REFERENCES entries (id),
@@ -75,7 +75,7 @@ CREATE TRIGGER postings_append_only_delete BEFORE DELETE ON postings BEGIN SELEC
 
 CREATE TABLE declarations (
 	number        TEXT PRIMARY KEY,
-	authorization TEXT NOT NULL,
+	auth_number TEXT NOT NULL,
 	direction     TEXT NOT NULL,
 	day           TEXT NOT NULL,
 	hs_code       TEXT NOT NULL,
@@ -108,6 +108,6 @@ CREATE TABLE reconciliations (
 
 CREATE TABLE cancellations (
 	reconciliation_id INTEGER NOT NULL REFERENCES reconciliations (id),
-	authorization     TEXT NOT NULL,
+	auth_number     TEXT NOT NULL,
 	reason            TEXT NOT NULL
 );

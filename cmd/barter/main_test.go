@@ -1,0 +1,177 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// run runs barter with args against the database dsn and returns its output streams.
+func run(t *testing.T, dsn string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	root := newRoot(&out, &errOut)
+	root.SetArgs(append([]string{"--db", dsn}, args...))
+	err = root.ExecuteContext(context.Background())
+	return out.String(), errOut.String(), err
+}
+
+func mustRun(t *testing.T, dsn string, args ...string) string {
+	t.Helper()
+	out, errOut, err := run(t, dsn, args...)
+	if err != nil {
+		t.Fatalf("barter %s: %v\n%s", strings.Join(args, " "), err, errOut)
+	}
+	return out
+}
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func positions(t *testing.T, dsn, asOf string) []positionJSON {
+	t.Helper()
+	var ps []positionJSON
+	out := mustRun(t, dsn, "positions", "--as-of", asOf, "--format", "json")
+	if err := json.Unmarshal([]byte(out), &ps); err != nil {
+		t.Fatalf("positions json: %v\n%s", err, out)
+	}
+	return ps
+}
+
+func TestDemo(t *testing.T) {
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "demo.db")
+	out := mustRun(t, dsn, "demo")
+	for _, want := range []string{"balanced", "open", "overdue", "import followed by export", "KPEX-E-2024-701"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+	again := mustRun(t, dsn, "demo")
+	if !strings.Contains(again, "27 already present") {
+		t.Errorf("second demo did not skip what was there:\n%s", again)
+	}
+	ps := positions(t, dsn, "2025-01-31")
+	status := map[string]string{}
+	for _, p := range ps {
+		status[p.Authorization] = p.Status
+	}
+	for auth, want := range map[string]string{"BT-4271381-0001": "balanced", "BT-4271381-0002": "open", "BT-3556710-0001": "overdue", "BT-2213578-0001": "overdue"} {
+		if status[auth] != want {
+			t.Errorf("%s is %q, want %q", auth, status[auth], want)
+		}
+	}
+	rec := mustRun(t, dsn, "reconcile", "--as-of", "2025-01-31")
+	if !strings.Contains(rec, "2 authorizations cancelled") {
+		t.Errorf("reconcile: %s", rec)
+	}
+	for _, p := range positions(t, dsn, "2025-01-31") {
+		if p.Authorization == "BT-3556710-0001" && p.Status != "cancelled" {
+			t.Errorf("after reconcile %s is %s", p.Authorization, p.Status)
+		}
+	}
+	if out := mustRun(t, dsn, "ledger", "verify"); !strings.Contains(out, "ok") {
+		t.Errorf("ledger verify: %s", out)
+	}
+	table := mustRun(t, dsn, "positions", "--as-of", "2025-01-31")
+	if !strings.Contains(table, "AUTHORIZATION") || !strings.Contains(table, "3,920,110,000.00") {
+		t.Errorf("positions table:\n%s", table)
+	}
+}
+
+func TestImport(t *testing.T) {
+	dir := t.TempDir()
+	dsn := "sqlite:" + filepath.Join(dir, "b.db")
+	parties := writeFile(t, dir, "parties.csv", "id,name,country,tax_id,kind\nT1,Trader,PK,1234567,private\nF1,Foreign,RU,77,private\n")
+	rates := writeFile(t, dir, "rates.csv", "date,currency,rate\n2024-01-01,USD,280\n")
+	auths := writeFile(t, dir, "auths.csv", "number,party,counterparty,regime,issued\nBT-1,T1,F1,2023,2024-01-10\n")
+	lines := writeFile(t, dir, "lines.csv", "authorization,direction,hs_code,description,quantity,unit,value,currency\nBT-1,import,0713,pulses,10,t,1000,USD\nBT-1,export,1006,rice,10,t,1000,USD\n")
+	for _, step := range [][2]string{{"parties", parties}, {"rates", rates}, {"authorizations", auths}, {"lines", lines}} {
+		mustRun(t, dsn, "import", step[0], step[1])
+	}
+	bad := writeFile(t, dir, "gds.csv", `number,authorization,direction,date,hs_code,quantity,unit,currency,declared_value,assessed_value
+GD-1,BT-1,import,2024-01-15,071320,10,t,USD,100,
+GD-2,BT-1,import,2024-01-15,071399,10,t,USD,100,
+GD-3,BT-1,export,2024-01-16,100630,10,t,USD,500,
+GD-4,BT-1,import,2024-01-15,071320,10,t,USD,1.234567,
+`)
+	_, errOut, err := run(t, dsn, "import", "declarations", bad)
+	if err == nil {
+		t.Fatal("import of a file with bad rows succeeded")
+	}
+	for _, want := range []string{
+		bad + ":3: hs_code: ",
+		bad + ":4: assessed_value: ",
+		bad + ":5: declared_value: ",
+		"3 of 4 rows rejected; nothing was imported",
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	if re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(bad) + `:\d+: \w+: .+$`); len(re.FindAllString(errOut, -1)) != 3 {
+		t.Errorf("want 3 lines FILE:LINE: field: reason, got:\n%s", errOut)
+	}
+	if ps := positions(t, dsn, "2024-02-01"); len(ps) != 1 || ps[0].Imports != "0.00" {
+		t.Errorf("after a rejected file positions = %+v; want nothing imported", ps)
+	}
+	good := writeFile(t, dir, "good.csv", "number,authorization,direction,date,hs_code,quantity,unit,currency,declared_value,assessed_value\nGD-1,BT-1,import,2024-01-15,071320,10,t,USD,100,\nGD-3,BT-1,export,2024-01-16,100630,10,t,USD,110,\n")
+	if out := mustRun(t, dsn, "import", "declarations", good); !strings.Contains(out, "imported 2 declarations") {
+		t.Errorf("import: %s", out)
+	}
+	ps := positions(t, dsn, "2024-02-01")
+	want := positionJSON{Authorization: "BT-1", Party: "T1", Counterparty: "F1", Regime: "2023", Issued: "2024-01-10",
+		Imports: "28000.00", Exports: "30800.00", Imbalance: "2800.00", Deadline: "2024-04-09", DaysLeft: 68, Status: "balanced"}
+	if len(ps) != 1 || ps[0] != want {
+		t.Errorf("positions = %+v\nwant %+v", ps, want)
+	}
+	if _, errOut, err := run(t, dsn, "import", "widgets", good); err == nil || !strings.Contains(errOut+err.Error(), "widgets") {
+		t.Errorf("unknown kind: %v %s", err, errOut)
+	}
+	header := writeFile(t, dir, "header.csv", "number,authorization\n")
+	if _, errOut, err := run(t, dsn, "import", "declarations", header); err == nil || !strings.Contains(errOut, header+":1: header: missing column") {
+		t.Errorf("bad header: %v %s", err, errOut)
+	}
+}
+
+func TestDeclareAndReassess(t *testing.T) {
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "b.db")
+	mustRun(t, dsn, "demo")
+	args := []string{"declare", "--number", "GD-NEW", "--authorization", "BT-4271381-0002", "--direction", "export", "--date", "2025-01-30",
+		"--hs-code", "0701.90", "--quantity", "1000", "--unit", "t", "--currency", "USD", "--declared-value", "250000"}
+	if out := mustRun(t, dsn, args...); !strings.Contains(out, "posted GD-NEW") || !strings.Contains(out, "69625000.00 PKR") {
+		t.Errorf("declare: %s", out)
+	}
+	if out := mustRun(t, dsn, args...); !strings.Contains(out, "already posted GD-NEW") {
+		t.Errorf("declare again: %s", out)
+	}
+	if out := mustRun(t, dsn, "reassess", "GD-NEW", "--assessed-value", "260000", "--as-of", "2025-01-31"); !strings.Contains(out, "change 2785000.00") {
+		t.Errorf("reassess: %s", out)
+	}
+}
+
+func TestDSN(t *testing.T) {
+	if _, _, err := run(t, "mysql://x", "positions"); err == nil || !strings.Contains(err.Error(), "--db") {
+		t.Errorf("unknown DSN: %v", err)
+	}
+	t.Setenv("BARTER_DB", "sqlite:"+filepath.Join(t.TempDir(), "env.db"))
+	var out, errOut bytes.Buffer
+	root := newRoot(&out, &errOut)
+	root.SetArgs([]string{"positions", "--as-of", "2025-01-01"})
+	if err := root.ExecuteContext(context.Background()); err != nil {
+		t.Fatalf("BARTER_DB: %v %s", err, errOut.String())
+	}
+	if _, err := os.Stat(strings.TrimPrefix(os.Getenv("BARTER_DB"), "sqlite:")); err != nil {
+		t.Errorf("BARTER_DB was not used: %v", err)
+	}
+}

@@ -1,0 +1,157 @@
+package csvfile_test
+
+import (
+	"errors"
+	"io"
+	"iter"
+	"strings"
+	"testing"
+
+	"github.com/barter-clearing/barter"
+	"github.com/barter-clearing/barter/csvfile"
+)
+
+func collect[T any](tb testing.TB, read func(io.Reader) (iter.Seq[barter.Row[T]], error), in string) []barter.Row[T] {
+	tb.Helper()
+	seq, err := read(strings.NewReader(in))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var rows []barter.Row[T]
+	for r := range seq {
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+func fieldOf(err error) string {
+	var e *barter.Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
+}
+
+func TestDeclarations(t *testing.T) {
+	in := `number,authorization,direction,date,hs_code,quantity,unit,currency,declared_value,assessed_value
+GD-1,BT-1,import,2024-10-20,0713.20,5000,t,usd,3520000.50,
+GD-2,BT-1,EXPORT,2024-10-21,100630,5000,t,USD,100,120
+
+GD-3,BT-1,sideways,2024-10-21,100630,5000,t,USD,100,
+GD-4,BT-1,import,2024-13-01,100630,5000,t,USD,100,
+GD-5,BT-1,import,2024-10-21,100630,five,t,USD,100,
+GD-6,BT-1,import,2024-10-21,100630,1,t,USD,1.00001,
+,BT-1,import,2024-10-21,100630,1,t,USD,1,
+GD-8,BT-1,import,2024-10-21,,1,t,USD,1,
+`
+	rows := collect(t, csvfile.Declarations, in)
+	if len(rows) != 8 {
+		t.Fatalf("got %d rows, want 8 (the blank line skipped)", len(rows))
+	}
+	d := rows[0].Value
+	if rows[0].Err != nil || rows[0].Line != 2 || d.HSCode != "071320" || d.Currency != "USD" || d.Declared.String() != "3520000.5" || !d.Assessed.IsZero() {
+		t.Errorf("row 1 = %+v, %v", d, rows[0].Err)
+	}
+	if rows[1].Err != nil || rows[1].Value.Direction != barter.Export || rows[1].Value.Assessed.String() != "120" {
+		t.Errorf("row 2 = %+v, %v", rows[1].Value, rows[1].Err)
+	}
+	wants := []struct {
+		line  int
+		field string
+	}{{5, "direction"}, {6, "date"}, {7, "quantity"}, {8, "declared_value"}, {9, "number"}, {10, "hs_code"}}
+	for i, w := range wants {
+		r := rows[i+2]
+		if r.Line != w.line || fieldOf(r.Err) != w.field {
+			t.Errorf("row %d: line %d error %v; want line %d field %s", i+3, r.Line, r.Err, w.line, w.field)
+		}
+	}
+}
+
+func TestHeader(t *testing.T) {
+	for name, in := range map[string]string{
+		"empty":     "",
+		"missing":   "number,authorization\nA,B\n",
+		"duplicate": "id,id,name,country,tax_id,kind\n",
+	} {
+		_, err := csvfile.Parties(strings.NewReader(in))
+		var he *csvfile.HeaderError
+		if !errors.As(err, &he) {
+			t.Errorf("%s header: %v, want a HeaderError", name, err)
+		}
+	}
+	// Column order is free, names are case-insensitive, and a byte-order mark is ignored.
+	rows := collect(t, csvfile.Rates, "\ufeffRATE,Currency,date\n280.5,usd,2024-01-01\n")
+	if len(rows) != 1 || rows[0].Err != nil || rows[0].Value.Currency != "USD" || rows[0].Value.Rate.String() != "280.5" {
+		t.Errorf("reordered header: %+v", rows)
+	}
+}
+
+func TestBadQuoting(t *testing.T) {
+	in := "id,name,country,tax_id,kind\nP1,\"Open quote,PK,1,private\nP2,B,PK,2,private\n"
+	rows := collect(t, csvfile.Parties, in)
+	if len(rows) == 0 || rows[len(rows)-1].Err == nil {
+		t.Fatalf("rows = %+v, want a final error for the broken quote", rows)
+	}
+}
+
+func TestOtherKinds(t *testing.T) {
+	parties := collect(t, csvfile.Parties, "id,name,country,tax_id,kind,active_taxpayer,atl_checked\nP1,A,pk,123,Private,true,2024-01-01\nP2,B,XX,1,private,,\nP3,C,PK,1,private,maybe,\n")
+	if parties[0].Err != nil || parties[0].Value.Country != "PK" || !parties[0].Value.ActiveTaxpayer || parties[0].Value.Kind != barter.PartyPrivate {
+		t.Errorf("party 1 = %+v, %v", parties[0].Value, parties[0].Err)
+	}
+	if fieldOf(parties[1].Err) != "country" || fieldOf(parties[2].Err) != "active_taxpayer" {
+		t.Errorf("party errors = %v, %v", parties[1].Err, parties[2].Err)
+	}
+	auths := collect(t, csvfile.Authorizations, "number,party,counterparty,regime,issued\nBT-1,P1,F1,2025,2024-01-01\nBT-2,P1,F1,2025,\n")
+	if auths[0].Err != nil || auths[0].Value.Issued != barter.MustDate("2024-01-01") || fieldOf(auths[1].Err) != "issued" {
+		t.Errorf("authorizations = %+v", auths)
+	}
+	lines := collect(t, csvfile.Lines, "authorization,direction,hs_code,description,quantity,unit,value,currency\nBT-1,import,07.13,pulses,10,t,100,USD\nBT-1,import,0713,pulses,ten,t,100,USD\n")
+	if lines[0].Err != nil || lines[0].Value.Line.HSCode != "0713" || fieldOf(lines[1].Err) != "quantity" {
+		t.Errorf("lines = %+v", lines)
+	}
+}
+
+// fuzzReader checks that a reader never panics and that every row it yields has a line
+// number and either a value or an error naming a field.
+func fuzzReader[T any](f *testing.F, read func(io.Reader) (iter.Seq[barter.Row[T]], error), seeds ...string) {
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		seq, err := read(strings.NewReader(in))
+		if err != nil {
+			return
+		}
+		for r := range seq {
+			if r.Line < 2 {
+				t.Fatalf("row with line %d", r.Line)
+			}
+			if r.Err != nil && fieldOf(r.Err) == "" {
+				t.Fatalf("error without a field: %v", r.Err)
+			}
+		}
+	})
+}
+
+func FuzzDeclarations(f *testing.F) {
+	fuzzReader(f, csvfile.Declarations,
+		"number,authorization,direction,date,hs_code,quantity,unit,currency,declared_value,assessed_value\nGD-1,BT-1,import,2024-10-20,071320,5000,t,USD,3520000,\n",
+		"number,authorization,direction,date,hs_code,quantity,unit,currency,declared_value,assessed_value\n\"GD\n1\",BT,export,x,y,z,t,USD,1e9,-0\n")
+}
+
+func FuzzParties(f *testing.F) {
+	fuzzReader(f, csvfile.Parties, "id,name,country,tax_id,kind\nP1,A,PK,1,private\n", "id,name,country,tax_id,kind,active_taxpayer\nP1,,,,,x\n")
+}
+
+func FuzzRates(f *testing.F) {
+	fuzzReader(f, csvfile.Rates, "date,currency,rate\n2024-01-01,USD,280.5\n", "date,currency,rate\n2024-02-30,usd,-1\n")
+}
+
+func FuzzAuthorizations(f *testing.F) {
+	fuzzReader(f, csvfile.Authorizations, "number,party,counterparty,regime,issued\nBT-1,P1,F1,2025,2024-01-01\n")
+}
+
+func FuzzLines(f *testing.F) {
+	fuzzReader(f, csvfile.Lines, "authorization,direction,hs_code,description,quantity,unit,value,currency\nBT-1,import,0713,pulses,10,t,100,USD\n")
+}

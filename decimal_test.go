@@ -1,0 +1,101 @@
+package barter_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/barter-clearing/barter"
+)
+
+func TestParseDecimal(t *testing.T) {
+	tests := []struct {
+		in    string
+		scale int
+		want  string // "" means an error
+	}{
+		{"0", 2, "0"},
+		{"1234.50", 2, "1234.5"},
+		{"-7", 2, "-7"},
+		{"+7.1", 2, "7.1"},
+		{"0.001", 2, ""},
+		{"1e5", 2, ""},
+		{"1,000", 2, ""},
+		{" 1", 2, ""},
+		{"", 2, ""},
+		{".5", 2, ""},
+		{"5.", 2, ""},
+		{"-", 2, ""},
+		{"NaN", 2, ""},
+		{"1.2.3", 2, ""},
+		{strings.Repeat("9", 21), 2, ""},
+	}
+	for _, tt := range tests {
+		got, err := barter.ParseDecimal(tt.in, tt.scale)
+		if tt.want == "" {
+			if err == nil {
+				t.Errorf("ParseDecimal(%q) = %s, want an error", tt.in, got)
+			}
+			continue
+		}
+		if err != nil || got.String() != tt.want {
+			t.Errorf("ParseDecimal(%q) = %s, %v; want %s", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+func TestRoundHome(t *testing.T) {
+	for in, want := range map[string]string{
+		"1.005": "1.00", "1.015": "1.02", "1.025": "1.02", "-1.005": "-1.00", "2.5051": "2.51", "7": "7.00",
+	} {
+		d, err := barter.ParseDecimal(in, 8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := barter.FormatHome(barter.RoundHome(d)); got != want {
+			t.Errorf("RoundHome(%s) = %s, want %s (half to even)", in, got, want)
+		}
+	}
+}
+
+func TestMinorUnits(t *testing.T) {
+	d, _ := barter.ParseDecimal("12345.67", 2)
+	n, err := barter.MinorUnits(d)
+	if err != nil || n != 1234567 {
+		t.Fatalf("MinorUnits = %d, %v; want 1234567", n, err)
+	}
+	if got := barter.FromMinorUnits(n); !got.Equal(d) {
+		t.Errorf("FromMinorUnits = %s, want %s", got, d)
+	}
+	big, err := barter.ParseDecimal("99999999999999999999", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := barter.MinorUnits(big); err == nil {
+		t.Error("MinorUnits(1e20) succeeded; want an overflow error")
+	}
+	frac, _ := barter.ParseDecimal("1.001", 4)
+	if _, err := barter.MinorUnits(frac); err == nil {
+		t.Error("MinorUnits(1.001) succeeded; want an error for the third decimal")
+	}
+}
+
+// FuzzParseDecimal checks that whatever parses round-trips exactly through its string
+// form and respects the scale.
+func FuzzParseDecimal(f *testing.F) {
+	for _, s := range []string{"0", "1.5", "-12.3456", "1e3", "99999999999999999999.9999", "", "+.", "0.00001"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := barter.ParseDecimal(s, 4)
+		if err != nil {
+			return
+		}
+		if d.Exponent() < -4 {
+			t.Fatalf("ParseDecimal(%q) kept %d decimals; scale is 4", s, -d.Exponent())
+		}
+		back, err := barter.ParseDecimal(d.String(), 4)
+		if err != nil || !back.Equal(d) {
+			t.Fatalf("round trip of %q: %s -> %s, %v", s, d, back, err)
+		}
+	})
+}

@@ -1,0 +1,417 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/barter-clearing/barter"
+)
+
+var ctx = context.Background()
+
+func testParties(t *testing.T, svc *barter.Service) {
+	p := barter.Party{ID: "P1", Name: "Karachi Rice", Country: "PK", TaxID: "7654321", Kind: barter.PartyPrivate,
+		ActiveTaxpayer: true, ATLChecked: barter.MustDate("2024-03-01"), Collectorate: "Karachi"}
+	if rep := MustImport(t, svc.ImportParties, p); rep.Written != 1 {
+		t.Fatalf("written = %d, want 1", rep.Written)
+	}
+	var got *barter.Party
+	err := svc.Store.View(ctx, func(tx barter.Tx) error {
+		var err error
+		got, err = tx.Party(ctx, "P1")
+		return err
+	})
+	if err != nil || *got != p {
+		t.Fatalf("Party = %+v, %v; want %+v", got, err, p)
+	}
+	if rep := MustImport(t, svc.ImportParties, p); rep.Duplicates != 1 || rep.Written != 0 {
+		t.Errorf("re-import: %+v, want 1 duplicate", rep)
+	}
+	changed := p
+	changed.Name = "Other"
+	wantInvalid(t, svc.CreateParty(ctx, &changed), "id")
+	err = svc.Store.View(ctx, func(tx barter.Tx) error {
+		_, err := tx.Party(ctx, "nobody")
+		return err
+	})
+	if barter.ErrorCode(err) != barter.ENotFound {
+		t.Errorf("missing party: %v, want not found", err)
+	}
+	bad := p
+	bad.ID, bad.Country = "P2", "XX"
+	wantInvalid(t, svc.CreateParty(ctx, &bad), "country")
+}
+
+func testRates(t *testing.T, svc *barter.Service) {
+	r := barter.Rate{Date: barter.MustDate("2024-01-01"), Currency: "CNY", Rate: Dec(t, "38.12345678"), Source: "NBP"}
+	MustImport(t, svc.ImportRates, r)
+	if rep := MustImport(t, svc.ImportRates, r); rep.Duplicates != 1 {
+		t.Errorf("re-import: %+v, want 1 duplicate", rep)
+	}
+	r2 := r
+	r2.Rate = Dec(t, "39")
+	_, err := svc.ImportRates(ctx, rowsOf(r2), barter.ImportOptions{})
+	if !errors.Is(err, barter.ErrRejected) {
+		t.Errorf("a different rate for the same day: %v, want rejected", err)
+	}
+	var rates []barter.Rate
+	svc.Store.View(ctx, func(tx barter.Tx) error {
+		var err error
+		rates, err = tx.Rates(ctx)
+		return err
+	})
+	if len(rates) != 1 || !rates[0].Rate.Equal(r.Rate) || rates[0].Source != "NBP" {
+		t.Errorf("rates = %+v, want the one first imported, exactly", rates)
+	}
+}
+
+func testAuthorizationImport(t *testing.T, svc *barter.Service) {
+	MustSeed(t, svc)
+	var a *barter.Authorization
+	err := svc.Store.View(ctx, func(tx barter.Tx) error {
+		var err error
+		a, err = tx.Authorization(ctx, Auth2023)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Status != barter.StatusApproved || a.Deadline != barter.MustDate("2024-04-09") || len(a.Lines) != 3 {
+		t.Errorf("imported authorization = %+v; want approved, deadline 2024-04-09, 3 lines", a)
+	}
+	for _, tt := range []struct {
+		in    barter.AuthorizationImport
+		field string
+	}{
+		{barter.AuthorizationImport{Number: "X1", Party: Trader, Counterparty: Chinese, Regime: "2025", Issued: barter.MustDate(IssuedDay)}, "counterparty"},
+		{barter.AuthorizationImport{Number: "X2", Party: Russian, Counterparty: Russian, Regime: "2025", Issued: barter.MustDate(IssuedDay)}, "party"},
+		{barter.AuthorizationImport{Number: "X3", Party: Trader, Counterparty: Russian, Regime: "1999", Issued: barter.MustDate(IssuedDay)}, "regime"},
+		{barter.AuthorizationImport{Number: "X4", Party: "ghost", Counterparty: Russian, Regime: "2025", Issued: barter.MustDate(IssuedDay)}, "party"},
+		{barter.AuthorizationImport{Number: Auth2023, Party: Trader, Counterparty: Russian, Regime: "2025", Issued: barter.MustDate(IssuedDay)}, "number"},
+	} {
+		var got []barter.RowError
+		_, err := svc.ImportAuthorizations(ctx, rowsOf(tt.in), barter.ImportOptions{OnError: func(e barter.RowError) { got = append(got, e) }})
+		if !errors.Is(err, barter.ErrRejected) || len(got) != 1 || got[0].Field != tt.field {
+			t.Errorf("import %+v: %v %+v; want one error on %s", tt.in, err, got, tt.field)
+		}
+	}
+}
+
+func testWorkflow(t *testing.T, svc *barter.Service) {
+	MustSeed(t, svc)
+	app := &barter.Application{Party: Trader, Counterparty: Russian, Regime: "2025", ValidUntil: barter.MustDate("2024-12-31"),
+		Lines: []barter.Line{
+			{Direction: barter.Import, HSCode: "071320", Description: "chickpeas", Quantity: Dec(t, "100"), Unit: "t", Value: Dec(t, "70400"), Currency: "USD"},
+			{Direction: barter.Export, HSCode: "100630", Description: "rice", Quantity: Dec(t, "100"), Unit: "t", Value: Dec(t, "66700"), Currency: "USD"},
+		}}
+	a, err := svc.Apply(ctx, app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Status != barter.StatusApplied || a.Number != "" {
+		t.Fatalf("applied = %+v", a)
+	}
+	approved, err := svc.Approve(ctx, a.ID, barter.MustDate("2024-02-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if approved.Number != "BT-1234567-0001" || approved.Deadline != barter.MustDate("2024-05-31") {
+		t.Errorf("approved = %s deadline %s; want BT-1234567-0001, 2024-05-31", approved.Number, approved.Deadline)
+	}
+	if _, err := svc.Approve(ctx, a.ID, barter.MustDate("2024-02-01")); barter.ErrorCode(err) != barter.EConflict {
+		t.Errorf("approving twice: %v, want conflict", err)
+	}
+	if _, err := svc.Reject(ctx, a.ID, "late"); barter.ErrorCode(err) != barter.EConflict {
+		t.Errorf("rejecting an approved authorization: %v, want conflict", err)
+	}
+	d := GD(t, approved.Number, barter.Import, "2024-02-05", "1000")
+	MustPost(t, svc, d)
+
+	b, err := svc.Apply(ctx, app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Reject(ctx, b.ID, ""); barter.ErrorCode(err) != barter.EInvalid {
+		t.Errorf("reject without reason: %v, want invalid", err)
+	}
+	rejected, err := svc.Reject(ctx, b.ID, "counterparty not screened")
+	if err != nil || rejected.Status != barter.StatusRejected || rejected.Reason != "counterparty not screened" {
+		t.Fatalf("reject: %+v, %v", rejected, err)
+	}
+	if _, err := svc.Approve(ctx, b.ID, barter.MustDate("2024-02-01")); barter.ErrorCode(err) != barter.EConflict {
+		t.Errorf("approving a rejected application: %v, want conflict", err)
+	}
+	noExport := *app
+	noExport.Lines = app.Lines[:1]
+	if _, err := svc.Apply(ctx, &noExport); barter.ErrorCode(err) != barter.EInvalid {
+		t.Errorf("application without export line: %v, want invalid", err)
+	}
+}
+
+func testValuation(t *testing.T, svc *barter.Service) {
+	MustSeed(t, svc)
+	for _, tt := range []struct {
+		day, currency, assessed, rate, value string
+	}{
+		{"2024-01-31", "USD", "10.0005", "280", "2800.14"},   // 2800.14 exactly
+		{"2024-02-01", "USD", "10.0005", "282.5", "2825.14"}, // 2825.14125 -> .14
+		{"2024-01-20", "PKR", "100.125", "1", "100.12"},      // tie, half to even
+		{"2024-01-21", "PKR", "100.135", "1", "100.14"},      // tie, half to even
+	} {
+		d := GD(t, Auth2025, barter.Import, tt.day, tt.assessed)
+		d.Currency = tt.currency
+		d = MustPost(t, svc, d)
+		if d.Value.String() != Dec(t, tt.value).String() || !d.Rate.Equal(Dec(t, tt.rate)) {
+			t.Errorf("%s %s on %s: value %s at %s; want %s at %s", tt.assessed, tt.currency, tt.day, d.Value, d.Rate, tt.value, tt.rate)
+		}
+	}
+	assessed := GD(t, Auth2025, barter.Import, "2024-01-15", "100")
+	assessed.Assessed = Dec(t, "120")
+	if got := MustPost(t, svc, assessed); got.Value.String() != "33600" {
+		t.Errorf("value of assessed 120 USD = %s, want 33600 (assessed, not declared)", got.Value)
+	}
+	var stored *barter.Declaration
+	svc.Store.View(ctx, func(tx barter.Tx) error {
+		var err error
+		stored, err = tx.Declaration(ctx, assessed.Number)
+		return err
+	})
+	if stored == nil || !stored.Declared.Equal(Dec(t, "100")) || !stored.Assessed.Equal(Dec(t, "120")) || stored.RateDate != barter.MustDate("2024-01-01") {
+		t.Errorf("stored declaration = %+v", stored)
+	}
+	early := GD(t, Auth2025, barter.Import, "2024-01-12", "1")
+	early.Currency = "EUR"
+	_, err := svc.PostDeclaration(ctx, &early)
+	wantInvalid(t, err, "currency")
+}
+
+func testDuplicateDeclaration(t *testing.T, svc *barter.Service) {
+	MustSeed(t, svc)
+	d := MustPost(t, svc, GD(t, Auth2025, barter.Import, "2024-01-15", "100"))
+	n := entries(t, svc)
+	again := d
+	again.Declared, again.Assessed, again.Value = Dec(t, "999"), barter.Zero, barter.Zero
+	dup, err := svc.PostDeclaration(ctx, &again)
+	if err != nil || !dup {
+		t.Fatalf("second post: dup=%v err=%v; want a no-op", dup, err)
+	}
+	if !again.Value.Equal(d.Value) || again.Entry != d.Entry {
+		t.Errorf("second post returned value %s entry %d; want the first: %s entry %d", again.Value, again.Entry, d.Value, d.Entry)
+	}
+	if got := entries(t, svc); got != n {
+		t.Errorf("ledger entries = %d after the repeat, want %d", got, n)
+	}
+	if p := position(t, svc, Auth2025, "2024-02-01"); !p.Imports.Equal(d.Value) {
+		t.Errorf("imports = %s, want %s (posted once)", p.Imports, d.Value)
+	}
+}
+
+func testDeclarationChecks(t *testing.T, svc *barter.Service) {
+	MustSeed(t, svc)
+	mod := func(f func(*barter.Declaration)) barter.Declaration {
+		d := GD(t, Auth2025, barter.Import, "2024-01-15", "100")
+		f(&d)
+		return d
+	}
+	for _, tt := range []struct {
+		name  string
+		d     barter.Declaration
+		field string
+	}{
+		{"unknown authorization", mod(func(d *barter.Declaration) { d.Authorization = "nope" }), "authorization"},
+		{"before issue", mod(func(d *barter.Declaration) { d.Date = barter.MustDate("2024-01-09") }), "date"},
+		{"after deadline", mod(func(d *barter.Declaration) { d.Date = barter.MustDate("2024-05-10") }), "date"},
+		{"not a subheading", mod(func(d *barter.Declaration) { d.HSCode = "071399" }), "hs_code"},
+		{"too short", mod(func(d *barter.Declaration) { d.HSCode = "0713" }), "hs_code"},
+		{"other direction's line", mod(func(d *barter.Declaration) { d.HSCode = "100630" }), "hs_code"},
+		{"no line", mod(func(d *barter.Declaration) { d.HSCode = "270900" }), "hs_code"},
+		{"zero quantity", mod(func(d *barter.Declaration) { d.Quantity = barter.Zero }), "quantity"},
+		{"bad currency", mod(func(d *barter.Declaration) { d.Currency = "XYZ" }), "currency"},
+		{"negative value", mod(func(d *barter.Declaration) { d.Declared = Dec(t, "-1") }), "declared_value"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := svc.PostDeclaration(ctx, &tt.d)
+			wantInvalid(t, err, tt.field)
+		})
+	}
+	ok := MustPost(t, svc, mod(func(d *barter.Declaration) { d.HSCode = "0713200010"; d.Date = barter.MustDate("2024-05-09") }))
+	if ok.Value.IsZero() {
+		t.Error("a 10-digit code under a heading line on the deadline was not valued")
+	}
+	if got := entries(t, svc); got != 1 {
+		t.Errorf("ledger has %d entries, want 1: rejected declarations must not post", got)
+	}
+}
+
+func testImportFirst(t *testing.T, svc *barter.Service) {
+	MustSeed(t, svc)
+	_, err := svc.PostDeclaration(ctx, ptr(GD(t, Auth2023, barter.Export, "2024-01-15", "1")))
+	wantInvalid(t, err, "assessed_value")
+	MustPost(t, svc, GD(t, Auth2025, barter.Export, "2024-01-15", "50")) // 2025: either order
+	MustPost(t, svc, GD(t, Auth2023, barter.Import, "2024-01-15", "100"))
+	MustPost(t, svc, GD(t, Auth2023, barter.Export, "2024-01-16", "100"))
+	MustPost(t, svc, GD(t, Auth2023, barter.Export, "2024-01-17", "20")) // exactly imports + 20 %
+	_, err = svc.PostDeclaration(ctx, ptr(GD(t, Auth2023, barter.Export, "2024-01-18", "0.01")))
+	wantInvalid(t, err, "assessed_value")
+	if p := position(t, svc, Auth2023, "2024-01-31"); p.Status != barter.PositionBalanced || p.Imbalance.String() != "5600" {
+		t.Errorf("position = %+v; want balanced, imbalance 5600", p)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func testWholeOrNothing(t *testing.T, svc *barter.Service) {
+	MustSeed(t, svc)
+	good := GD(t, Auth2025, barter.Import, "2024-01-15", "100")
+	bad1 := GD(t, Auth2025, barter.Import, "2024-01-15", "100")
+	bad1.HSCode = "999999"
+	bad2 := GD(t, "missing", barter.Import, "2024-01-15", "100")
+	var errs []barter.RowError
+	rep, err := svc.ImportDeclarations(ctx, rowsOf(good, bad1, bad2), barter.ImportOptions{OnError: func(e barter.RowError) { errs = append(errs, e) }})
+	if !errors.Is(err, barter.ErrRejected) {
+		t.Fatalf("import with bad rows: %v, want rejected", err)
+	}
+	if rep.Rejected != 2 || len(errs) != 2 || errs[0].Line != 3 || errs[0].Field != "hs_code" || errs[1].Line != 4 || errs[1].Field != "authorization" {
+		t.Errorf("report %+v errors %+v; want lines 3 (hs_code) and 4 (authorization)", rep, errs)
+	}
+	if got := entries(t, svc); got != 0 {
+		t.Errorf("ledger has %d entries after a rejected file, want 0", got)
+	}
+	err = svc.Store.View(ctx, func(tx barter.Tx) error {
+		_, err := tx.Declaration(ctx, good.Number)
+		return err
+	})
+	if barter.ErrorCode(err) != barter.ENotFound {
+		t.Errorf("the good row of a rejected file was stored: %v", err)
+	}
+	rep = MustImport(t, svc.ImportDeclarations, good)
+	if rep.Written != 1 {
+		t.Errorf("good file: %+v", rep)
+	}
+	if rep = MustImport(t, svc.ImportDeclarations, good); rep.Duplicates != 1 || rep.Written != 0 {
+		t.Errorf("re-import: %+v, want 1 duplicate", rep)
+	}
+}
+
+func testReassessment(t *testing.T, svc *barter.Service) {
+	MustSeed(t, svc)
+	d := MustPost(t, svc, GD(t, Auth2025, barter.Import, "2024-01-15", "100")) // 28000
+	r, err := svc.Reassess(ctx, d.Number, Dec(t, "110"), barter.MustDate("2024-01-20"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Value.String() != "30800" || r.Delta.String() != "2800" || r.Entry == d.Entry {
+		t.Errorf("reassessment = %+v; want value 30800, delta 2800, a new entry", r)
+	}
+	r2, err := svc.Reassess(ctx, d.Number, Dec(t, "90"), barter.MustDate("2024-01-25"))
+	if err != nil || r2.Delta.String() != "-5600" {
+		t.Fatalf("second reassessment = %+v, %v; want delta -5600", r2, err)
+	}
+	if p := position(t, svc, Auth2025, "2024-01-22"); p.Imports.String() != "30800" {
+		t.Errorf("imports as of 2024-01-22 = %s, want 30800", p.Imports)
+	}
+	if p := position(t, svc, Auth2025, "2024-01-31"); p.Imports.String() != "25200" {
+		t.Errorf("imports as of 2024-01-31 = %s, want 25200", p.Imports)
+	}
+	if got := entries(t, svc); got != 3 {
+		t.Errorf("entries = %d, want 3", got)
+	}
+	var stored *barter.Declaration
+	svc.Store.View(ctx, func(tx barter.Tx) error {
+		var err error
+		stored, err = tx.Declaration(ctx, d.Number)
+		return err
+	})
+	if stored == nil || !stored.Assessed.Equal(Dec(t, "100")) {
+		t.Errorf("declaration was edited: %+v", stored)
+	}
+	if _, err := svc.Reassess(ctx, "nope", Dec(t, "1"), barter.MustDate("2024-01-20")); barter.ErrorCode(err) != barter.ENotFound {
+		t.Errorf("reassess unknown: %v, want not found", err)
+	}
+}
+
+func testPositionsAndReconcile(t *testing.T, svc *barter.Service) {
+	MustSeed(t, svc)
+	MustPost(t, svc, GD(t, Auth2025, barter.Import, "2024-01-15", "100"))
+	MustPost(t, svc, GD(t, Auth2025, barter.Export, "2024-02-15", "90"))
+	MustPost(t, svc, GD(t, Auth2023, barter.Import, "2024-01-15", "100"))
+
+	p := position(t, svc, Auth2025, "2024-01-31")
+	if p.Status != barter.PositionOpen || p.Imports.String() != "28000" || !p.Exports.IsZero() || p.DaysLeft != 99 {
+		t.Errorf("2025 as of 2024-01-31 = %+v; want open, imports 28000, 99 days left", p)
+	}
+	if p := position(t, svc, Auth2025, "2024-02-15"); p.Status != barter.PositionBalanced || p.Exports.String() != "25425" {
+		t.Errorf("2025 as of 2024-02-15 = %+v; want balanced, exports 25425", p)
+	}
+	if p := position(t, svc, Auth2023, "2024-04-10"); p.Status != barter.PositionOverdue || p.Party != Trader || p.Counterparty != Russian || p.Regime != "2023" {
+		t.Errorf("2023 as of 2024-04-10 = %+v; want overdue", p)
+	}
+	ps, _ := svc.Positions(ctx, barter.MustDate("2024-01-09"))
+	if len(ps) != 0 {
+		t.Errorf("positions before any issue = %d, want 0", len(ps))
+	}
+
+	run, err := svc.Reconcile(ctx, barter.MustDate("2024-04-10"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Cancelled) != 1 || run.Cancelled[0].Authorization != Auth2023 || run.Cancelled[0].Reason == "" {
+		t.Fatalf("reconcile cancelled %+v; want %s with a reason", run.Cancelled, Auth2023)
+	}
+	if p := position(t, svc, Auth2023, "2024-04-10"); p.Status != barter.PositionCancelled {
+		t.Errorf("after reconcile: %s, want cancelled", p.Status)
+	}
+	if p := position(t, svc, Auth2025, "2024-04-10"); p.Status != barter.PositionBalanced {
+		t.Errorf("balanced authorization after reconcile: %s", p.Status)
+	}
+	_, err = svc.PostDeclaration(ctx, ptr(GD(t, Auth2023, barter.Import, "2024-04-01", "1")))
+	wantInvalid(t, err, "authorization")
+	again, err := svc.Reconcile(ctx, barter.MustDate("2024-04-10"))
+	if err != nil || len(again.Cancelled) != 0 {
+		t.Errorf("second reconcile: %+v, %v; want nothing more cancelled", again, err)
+	}
+}
+
+// testConcurrentPosting races exporters against the import-first limit: with lost
+// updates more exports than the limit allows would get through.
+func testConcurrentPosting(t *testing.T, svc *barter.Service) {
+	MustSeed(t, svc)
+	MustPost(t, svc, GD(t, Auth2023, barter.Import, "2024-01-15", "100"))
+	const workers, each = 8, 5
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	accepted, rejected := 0, 0
+	var failure error
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				d := GD(t, Auth2023, barter.Export, "2024-01-20", "10")
+				_, err := svc.PostDeclaration(ctx, &d)
+				mu.Lock()
+				switch barter.ErrorCode(err) {
+				case "":
+					accepted++
+				case barter.EInvalid:
+					rejected++
+				default:
+					failure = err
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if failure != nil {
+		t.Fatal(failure)
+	}
+	if accepted != 12 || rejected != workers*each-12 {
+		t.Errorf("accepted %d, rejected %d; want exactly 12 exports of 10 against imports of 100", accepted, rejected)
+	}
+	if p := position(t, svc, Auth2023, "2024-01-31"); p.Exports.String() != "33600" {
+		t.Errorf("exports = %s, want 33600 (12 x 2800)", p.Exports)
+	}
+}
