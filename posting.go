@@ -6,6 +6,15 @@ import (
 	"iter"
 )
 
+// declarationBatch is how many declarations an import checks and writes together: one
+// query finds those already posted, one loads their authorizations, and one statement
+// per table writes them, instead of a round trip per row.
+const declarationBatch = 256
+
+// maxCachedAuthorizations bounds the memory a long import spends remembering
+// authorizations; past it the cache starts afresh (the store still holds everything).
+const maxCachedAuthorizations = 200_000
+
 // poster posts declarations inside one transaction, remembering what it has read so that
 // a long import reads each authorization and the rate table once.
 type poster struct {
@@ -25,27 +34,40 @@ func (s *Service) newPoster(tx Tx) *poster {
 	return &poster{s: s, tx: tx, auths: map[string]*authState{}}
 }
 
-// state returns the authorization's state, reading (and, in a write transaction,
-// locking) it on first use; fresh is true then.
-func (p *poster) state(ctx context.Context, number string) (st *authState, fresh bool, err error) {
-	if st, ok := p.auths[number]; ok {
-		return st, false, nil
+// load reads the authorizations named that are not yet remembered, with their lines and
+// totals. In a write transaction the store holds them until commit, so that concurrent
+// postings to the same authorization queue instead of losing updates.
+func (p *poster) load(ctx context.Context, numbers []string) error {
+	if len(p.auths)+len(numbers) > maxCachedAuthorizations {
+		clear(p.auths)
 	}
-	a, err := p.s.authorization(ctx, p.tx, number)
+	var missing []string
+	seen := map[string]bool{}
+	for _, n := range numbers {
+		if _, ok := p.auths[n]; !ok && !seen[n] && n != "" {
+			seen[n] = true
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	as, err := p.tx.AuthorizationsByNumber(ctx, missing)
 	if err != nil {
-		return nil, false, err
+		return err
 	}
-	rb, err := p.s.Rulebooks.Lookup("authorization", a.Regime)
+	ts, err := p.tx.TotalsOf(ctx, missing)
 	if err != nil {
-		return nil, false, err
+		return err
 	}
-	t, err := p.tx.Totals(ctx, number)
-	if err != nil {
-		return nil, false, err
+	for n, a := range as {
+		rb, ok := p.s.Rulebooks[a.Regime]
+		if !ok {
+			return fmt.Errorf("authorization %s has unknown regime %q", n, a.Regime)
+		}
+		p.auths[n] = &authState{auth: a, rb: rb, totals: ts[n]}
 	}
-	st = &authState{auth: a, rb: rb, totals: t}
-	p.auths[number] = st
-	return st, true, nil
+	return nil
 }
 
 func (p *poster) rate(ctx context.Context, currency string, day Date) (Rate, bool, error) {
@@ -60,87 +82,108 @@ func (p *poster) rate(ctx context.Context, currency string, day Date) (Rate, boo
 	return r, ok, nil
 }
 
-// post checks d against its authorization and the rulebook, values it and books it.
-// A declaration number already posted returns the first posting, unchanged.
-func (p *poster) post(ctx context.Context, d *Declaration) (rowResult, error) {
-	if d.Number == "" {
-		return 0, Invalid("number", "is required")
-	}
-	if dup, err := p.duplicate(ctx, d); dup || err != nil {
-		return rowDuplicate, err
-	}
+// check validates d against its (loaded) authorization and the rulebook and values it.
+// It writes nothing; it returns the authorization's totals with d added.
+func (p *poster) check(ctx context.Context, d *Declaration) (*authState, Totals, error) {
 	if err := d.checkFields(); err != nil {
-		return 0, err
+		return nil, Totals{}, err
 	}
 	if err := p.s.HS.CheckDeclaration(d.HSCode); err != nil {
-		return 0, Invalid("hs_code", "%v", err)
+		return nil, Totals{}, Invalid("hs_code", "%v", err)
 	}
-	st, fresh, err := p.state(ctx, d.Authorization)
-	if err != nil {
-		return 0, err
-	}
-	if fresh {
-		// A concurrent poster may have posted the same number while this one waited for
-		// the authorization's lock.
-		if dup, err := p.duplicate(ctx, d); dup || err != nil {
-			return rowDuplicate, err
-		}
+	st, ok := p.auths[d.Authorization]
+	if !ok {
+		return nil, Totals{}, Invalid("authorization", "no authorization %q exists", d.Authorization)
 	}
 	a, rb := st.auth, st.rb
 	switch a.Status {
 	case StatusApproved:
 	case StatusCancelled:
-		return 0, Invalid("authorization", "authorization %s was cancelled on %s: %s", a.Number, a.Cancelled, a.Reason)
+		return nil, Totals{}, Invalid("authorization", "authorization %s was cancelled on %s: %s", a.Number, a.Cancelled, a.Reason)
 	default:
-		return 0, Invalid("authorization", "authorization %s is %s, not approved", a.Number, a.Status)
+		return nil, Totals{}, Invalid("authorization", "authorization %s is %s, not approved", a.Number, a.Status)
 	}
 	if d.Date.Before(a.Issued) || d.Date.After(a.Deadline) {
-		return 0, Invalid("date", "%s is outside authorization %s's window %s to %s", d.Date, a.Number, a.Issued, a.Deadline)
+		return nil, Totals{}, Invalid("date", "%s is outside authorization %s's window %s to %s", d.Date, a.Number, a.Issued, a.Deadline)
 	}
 	if !a.CoversHS(d.Direction, d.HSCode) {
-		return 0, Invalid("hs_code", "%s is not covered by any %s line of authorization %s", d.HSCode, d.Direction, a.Number)
+		return nil, Totals{}, Invalid("hs_code", "%s is not covered by any %s line of authorization %s", d.HSCode, d.Direction, a.Number)
 	}
 	if d.Currency == rb.Currency {
 		d.Rate, d.RateDate = One, d.Date
 	} else {
 		r, ok, err := p.rate(ctx, d.Currency, d.Date)
 		if err != nil {
-			return 0, err
+			return nil, Totals{}, err
 		}
 		if !ok {
-			return 0, Invalid("currency", "no %s rate is published on or before %s", d.Currency, d.Date)
+			return nil, Totals{}, Invalid("currency", "no %s rate is published on or before %s", d.Currency, d.Date)
 		}
 		d.Rate, d.RateDate = r.Rate, r.Date
 	}
 	d.Value = RoundHome(d.Assessed.Mul(d.Rate))
 	after := st.totals.Add(d.Direction, d.Value)
 	if d.Direction == Export && !rb.ExportAllowed(after.Imports, after.Exports) {
-		return 0, Invalid("assessed_value", "export of %s %s would bring exports of authorization %s to %s, above imports of %s plus %s%% tolerance (rulebook %s: import followed by export)",
+		return nil, Totals{}, Invalid("assessed_value", "export of %s %s would bring exports of authorization %s to %s, above imports of %s plus %s%% tolerance (rulebook %s: import followed by export)",
 			FormatHome(d.Value), rb.Currency, a.Number, FormatHome(after.Exports), FormatHome(after.Imports), rb.Tolerance.Shift(2), rb.Regime)
 	}
-	e := valueEntry(EntryDeclaration, d.Number, a.Number, d.Direction, d.Date, d.Value)
-	if err := p.tx.AppendEntry(ctx, &e); err != nil {
-		return 0, fmt.Errorf("post GD %s: %w", d.Number, err)
-	}
-	d.Entry = e.ID
-	if err := p.tx.CreateDeclaration(ctx, d); err != nil {
-		return 0, fmt.Errorf("post GD %s: %w", d.Number, err)
-	}
-	st.totals = after
-	return rowWritten, nil
+	return st, after, nil
 }
 
-// duplicate loads the declaration already posted under d's number into d.
-func (p *poster) duplicate(ctx context.Context, d *Declaration) (bool, error) {
-	old, err := p.tx.Declaration(ctx, d.Number)
-	switch {
-	case err == nil:
-		*d = *old
-		return true, nil
-	case ErrorCode(err) == ENotFound:
-		return false, nil
+// postBatch checks and posts a batch of rows; each row's outcome goes into out. A
+// declaration number already posted, or earlier in the batch, is a duplicate: a no-op.
+// Only faults of the system are returned as the error.
+func (p *poster) postBatch(ctx context.Context, rows []Row[Declaration], out []outcome) error {
+	numbers := make([]string, 0, len(rows))
+	auths := make([]string, 0, len(rows))
+	for _, r := range rows {
+		if r.Err == nil {
+			numbers = append(numbers, r.Value.Number)
+			auths = append(auths, r.Value.Authorization)
+		}
 	}
-	return false, err
+	// Authorizations first: in a store that locks rows, a concurrent poster of the same
+	// number has committed by the time the lock is granted, so the check below sees it.
+	if err := p.load(ctx, auths); err != nil {
+		return err
+	}
+	posted, err := p.tx.DeclarationsExist(ctx, numbers)
+	if err != nil {
+		return err
+	}
+	var decls []*Declaration
+	var entries []*Entry
+	for i := range rows {
+		d := &rows[i].Value
+		switch {
+		case rows[i].Err != nil:
+			out[i] = outcome{err: rows[i].Err}
+			continue
+		case d.Number == "":
+			out[i] = outcome{err: Invalid("number", "is required")}
+			continue
+		case posted[d.Number]:
+			out[i] = outcome{res: rowDuplicate}
+			continue
+		}
+		st, after, err := p.check(ctx, d)
+		if err != nil {
+			out[i] = outcome{err: err}
+			continue
+		}
+		st.totals = after
+		posted[d.Number] = true
+		e := valueEntry(EntryDeclaration, d.Number, st.auth.Number, d.Direction, d.Date, d.Value)
+		decls, entries = append(decls, d), append(entries, &e)
+		out[i] = outcome{res: rowWritten}
+	}
+	if len(decls) == 0 {
+		return nil
+	}
+	if err := p.tx.AppendDeclarations(ctx, decls, entries); err != nil {
+		return fmt.Errorf("post declarations: %w", err)
+	}
+	return nil
 }
 
 // PostDeclaration checks a goods declaration, values it and posts it to the ledger. Posting
@@ -148,9 +191,24 @@ func (p *poster) duplicate(ctx context.Context, d *Declaration) (bool, error) {
 // Errors: EInvalid.
 func (s *Service) PostDeclaration(ctx context.Context, d *Declaration) (duplicate bool, err error) {
 	err = s.Store.Update(ctx, func(tx Tx) error {
-		res, err := s.newPoster(tx).post(ctx, d)
-		duplicate = res == rowDuplicate
-		return err
+		rows, out := []Row[Declaration]{{Value: *d}}, make([]outcome, 1)
+		if err := s.newPoster(tx).postBatch(ctx, rows, out); err != nil {
+			return err
+		}
+		if out[0].err != nil {
+			return out[0].err
+		}
+		if out[0].res == rowDuplicate {
+			duplicate = true
+			first, err := tx.Declaration(ctx, d.Number)
+			if err != nil {
+				return err
+			}
+			*d = *first
+			return nil
+		}
+		*d = rows[0].Value
+		return nil
 	})
 	return duplicate, err
 }
@@ -158,11 +216,11 @@ func (s *Service) PostDeclaration(ctx context.Context, d *Declaration) (duplicat
 // ImportDeclarations posts goods declarations from a file, whole or not at all.
 func (s *Service) ImportDeclarations(ctx context.Context, rows iter.Seq[Row[Declaration]], o ImportOptions) (ImportReport, error) {
 	var p *poster
-	return importRows(ctx, s, rows, o, func(ctx context.Context, tx Tx, _ int, d Declaration) (rowResult, error) {
+	return importBatches(ctx, s, rows, o, declarationBatch, func(ctx context.Context, tx Tx, batch []Row[Declaration], out []outcome) error {
 		if p == nil || p.tx != tx {
 			p = s.newPoster(tx)
 		}
-		return p.post(ctx, &d)
+		return p.postBatch(ctx, batch, out)
 	})
 }
 
@@ -180,9 +238,12 @@ func (s *Service) Reassess(ctx context.Context, number string, assessed Decimal,
 			return err
 		}
 		p := s.newPoster(tx)
-		st, _, err := p.state(ctx, d.Authorization)
-		if err != nil {
+		if err := p.load(ctx, []string{d.Authorization}); err != nil {
 			return err
+		}
+		st := p.auths[d.Authorization]
+		if st == nil {
+			return fmt.Errorf("declaration %s: authorization %s is missing", number, d.Authorization)
 		}
 		if st.auth.Status != StatusApproved {
 			return Invalid("authorization", "authorization %s is %s", st.auth.Number, st.auth.Status)

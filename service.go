@@ -80,53 +80,100 @@ const (
 	rowDuplicate
 )
 
-// importRows runs apply on every row inside one transaction. Rows that break a rule are
-// reported and the transaction is rolled back at the end, so a file is taken whole or not
-// at all; every bad row is reported, not just the first.
+// outcome is what became of one row: a result, or the error that rejected it.
+type outcome struct {
+	res rowResult
+	err error
+}
+
+// importBatch is how many rows an import hands to apply at a time.
+const importBatch = 256
+
+// importRows imports rows one at a time with apply; see importBatches.
 func importRows[T any](ctx context.Context, s *Service, rows iter.Seq[Row[T]], o ImportOptions,
 	apply func(ctx context.Context, tx Tx, line int, v T) (rowResult, error)) (ImportReport, error) {
+	return importBatches(ctx, s, rows, o, importBatch, func(ctx context.Context, tx Tx, batch []Row[T], out []outcome) error {
+		for i, r := range batch {
+			if r.Err != nil {
+				out[i] = outcome{err: r.Err}
+				continue
+			}
+			res, err := apply(ctx, tx, r.Line, r.Value)
+			if ErrorCode(err) == EInternal {
+				return fmt.Errorf("line %d: %w", r.Line, err)
+			}
+			out[i] = outcome{res: res, err: err}
+		}
+		return nil
+	})
+}
+
+// importBatches runs apply on batches of rows inside one transaction. Rows that break a
+// rule are reported and the transaction is rolled back at the end, so a file is taken
+// whole or not at all; every bad row is reported, not just the first. Memory is bounded
+// by the batch size, whatever the length of the file.
+func importBatches[T any](ctx context.Context, s *Service, rows iter.Seq[Row[T]], o ImportOptions, size int,
+	apply func(ctx context.Context, tx Tx, batch []Row[T], out []outcome) error) (ImportReport, error) {
 	var rep ImportReport
 	reject := func(line int, err error) {
 		rep.Rejected++
 		if o.OnError == nil {
 			return
 		}
-		re := RowError{Line: line, Reason: ErrorMessage(err)}
+		re := RowError{Line: line, Field: "row", Reason: ErrorMessage(err)}
 		var e *Error
 		if errors.As(err, &e) {
-			re.Field, re.Reason = e.Field, e.Message
-		}
-		if re.Field == "" {
-			re.Field = "row"
+			re.Reason = e.Message
+			if e.Field != "" {
+				re.Field = e.Field
+			}
 		}
 		o.OnError(re)
 	}
+	batch := make([]Row[T], 0, size)
+	out := make([]outcome, size)
 	err := s.Store.Update(ctx, func(tx Tx) error {
+		flush := func() error {
+			if len(batch) == 0 {
+				return nil
+			}
+			clear(out)
+			if err := apply(ctx, tx, batch, out[:len(batch)]); err != nil {
+				return err
+			}
+			for i, oc := range out[:len(batch)] {
+				switch {
+				case oc.err != nil && ErrorCode(oc.err) == EInternal:
+					return fmt.Errorf("line %d: %w", batch[i].Line, oc.err)
+				case oc.err != nil:
+					reject(batch[i].Line, oc.err)
+				case oc.res == rowDuplicate:
+					rep.Duplicates++
+				default:
+					rep.Written++
+				}
+			}
+			batch = batch[:0]
+			return ctx.Err()
+		}
 		for r := range rows {
 			rep.Rows++
 			if o.OnProgress != nil && o.ProgressEvery > 0 && rep.Rows%o.ProgressEvery == 0 {
 				o.OnProgress(rep.Rows)
 			}
-			if r.Err != nil {
-				reject(r.Line, r.Err)
-				continue
+			if batch = append(batch, r); len(batch) == size {
+				if err := flush(); err != nil {
+					return err
+				}
 			}
-			res, err := apply(ctx, tx, r.Line, r.Value)
-			switch code := ErrorCode(err); {
-			case err == nil && res == rowDuplicate:
-				rep.Duplicates++
-			case err == nil:
-				rep.Written++
-			case code == EInternal:
-				return fmt.Errorf("line %d: %w", r.Line, err)
-			default:
-				reject(r.Line, err)
-			}
+		}
+		if err := flush(); err != nil {
+			return err
 		}
 		if rep.Rejected > 0 {
 			return ErrRejected
 		}
-		return ctx.Err()
+		return nil
 	})
 	if err != nil {
 		rep.Written, rep.Duplicates = 0, 0 // rolled back

@@ -28,6 +28,9 @@ type Tx interface {
 	// read-write transaction holds it until commit, so concurrent postings to it queue.
 	Authorization(ctx context.Context, number string) (*Authorization, error)
 	AuthorizationByID(ctx context.Context, id int64) (*Authorization, error)
+	// AuthorizationsByNumber is Authorization for many numbers at once; numbers that do
+	// not exist are absent from the map.
+	AuthorizationsByNumber(ctx context.Context, numbers []string) (map[string]*Authorization, error)
 	// Authorizations lists authorizations, without lines, by number; all when status is "".
 	Authorizations(ctx context.Context, status Status) ([]Authorization, error)
 	// CreateAuthorization inserts a and its lines and sets a.ID.
@@ -39,15 +42,20 @@ type Tx interface {
 	NextSerial(ctx context.Context, name string) (int64, error)
 
 	Declaration(ctx context.Context, number string) (*Declaration, error)
-	CreateDeclaration(ctx context.Context, d *Declaration) error
+	// DeclarationsExist reports which of the numbers are posted.
+	DeclarationsExist(ctx context.Context, numbers []string) (map[string]bool, error)
+	// AppendDeclarations appends entries[i], the ledger entry of decls[i], and stores
+	// decls[i] linked to it, for every i; it sets the entries' IDs.
+	AppendDeclarations(ctx context.Context, decls []*Declaration, entries []*Entry) error
 	CreateReassessment(ctx context.Context, r *Reassessment) error
 	// Reassessments lists a declaration's reassessments in the order they were made.
 	Reassessments(ctx context.Context, declaration string) ([]Reassessment, error)
 
 	// AppendEntry appends a ledger entry with its postings and sets e.ID.
 	AppendEntry(ctx context.Context, e *Entry) error
-	// Totals returns the cumulative imports and exports booked to an authorization.
-	Totals(ctx context.Context, authorization string) (Totals, error)
+	// TotalsOf returns the cumulative imports and exports booked to each authorization;
+	// those with nothing booked have zero totals or are absent.
+	TotalsOf(ctx context.Context, authorizations []string) (map[string]Totals, error)
 	// TotalsAsOf returns, per authorization, the totals of entries dated on or before asOf.
 	TotalsAsOf(ctx context.Context, asOf Date) (map[string]Totals, error)
 	// VerifyLedger checks every entry and returns what it found.

@@ -46,6 +46,10 @@ func Open(ctx context.Context, dsn string) (*sqlstore.Store, error) {
 	}
 	return &sqlstore.Store{Writer: db, Reader: db, Dialect: sqlstore.Dialect{
 		Numbered: true, ForUpdate: " FOR UPDATE", IsUniqueViolation: isUniqueViolation,
+		// A long import adds rows that the planner's statistics cannot know of until it
+		// commits; lookups by key must use their indexes all the same.
+		BeginWrite:   []string{`SET LOCAL enable_seqscan = off`},
+		NextEntryIDs: `SELECT nextval(pg_get_serial_sequence('entries', 'id')) FROM generate_series(1, ?::int)`,
 	}}, nil
 }
 

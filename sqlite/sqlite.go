@@ -42,7 +42,12 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 		writer.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	return &sqlstore.Store{Writer: writer, Reader: reader, Dialect: sqlstore.Dialect{IsUniqueViolation: isUniqueViolation}}, nil
+	return &sqlstore.Store{Writer: writer, Reader: reader, Dialect: sqlstore.Dialect{
+		IsUniqueViolation: isUniqueViolation,
+		// The writer holds the database's write lock, so the next IDs after the largest are free.
+		NextEntryIDs: `WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?)
+			SELECT (SELECT COALESCE(MAX(id), 0) FROM entries) + i FROM s`,
+	}}, nil
 }
 
 var _ barter.Store = (*sqlstore.Store)(nil)

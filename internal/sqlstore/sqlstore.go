@@ -25,6 +25,10 @@ type Dialect struct {
 	ForUpdate string
 	// IsUniqueViolation recognises a unique-key violation by its error code.
 	IsUniqueViolation func(error) bool
+	// NextEntryIDs is a query that returns ? new ledger entry IDs, one a row.
+	NextEntryIDs string
+	// BeginWrite are statements run at the start of every write transaction.
+	BeginWrite []string
 }
 
 // Store is a barter.Store on a database/sql pool. Writer and Reader may be the same pool.
@@ -62,6 +66,14 @@ func (s *Store) run(ctx context.Context, db *sql.DB, write bool, fn func(barter.
 	}
 	t := &Tx{tx: sqlTx, d: &s.Dialect, write: write, stmts: map[string]*sql.Stmt{}}
 	defer t.closeStmts()
+	if write {
+		for _, q := range s.Dialect.BeginWrite {
+			if _, err := sqlTx.ExecContext(ctx, q); err != nil {
+				_ = sqlTx.Rollback()
+				return fmt.Errorf("begin: %w", err)
+			}
+		}
+	}
 	if err := fn(t); err != nil {
 		_ = sqlTx.Rollback()
 		return err
@@ -320,24 +332,34 @@ func (t *Tx) authorization(ctx context.Context, q string, key any, label string)
 	return a, err
 }
 
+const lineColumns = `l.direction, l.hs_code, l.description, l.quantity, l.unit, l.value, l.currency`
+
+// scanLine scans lineColumns, after the columns in pre.
+func scanLine(r scanner, pre ...any) (barter.Line, error) {
+	var l barter.Line
+	var dir, qty, val string
+	if err := r.Scan(append(pre, &dir, &l.HSCode, &l.Description, &qty, &l.Unit, &val, &l.Currency)...); err != nil {
+		return l, err
+	}
+	l.Direction = barter.Direction(dir)
+	var err error
+	if l.Quantity, err = parseDec(qty); err != nil {
+		return l, err
+	}
+	l.Value, err = parseDec(val)
+	return l, err
+}
+
 func (t *Tx) lines(ctx context.Context, id int64) ([]barter.Line, error) {
-	rows, err := t.query(ctx, `SELECT direction, hs_code, description, quantity, unit, value, currency FROM lines WHERE authorization_id = ? ORDER BY seq`, id)
+	rows, err := t.query(ctx, `SELECT `+lineColumns+` FROM lines l WHERE l.authorization_id = ? ORDER BY l.seq`, id)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var ls []barter.Line
 	for rows.Next() {
-		var l barter.Line
-		var dir, qty, val string
-		if err := rows.Scan(&dir, &l.HSCode, &l.Description, &qty, &l.Unit, &val, &l.Currency); err != nil {
-			return nil, err
-		}
-		l.Direction = barter.Direction(dir)
-		if l.Quantity, err = parseDec(qty); err != nil {
-			return nil, err
-		}
-		if l.Value, err = parseDec(val); err != nil {
+		l, err := scanLine(rows)
+		if err != nil {
 			return nil, err
 		}
 		ls = append(ls, l)
@@ -439,16 +461,6 @@ func (t *Tx) Declaration(ctx context.Context, number string) (*barter.Declaratio
 	return &d, err
 }
 
-func (t *Tx) CreateDeclaration(ctx context.Context, d *barter.Declaration) error {
-	value, err := barter.MinorUnits(d.Value)
-	if err != nil {
-		return barter.Invalid("assessed_value", "%v", err)
-	}
-	return t.exec(ctx, `INSERT INTO declarations (`+declColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		d.Number, d.Authorization, string(d.Direction), d.Date.String(), d.HSCode, decStr(d.Quantity), d.Unit, d.Currency,
-		decStr(d.Declared), decStr(d.Assessed), decStr(d.Rate), d.RateDate.String(), value, d.Entry)
-}
-
 func (t *Tx) CreateReassessment(ctx context.Context, r *barter.Reassessment) error {
 	value, err := barter.MinorUnits(r.Value)
 	if err != nil {
@@ -489,39 +501,6 @@ func (t *Tx) Reassessments(ctx context.Context, declaration string) ([]barter.Re
 	return rs, rows.Err()
 }
 
-func (t *Tx) AppendEntry(ctx context.Context, e *barter.Entry) error {
-	row, err := t.queryRow(ctx, `INSERT INTO entries (kind, ref, auth_number, day) VALUES (?, ?, ?, ?) RETURNING id`,
-		string(e.Kind), e.Ref, e.Authorization, e.Date.String())
-	if err != nil {
-		return err
-	}
-	if err := row.Scan(&e.ID); err != nil {
-		return t.mapErr(err)
-	}
-	if len(e.Postings) == 2 {
-		a, err := barter.MinorUnits(e.Postings[0].Amount)
-		if err != nil {
-			return err
-		}
-		b, err := barter.MinorUnits(e.Postings[1].Amount)
-		if err != nil {
-			return err
-		}
-		return t.exec(ctx, `INSERT INTO postings (entry_id, account, amount) VALUES (?, ?, ?), (?, ?, ?)`,
-			e.ID, e.Postings[0].Account, a, e.ID, e.Postings[1].Account, b)
-	}
-	for _, p := range e.Postings {
-		a, err := barter.MinorUnits(p.Amount)
-		if err != nil {
-			return err
-		}
-		if err := t.exec(ctx, `INSERT INTO postings (entry_id, account, amount) VALUES (?, ?, ?)`, e.ID, p.Account, a); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // addTotal adds a posting's balance to the totals it belongs to.
 func addTotal(t barter.Totals, auth, account string, sum int64) barter.Totals {
 	v := barter.FromMinorUnits(sum)
@@ -532,24 +511,6 @@ func addTotal(t barter.Totals, auth, account string, sum int64) barter.Totals {
 		t.Exports = t.Exports.Sub(v) // exports are credits
 	}
 	return t
-}
-
-func (t *Tx) Totals(ctx context.Context, auth string) (barter.Totals, error) {
-	rows, err := t.query(ctx, `SELECT p.account, SUM(p.amount) FROM entries e JOIN postings p ON p.entry_id = e.id WHERE e.auth_number = ? GROUP BY p.account`, auth)
-	if err != nil {
-		return barter.Totals{}, err
-	}
-	defer rows.Close()
-	tot := barter.Totals{Imports: barter.Zero, Exports: barter.Zero}
-	for rows.Next() {
-		var account string
-		var sum int64
-		if err := rows.Scan(&account, &sum); err != nil {
-			return tot, err
-		}
-		tot = addTotal(tot, auth, account, sum)
-	}
-	return tot, rows.Err()
 }
 
 func (t *Tx) TotalsAsOf(ctx context.Context, asOf barter.Date) (map[string]barter.Totals, error) {
@@ -614,4 +575,208 @@ func (t *Tx) CreateReconciliation(ctx context.Context, r *barter.Reconciliation)
 		}
 	}
 	return nil
+}
+
+// chunk is the most keys or rows one statement carries. Lists shorter than a chunk are
+// padded (IN lists) so that one prepared statement serves every call.
+const chunk = 256
+
+// inList returns "(?, ?, ...)" with n placeholders.
+func inList(n int) string {
+	return "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
+}
+
+// eachChunk calls fn with keys in chunks of exactly chunk, padding the last with its
+// first key; duplicates in an IN list are harmless.
+func eachChunk(keys []string, fn func(args []any) error) error {
+	args := make([]any, chunk)
+	for len(keys) > 0 {
+		n := min(len(keys), chunk)
+		for i := range args {
+			if i < n {
+				args[i] = keys[i]
+			} else {
+				args[i] = keys[0]
+			}
+		}
+		if err := fn(args); err != nil {
+			return err
+		}
+		keys = keys[n:]
+	}
+	return nil
+}
+
+// insertRows inserts rows of ncols values each with multi-row INSERT statements.
+func (t *Tx) insertRows(ctx context.Context, prefix string, ncols int, values []any) error {
+	one := inList(ncols)
+	rows := len(values) / ncols
+	for start := 0; start < rows; start += chunk {
+		n := min(rows-start, chunk)
+		q := prefix + strings.TrimSuffix(strings.Repeat(one+", ", n), ", ")
+		if err := t.exec(ctx, q, values[start*ncols:(start+n)*ncols]...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *Tx) DeclarationsExist(ctx context.Context, numbers []string) (map[string]bool, error) {
+	m := make(map[string]bool, len(numbers))
+	err := eachChunk(numbers, func(args []any) error {
+		rows, err := t.query(ctx, `SELECT number FROM declarations WHERE number IN `+inList(chunk), args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				return err
+			}
+			m[n] = true
+		}
+		return rows.Err()
+	})
+	return m, err
+}
+
+func (t *Tx) AuthorizationsByNumber(ctx context.Context, numbers []string) (map[string]*barter.Authorization, error) {
+	m := make(map[string]*barter.Authorization, len(numbers))
+	byID := map[int64]*barter.Authorization{}
+	lock := ""
+	if t.write {
+		lock = t.d.ForUpdate
+	}
+	err := eachChunk(numbers, func(args []any) error {
+		rows, err := t.query(ctx, `SELECT `+authColumns+` FROM authorizations WHERE number IN `+inList(chunk)+` ORDER BY number`+lock, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			a, err := scanAuth(rows)
+			if err != nil {
+				return err
+			}
+			m[a.Number], byID[a.ID] = a, a
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		lrows, err := t.query(ctx, `SELECT l.authorization_id, `+lineColumns+` FROM lines l JOIN authorizations a ON a.id = l.authorization_id
+			WHERE a.number IN `+inList(chunk)+` ORDER BY l.authorization_id, l.seq`, args...)
+		if err != nil {
+			return err
+		}
+		defer lrows.Close()
+		for lrows.Next() {
+			var id int64
+			l, err := scanLine(lrows, &id)
+			if err != nil {
+				return err
+			}
+			if a := byID[id]; a != nil {
+				a.Lines = append(a.Lines, l)
+			}
+		}
+		return lrows.Err()
+	})
+	return m, err
+}
+
+func (t *Tx) TotalsOf(ctx context.Context, auths []string) (map[string]barter.Totals, error) {
+	m := make(map[string]barter.Totals, len(auths))
+	err := eachChunk(auths, func(args []any) error {
+		rows, err := t.query(ctx, `SELECT e.auth_number, p.account, SUM(p.amount) FROM entries e JOIN postings p ON p.entry_id = e.id
+			WHERE e.auth_number IN `+inList(chunk)+` GROUP BY e.auth_number, p.account`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var auth, account string
+			var sum int64
+			if err := rows.Scan(&auth, &account, &sum); err != nil {
+				return err
+			}
+			m[auth] = addTotal(m[auth], auth, account, sum)
+		}
+		return rows.Err()
+	})
+	return m, err
+}
+
+// nextEntryIDs reserves n ledger entry IDs.
+func (t *Tx) nextEntryIDs(ctx context.Context, n int) ([]int64, error) {
+	rows, err := t.query(ctx, t.d.NextEntryIDs, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ids := make([]int64, 0, n)
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(ids) != n {
+		return nil, fmt.Errorf("reserved %d entry IDs, want %d", len(ids), n)
+	}
+	return ids, nil
+}
+
+// appendEntries assigns IDs to entries and inserts them with their postings.
+func (t *Tx) appendEntries(ctx context.Context, es []*barter.Entry) error {
+	ids, err := t.nextEntryIDs(ctx, len(es))
+	if err != nil {
+		return err
+	}
+	head := make([]any, 0, 5*len(es))
+	var lines []any
+	for i, e := range es {
+		e.ID = ids[i]
+		head = append(head, e.ID, string(e.Kind), e.Ref, e.Authorization, e.Date.String())
+		for j, p := range e.Postings {
+			amount, err := barter.MinorUnits(p.Amount)
+			if err != nil {
+				return fmt.Errorf("entry %s: %w", e.Ref, err)
+			}
+			lines = append(lines, e.ID, j+1, p.Account, amount)
+		}
+	}
+	if err := t.insertRows(ctx, `INSERT INTO entries (id, kind, ref, auth_number, day) VALUES `, 5, head); err != nil {
+		return err
+	}
+	return t.insertRows(ctx, `INSERT INTO postings (entry_id, seq, account, amount) VALUES `, 4, lines)
+}
+
+func (t *Tx) AppendEntry(ctx context.Context, e *barter.Entry) error {
+	return t.appendEntries(ctx, []*barter.Entry{e})
+}
+
+func (t *Tx) AppendDeclarations(ctx context.Context, ds []*barter.Declaration, es []*barter.Entry) error {
+	if len(ds) != len(es) {
+		return fmt.Errorf("%d declarations with %d entries", len(ds), len(es))
+	}
+	if err := t.appendEntries(ctx, es); err != nil {
+		return err
+	}
+	values := make([]any, 0, 14*len(ds))
+	for i, d := range ds {
+		d.Entry = es[i].ID
+		value, err := barter.MinorUnits(d.Value)
+		if err != nil {
+			return barter.Invalid("assessed_value", "%v", err)
+		}
+		values = append(values, d.Number, d.Authorization, string(d.Direction), d.Date.String(), d.HSCode, decStr(d.Quantity), d.Unit, d.Currency,
+			decStr(d.Declared), decStr(d.Assessed), decStr(d.Rate), d.RateDate.String(), value, d.Entry)
+	}
+	return t.insertRows(ctx, `INSERT INTO declarations (`+declColumns+`) VALUES `, 14, values)
 }

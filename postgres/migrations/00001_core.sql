@@ -63,10 +63,11 @@ CREATE INDEX entries_authorization ON entries (auth_number);
 
 CREATE TABLE postings (
 	entry_id BIGINT NOT NULL REFERENCES entries (id),
+	seq      INTEGER NOT NULL,
 	account  TEXT NOT NULL,
-	amount   BIGINT NOT NULL
+	amount   BIGINT NOT NULL,
+	PRIMARY KEY (entry_id, seq)
 );
-CREATE INDEX postings_entry ON postings (entry_id);
 
 
 CREATE TABLE declarations (

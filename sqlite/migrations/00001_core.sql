@@ -63,10 +63,11 @@ CREATE INDEX entries_authorization ON entries (auth_number);
 
 CREATE TABLE postings (
 	entry_id INTEGER NOT NULL REFERENCES entries (id),
+	seq      INTEGER NOT NULL,
 	account  TEXT NOT NULL,
-	amount   INTEGER NOT NULL
-);
-CREATE INDEX postings_entry ON postings (entry_id);
+	amount   INTEGER NOT NULL,
+	PRIMARY KEY (entry_id, seq)
+) WITHOUT ROWID;
 
 CREATE TRIGGER entries_append_only_update BEFORE UPDATE ON entries BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;
 CREATE TRIGGER entries_append_only_delete BEFORE DELETE ON entries BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;
@@ -88,7 +89,7 @@ CREATE TABLE declarations (
 	rate_day      TEXT NOT NULL,
 	value         INTEGER NOT NULL,
 	entry_id      INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 
 CREATE TABLE reassessments (
 	entry_id    INTEGER PRIMARY KEY,
