@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -130,12 +131,17 @@ func importBatches[T any](ctx context.Context, s *Service, rows iter.Seq[Row[T]]
 		}
 		o.OnError(re)
 	}
-	batch := make([]Row[T], 0, size)
 	out := make([]outcome, size)
 	err := s.Store.Update(ctx, func(tx Tx) error {
-		flush := func() error {
-			if len(batch) == 0 {
-				return nil
+		// Reading and parsing the next batch overlaps with checking and writing this one.
+		batches, stop := readBatches(rows, size)
+		defer stop()
+		for batch := range batches {
+			for range batch {
+				rep.Rows++
+				if o.OnProgress != nil && o.ProgressEvery > 0 && rep.Rows%o.ProgressEvery == 0 {
+					o.OnProgress(rep.Rows)
+				}
 			}
 			clear(out)
 			if err := apply(ctx, tx, batch, out[:len(batch)]); err != nil {
@@ -153,22 +159,9 @@ func importBatches[T any](ctx context.Context, s *Service, rows iter.Seq[Row[T]]
 					rep.Written++
 				}
 			}
-			batch = batch[:0]
-			return ctx.Err()
-		}
-		for r := range rows {
-			rep.Rows++
-			if o.OnProgress != nil && o.ProgressEvery > 0 && rep.Rows%o.ProgressEvery == 0 {
-				o.OnProgress(rep.Rows)
+			if err := ctx.Err(); err != nil {
+				return err
 			}
-			if batch = append(batch, r); len(batch) == size {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
-		}
-		if err := flush(); err != nil {
-			return err
 		}
 		if rep.Rejected > 0 {
 			return ErrRejected
@@ -179,6 +172,39 @@ func importBatches[T any](ctx context.Context, s *Service, rows iter.Seq[Row[T]]
 		rep.Written, rep.Duplicates = 0, 0 // rolled back
 	}
 	return rep, err
+}
+
+// readBatches reads rows in a goroutine of its own and hands them over in batches of
+// size. stop ends the reading early; it must be called.
+func readBatches[T any](rows iter.Seq[Row[T]], size int) (batches <-chan []Row[T], stop func()) {
+	ch := make(chan []Row[T], 2)
+	done := make(chan struct{})
+	go func() {
+		defer close(ch)
+		batch := make([]Row[T], 0, size)
+		for r := range rows {
+			if batch = append(batch, r); len(batch) == size {
+				select {
+				case ch <- batch:
+				case <-done:
+					return
+				}
+				batch = make([]Row[T], 0, size)
+			}
+		}
+		if len(batch) > 0 {
+			select {
+			case ch <- batch:
+			case <-done:
+			}
+		}
+	}()
+	var once sync.Once
+	return ch, func() {
+		once.Do(func() { close(done) })
+		for range ch {
+		}
+	}
 }
 
 // ImportParties registers parties. A party already registered under the same id with the
