@@ -146,7 +146,10 @@ func TestCheck_RejectsTampering(t *testing.T) {
 		t.Fatal("no obligation fits")
 		return -1
 	}
-	tamper("over amount", func(b *netting.Result) { i := first(func(i int) bool { return true }); b.Cleared[i] = obs[i].Amount + 1 })
+	tamper("over amount", func(b *netting.Result) {
+		i := first(func(i int) bool { return true })
+		b.Cleared[i] = obs[i].Amount + 1
+	})
 	tamper("negative", func(b *netting.Result) { b.Cleared[first(func(i int) bool { return r.Cleared[i] == 0 })] = -1 })
 	tamper("unbalanced", func(b *netting.Result) { b.Cleared[first(func(i int) bool { return r.Cleared[i] > 0 })]-- })
 	tamper("suboptimal", func(b *netting.Result) {
