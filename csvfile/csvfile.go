@@ -261,3 +261,36 @@ func Declarations(in io.Reader) (iter.Seq[barter.Row[barter.Declaration]], error
 		return d, err
 	})
 }
+
+// ObligationColumns are the required columns of an obligations file; currency is
+// optional (empty means one currency for the whole file).
+var ObligationColumns = []string{"id", "debtor", "creditor", "amount"}
+
+// Obligations reads obligations to be cleared. Amounts are decimals with at most 2
+// fraction digits, read into minor units.
+func Obligations(in io.Reader) (iter.Seq[barter.Row[barter.Obligation]], error) {
+	return rows(in, ObligationColumns, func(r record) (barter.Obligation, error) {
+		o := barter.Obligation{ID: r.get("id"), Debtor: r.get("debtor"), Creditor: r.get("creditor"), Currency: strings.ToUpper(r.get("currency"))}
+		switch {
+		case o.ID == "":
+			return o, barter.Invalid("id", "is required")
+		case o.Debtor == "":
+			return o, barter.Invalid("debtor", "is required")
+		case o.Creditor == "":
+			return o, barter.Invalid("creditor", "is required")
+		case o.Debtor == o.Creditor:
+			return o, barter.Invalid("creditor", "%q is also the debtor", o.Creditor)
+		case o.Currency != "" && !barter.IsCurrency(o.Currency):
+			return o, barter.Invalid("currency", "%q is not an ISO 4217 currency code", o.Currency)
+		}
+		amount := r.get("amount")
+		if amount == "" {
+			return o, barter.Invalid("amount", "is required")
+		}
+		var err error
+		if o.Amount, err = barter.ParseMinor(amount, 2); err != nil {
+			return o, barter.Invalid("amount", "%v", err)
+		}
+		return o, nil
+	})
+}

@@ -155,3 +155,17 @@ func FuzzAuthorizations(f *testing.F) {
 func FuzzLines(f *testing.F) {
 	fuzzReader(f, csvfile.Lines, "authorization,direction,hs_code,description,quantity,unit,value,currency\nBT-1,import,0713,pulses,10,t,100,USD\n")
 }
+
+func FuzzObligations(f *testing.F) {
+	fuzzReader(f, csvfile.Obligations, "id,debtor,creditor,amount\no1,A,B,10.50\n", "id,debtor,creditor,amount,currency\no1,A,A,-1,xx\no2,,B,1e3,CNY\n")
+}
+
+func TestObligations(t *testing.T) {
+	rows := collect(t, csvfile.Obligations, "id,debtor,creditor,amount,currency\no1,A,B,10.5,cny\no2,A,A,1,\no3,A,B,1.001,\n")
+	if rows[0].Err != nil || rows[0].Value.Amount != 1050 || rows[0].Value.Currency != "CNY" {
+		t.Errorf("row 1 = %+v, %v", rows[0].Value, rows[0].Err)
+	}
+	if fieldOf(rows[1].Err) != "creditor" || fieldOf(rows[2].Err) != "amount" {
+		t.Errorf("errors = %v, %v", rows[1].Err, rows[2].Err)
+	}
+}

@@ -120,3 +120,19 @@ func (a *acc) big() *big.Int {
 	b.Lsh(b, 64)
 	return b.Or(b, new(big.Int).SetUint64(a.lo))
 }
+
+// NetPositions returns each party's net position after the set-off: what it is still
+// owed minus what it still owes. The positions sum to zero; they are the same as before
+// the set-off, which only removed debts that cancel.
+func NetPositions(parties int, obs []Obligation, cleared []int64) ([]int64, error) {
+	net := make([]int64, parties)
+	for i, o := range obs {
+		r := o.Amount - cleared[i]
+		d, c := net[o.Debtor]-r, net[o.Creditor]+r
+		if d > net[o.Debtor] || c < net[o.Creditor] {
+			return nil, fmt.Errorf("%w: net position of party %d or %d", ErrOverflow, o.Debtor, o.Creditor)
+		}
+		net[o.Debtor], net[o.Creditor] = d, c
+	}
+	return net, nil
+}

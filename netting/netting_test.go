@@ -181,3 +181,16 @@ func TestSolve_Invalid(t *testing.T) {
 		t.Error("Solve summed past 64 bits without an error")
 	}
 }
+
+func TestNetPositions(t *testing.T) {
+	obs := []netting.Obligation{{0, 1, 10}, {1, 2, 10}, {2, 0, 10}, {0, 2, 10}, {1, 0, 4}}
+	r := mustSolve(t, 3, obs)
+	net, err := netting.NetPositions(3, obs, r.Cleared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Before: party 0 owes 20, is owed 14: -6. Party 1: owes 14, owed 10: -4. Party 2: +10.
+	if net[0] != -6 || net[1] != -4 || net[2] != 10 {
+		t.Errorf("net = %v, want [-6 -4 10]", net)
+	}
+}

@@ -93,7 +93,7 @@ or a postgres:// URL.`,
 		}
 	}
 	root.AddCommand(a.importCmd(), a.positionsCmd(), a.reconcileCmd(), a.ledgerCmd(), a.demoCmd(),
-		a.declareCmd(), a.reassessCmd(), a.authorizationsCmd())
+		a.declareCmd(), a.reassessCmd(), a.authorizationsCmd(), a.netCmd())
 	return root
 }
 

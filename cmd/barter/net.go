@@ -1,0 +1,368 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/barter-clearing/barter"
+	"github.com/barter-clearing/barter/csvfile"
+	"github.com/barter-clearing/barter/iso20022"
+	"github.com/barter-clearing/barter/netting"
+	"github.com/spf13/cobra"
+)
+
+// settleOptions say where and how to write the settlement of the residual.
+type settleOptions struct {
+	csv, pain001  string
+	clearingHouse string
+	currency      string // for obligations with no currency column
+	execution     string
+}
+
+func (a *app) netCmd() *cobra.Command {
+	var in, out string
+	var so settleOptions
+	cmd := &cobra.Command{
+		Use:   "net --in obligations.csv --out result.csv",
+		Short: "Find the multilateral set-off that clears the most debt",
+		Long: `Read obligations (who owes whom how much) and find the set-off that clears the most
+debt while leaving every party's net position unchanged: obligations that form cycles
+cancel, and only the residual needs money. The result is optimal, and proven so: the
+solver's certificate is checked independently before anything is written.
+
+The input has the header id,debtor,creditor,amount (amount a decimal with at most 2
+fraction digits) and an optional currency column; each currency clears separately.
+The output has id,cleared,remaining for every obligation, in input order. A summary
+is printed as JSON. Bad rows are reported as FILE:LINE: field: reason, the exit status
+is non-zero, and no output file is written.
+
+With --settlement and --pain001 it also writes the settlement of the residual through
+the clearing house as central counterparty: each net debtor pays the clearing house its
+net debit and the clearing house pays each net creditor, per currency (the fewest
+payments that settle every position), as CSV and as an ISO 20022 pain.001 credit-transfer
+initiation for the payouts.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if in == "" || out == "" {
+				return barter.Invalid("--in/--out", "both files are required")
+			}
+			return a.net(in, out, so)
+		},
+	}
+	cmd.Flags().StringVar(&in, "in", "", "obligations CSV (required)")
+	cmd.Flags().StringVar(&out, "out", "", "result CSV to write (required)")
+	cmd.Flags().StringVar(&so.csv, "settlement", "", "write the settlement instructions (payer,payee,amount,currency) here")
+	cmd.Flags().StringVar(&so.pain001, "pain001", "", "write the clearing house's payouts as ISO 20022 pain.001 XML here")
+	cmd.Flags().StringVar(&so.clearingHouse, "clearing-house", "CLEARING-HOUSE", "name of the clearing house in settlement instructions")
+	cmd.Flags().StringVar(&so.currency, "currency", "PKR", "currency of obligations without a currency column")
+	cmd.Flags().StringVar(&so.execution, "execution-date", "", "requested execution date of the payments, YYYY-MM-DD (default today)")
+	return cmd
+}
+
+// netSummary is the JSON printed by barter net. Amounts are decimal strings.
+type netSummary struct {
+	Obligations int           `json:"obligations"`
+	Parties     int           `json:"parties"`
+	Gross       string        `json:"gross"`
+	Cleared     string        `json:"cleared"`
+	Residual    string        `json:"residual"`
+	Optimal     bool          `json:"optimal"`
+	Currencies  []netCurrency `json:"currencies"`
+	Seconds     float64       `json:"seconds"`       // the whole command
+	Solve       float64       `json:"solve_seconds"` // solving and checking alone
+}
+
+type netCurrency struct {
+	Currency    string `json:"currency"`
+	Obligations int    `json:"obligations"`
+	Parties     int    `json:"parties"`
+	Gross       string `json:"gross"`
+	Cleared     string `json:"cleared"`
+	Residual    string `json:"residual"`
+}
+
+func (a *app) net(in, out string, so settleOptions) error {
+	start := time.Now()
+	execution := barter.DateOf(a.now())
+	if so.execution != "" {
+		d, err := barter.ParseDate(so.execution)
+		if err != nil {
+			return barter.Invalid("--execution-date", "%v", err)
+		}
+		execution = d
+	}
+	if !barter.IsCurrency(so.currency) {
+		return barter.Invalid("--currency", "%q is not an ISO 4217 currency code", so.currency)
+	}
+	f, err := os.Open(in)
+	if err != nil {
+		return barter.Invalid(in, "%v", errors.Unwrap(err))
+	}
+	defer f.Close()
+	rows, err := csvfile.Obligations(bufio.NewReaderSize(f, 1<<20))
+	var he *csvfile.HeaderError
+	if errors.As(err, &he) {
+		fmt.Fprintf(a.errOut, "%s:1: %s\n", in, he)
+		return errReported
+	}
+	if err != nil {
+		return err
+	}
+	var obs []barter.Obligation
+	seen := map[string]int{}
+	bad := 0
+	for r := range rows {
+		if r.Err == nil {
+			if first, dup := seen[r.Value.ID]; dup {
+				r.Err = barter.Invalid("id", "%q already appears on line %d", r.Value.ID, first)
+			} else {
+				seen[r.Value.ID] = r.Line
+			}
+		}
+		if r.Err != nil {
+			bad++
+			var e *barter.Error
+			if errors.As(r.Err, &e) {
+				fmt.Fprintf(a.errOut, "%s:%d: %s: %s\n", in, r.Line, e.Field, e.Message)
+			} else {
+				fmt.Fprintf(a.errOut, "%s:%d: row: %v\n", in, r.Line, r.Err)
+			}
+			continue
+		}
+		obs = append(obs, r.Value)
+	}
+	seen = nil
+	if bad > 0 {
+		fmt.Fprintf(a.errOut, "%s: %d bad rows; nothing was written\n", in, bad)
+		return errReported
+	}
+
+	// Each currency clears on its own.
+	byCurrency := map[string][]int{}
+	for i, o := range obs {
+		byCurrency[o.Currency] = append(byCurrency[o.Currency], i)
+	}
+	currencies := make([]string, 0, len(byCurrency))
+	for c := range byCurrency {
+		currencies = append(currencies, c)
+	}
+	sort.Strings(currencies)
+	cleared := make([]int64, len(obs))
+	var instructions []settlement
+	allParties := map[string]struct{}{}
+	sum := netSummary{Obligations: len(obs), Optimal: true}
+	gross, clearedTotal := new(big.Int), new(big.Int)
+	solveStart := time.Now()
+	for _, c := range currencies {
+		idx := byCurrency[c]
+		party := map[string]int32{}
+		id := func(name string) int32 {
+			p, ok := party[name]
+			if !ok {
+				p = int32(len(party))
+				party[name] = p
+			}
+			return p
+		}
+		nobs := make([]netting.Obligation, len(idx))
+		for k, i := range idx {
+			nobs[k] = netting.Obligation{Debtor: id(obs[i].Debtor), Creditor: id(obs[i].Creditor), Amount: obs[i].Amount}
+		}
+		res, err := netting.Solve(len(party), nobs)
+		if err != nil {
+			return barter.Invalid(in, "%v", err)
+		}
+		if err := netting.Check(len(party), nobs, res); err != nil {
+			return fmt.Errorf("the set-off failed its own check: %w", err)
+		}
+		for k, i := range idx {
+			cleared[i] = res.Cleared[k]
+		}
+		if so.csv != "" || so.pain001 != "" {
+			net, err := netting.NetPositions(len(party), nobs, res.Cleared)
+			if err != nil {
+				return barter.Invalid(in, "%v", err)
+			}
+			cur := c
+			if cur == "" {
+				cur = so.currency
+			}
+			names := make([]string, len(party))
+			for name, p := range party {
+				names[p] = name
+			}
+			instructions = append(instructions, settle(names, net, cur, so.clearingHouse)...)
+		}
+		t := netting.Sum(nobs, res.Cleared)
+		gross.Add(gross, t.Gross)
+		clearedTotal.Add(clearedTotal, t.Cleared)
+		sum.Currencies = append(sum.Currencies, netCurrency{Currency: c, Obligations: len(idx), Parties: len(party),
+			Gross: bigMinor(t.Gross), Cleared: bigMinor(t.Cleared), Residual: bigMinor(t.Residual)})
+		for name := range party {
+			allParties[name] = struct{}{}
+		}
+	}
+	sum.Solve = time.Since(solveStart).Seconds()
+	sum.Parties = len(allParties)
+	sum.Gross, sum.Cleared = bigMinor(gross), bigMinor(clearedTotal)
+	sum.Residual = bigMinor(new(big.Int).Sub(gross, clearedTotal))
+	if err := writeNetResult(out, obs, cleared); err != nil {
+		return err
+	}
+	if err := writeSettlement(so, instructions, a.now(), execution); err != nil {
+		return err
+	}
+	sum.Seconds = time.Since(start).Seconds()
+	enc := json.NewEncoder(a.out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(sum)
+}
+
+// writeNetResult writes id,cleared,remaining for every obligation, in input order.
+func writeNetResult(out string, obs []barter.Obligation, cleared []int64) error {
+	return writeAtomically(out, func(w *bufio.Writer) error {
+		w.WriteString("id,cleared,remaining\n")
+		for i, o := range obs {
+			writeCSVField(w, o.ID)
+			w.WriteByte(',')
+			w.WriteString(barter.FormatMinor(cleared[i], 2))
+			w.WriteByte(',')
+			w.WriteString(barter.FormatMinor(o.Amount-cleared[i], 2))
+			w.WriteByte('\n')
+		}
+		return nil
+	})
+}
+
+// writeCSVField writes s, quoted when it needs to be.
+func writeCSVField(w *bufio.Writer, s string) {
+	needs := false
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == ',' || c == '"' || c == '\n' || c == '\r' {
+			needs = true
+			break
+		}
+	}
+	if !needs && (s == "" || (s[0] != ' ' && s[len(s)-1] != ' ')) {
+		w.WriteString(s)
+		return
+	}
+	w.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' {
+			w.WriteByte('"')
+		}
+		w.WriteByte(s[i])
+	}
+	w.WriteByte('"')
+}
+
+// bigMinor formats a count of hundredths as a decimal with 2 places.
+func bigMinor(n *big.Int) string {
+	if n.IsInt64() {
+		return barter.FormatMinor(n.Int64(), 2)
+	}
+	q, r := new(big.Int).QuoRem(n, big.NewInt(100), new(big.Int))
+	return fmt.Sprintf("%s.%02d", q, r.Abs(r).Int64())
+}
+
+// settlement is one payment that settles a residual position through the clearing house.
+type settlement struct {
+	Payer, Payee string
+	Amount       int64
+	Currency     string
+}
+
+// settle turns net positions into payments: each net debtor pays the clearing house, and
+// the clearing house pays each net creditor. No scheme with fewer payments settles every
+// position when each party may deal only with the central counterparty.
+func settle(names []string, net []int64, currency, ch string) []settlement {
+	var pay, receive []settlement
+	for p, n := range net {
+		switch {
+		case n < 0:
+			pay = append(pay, settlement{names[p], ch, -n, currency})
+		case n > 0:
+			receive = append(receive, settlement{ch, names[p], n, currency})
+		}
+	}
+	sort.Slice(pay, func(i, j int) bool { return pay[i].Payer < pay[j].Payer })
+	sort.Slice(receive, func(i, j int) bool { return receive[i].Payee < receive[j].Payee })
+	return append(pay, receive...)
+}
+
+// writeSettlement writes the instructions as CSV and the clearing house's payouts as
+// pain.001, each to a temporary file renamed into place.
+func writeSettlement(so settleOptions, ins []settlement, now time.Time, execution barter.Date) error {
+	if so.csv != "" {
+		err := writeAtomically(so.csv, func(w *bufio.Writer) error {
+			w.WriteString("payer,payee,amount,currency\n")
+			for _, s := range ins {
+				writeCSVField(w, s.Payer)
+				w.WriteByte(',')
+				writeCSVField(w, s.Payee)
+				fmt.Fprintf(w, ",%s,%s\n", barter.FormatMinor(s.Amount, 2), s.Currency)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if so.pain001 == "" {
+		return nil
+	}
+	msgID := "NET-" + now.UTC().Format("20060102T150405")
+	m := &iso20022.Initiation{MessageID: msgID, Created: now, Initiator: so.clearingHouse}
+	day, _ := time.Parse(barter.DateLayout, execution.String())
+	byCurrency := map[string]*iso20022.Batch{}
+	var order []string
+	totals := map[string]int64{}
+	var all big.Int
+	for _, s := range ins {
+		if s.Payer != so.clearingHouse {
+			continue
+		}
+		b := byCurrency[s.Currency]
+		if b == nil {
+			b = &iso20022.Batch{ID: msgID + "-" + s.Currency, Debtor: so.clearingHouse, Account: so.clearingHouse + "-" + s.Currency,
+				Currency: s.Currency, Execution: day}
+			byCurrency[s.Currency] = b
+			order = append(order, s.Currency)
+		}
+		m.Count++
+		b.Transfers = append(b.Transfers, iso20022.Transfer{EndToEndID: fmt.Sprintf("%s-%d", msgID, m.Count), Creditor: s.Payee,
+			Account: s.Payee, Amount: barter.FormatMinor(s.Amount, 2), Currency: s.Currency})
+		totals[s.Currency] += s.Amount
+		all.Add(&all, big.NewInt(s.Amount))
+	}
+	for _, c := range order {
+		b := byCurrency[c]
+		b.Total = barter.FormatMinor(totals[c], 2)
+		m.Batches = append(m.Batches, *b)
+	}
+	m.ControlSum = bigMinor(&all)
+	return writeAtomically(so.pain001, func(w *bufio.Writer) error { return iso20022.WritePain001(w, m) })
+}
+
+// writeAtomically writes a file through a temporary one renamed into place, so that the
+// file is either complete or absent.
+func writeAtomically(path string, fn func(w *bufio.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".barter-*")
+	if err != nil {
+		return barter.Invalid(path, "%v", err)
+	}
+	defer os.Remove(tmp.Name())
+	w := bufio.NewWriterSize(tmp, 1<<20)
+	if err := errors.Join(fn(w), w.Flush(), tmp.Sync(), tmp.Close()); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,57 @@
+package iso20022_test
+
+import (
+	"encoding/xml"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/barter-clearing/barter/iso20022"
+)
+
+func TestWritePain001(t *testing.T) {
+	day := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	m := &iso20022.Initiation{MessageID: "NET-1", Created: day, Initiator: "Barter CH & Co", Count: 2, ControlSum: "15.50",
+		Batches: []iso20022.Batch{{ID: "NET-1-CNY", Debtor: "Barter CH & Co", Account: "CH-CNY", Currency: "CNY", Execution: day, Total: "15.50",
+			Transfers: []iso20022.Transfer{
+				{EndToEndID: "NET-1-1", Creditor: "Astarta <RU>", Account: "ASTARTA", Amount: "10.00", Currency: "CNY"},
+				{EndToEndID: "NET-1-2", Creditor: "Meskay", Account: "MESKAY", Amount: "5.50", Currency: "CNY"},
+			}}}}
+	var b strings.Builder
+	if err := iso20022.WritePain001(&b, m); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	var back struct {
+		XMLName xml.Name
+		Hdr     struct {
+			MsgID   string `xml:"MsgId"`
+			NbOfTxs int    `xml:"NbOfTxs"`
+			CtrlSum string `xml:"CtrlSum"`
+		} `xml:"CstmrCdtTrfInitn>GrpHdr"`
+		Tx []struct {
+			ID  string `xml:"PmtId>EndToEndId"`
+			Amt struct {
+				Ccy   string `xml:"Ccy,attr"`
+				Value string `xml:",chardata"`
+			} `xml:"Amt>InstdAmt"`
+			Cdtr string `xml:"Cdtr>Nm"`
+		} `xml:"CstmrCdtTrfInitn>PmtInf>CdtTrfTxInf"`
+	}
+	if err := xml.Unmarshal([]byte(out), &back); err != nil {
+		t.Fatalf("the message does not parse: %v\n%s", err, out)
+	}
+	if back.XMLName.Space != iso20022.Pain001Namespace || back.Hdr.MsgID != "NET-1" || back.Hdr.NbOfTxs != 2 || back.Hdr.CtrlSum != "15.50" {
+		t.Errorf("header = %+v, namespace %q", back.Hdr, back.XMLName.Space)
+	}
+	if len(back.Tx) != 2 || back.Tx[0].Amt.Ccy != "CNY" || back.Tx[0].Amt.Value != "10.00" || back.Tx[0].Cdtr != "Astarta <RU>" {
+		t.Errorf("transfers = %+v", back.Tx)
+	}
+	if !strings.Contains(out, "<ReqdExctnDt>\n") && !strings.Contains(out, "<Dt>2026-11-30</Dt>") {
+		t.Errorf("no execution date:\n%s", out)
+	}
+	m.MessageID = strings.Repeat("x", 36)
+	if err := iso20022.WritePain001(&b, m); err == nil {
+		t.Error("accepted a message id over 35 characters")
+	}
+}

@@ -1,0 +1,53 @@
+package barter_test
+
+import (
+	"math"
+	"testing"
+
+	"github.com/barter-clearing/barter"
+)
+
+func TestParseMinor(t *testing.T) {
+	for in, want := range map[string]int64{"0": 0, "1": 100, "1.5": 150, "1.05": 105, "+2.00": 200, "92233720368547758.07": math.MaxInt64, "0.1": 10} {
+		got, err := barter.ParseMinor(in, 2)
+		if err != nil || got != want {
+			t.Errorf("ParseMinor(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "-1", "1.005", "1e3", "1,5", ".5", "5.", "92233720368547758.08", "abc", "1.2.3", "+", " 1"} {
+		if got, err := barter.ParseMinor(in, 2); err == nil {
+			t.Errorf("ParseMinor(%q) = %d, want an error", in, got)
+		}
+	}
+}
+
+func TestFormatMinor(t *testing.T) {
+	for n, want := range map[int64]string{0: "0.00", 5: "0.05", 150: "1.50", -150: "-1.50", 123456789: "1234567.89", math.MaxInt64: "92233720368547758.07"} {
+		if got := barter.FormatMinor(n, 2); got != want {
+			t.Errorf("FormatMinor(%d) = %q, want %q", n, got, want)
+		}
+	}
+	if got := barter.FormatMinor(42, 0); got != "42" {
+		t.Errorf("FormatMinor(42, 0) = %q", got)
+	}
+}
+
+// FuzzParseMinor checks that what parses formats back to the same value.
+func FuzzParseMinor(f *testing.F) {
+	for _, s := range []string{"0", "1.5", "12.34", "92233720368547758.07", "1e3", "-1", "00.10"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := barter.ParseMinor(s, 2)
+		if err != nil {
+			return
+		}
+		back, err := barter.ParseMinor(barter.FormatMinor(n, 2), 2)
+		if err != nil || back != n {
+			t.Fatalf("%q -> %d -> %q -> %d, %v", s, n, barter.FormatMinor(n, 2), back, err)
+		}
+		if n < 0 {
+			t.Fatalf("%q parsed negative: %d", s, n)
+		}
+	})
+}
