@@ -3,6 +3,7 @@ package barter_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/barter-clearing/barter"
 )
@@ -96,6 +97,34 @@ func FuzzParseDecimal(f *testing.F) {
 		back, err := barter.ParseDecimal(d.String(), 4)
 		if err != nil || !back.Equal(d) {
 			t.Fatalf("round trip of %q: %s -> %s, %v", s, d, back, err)
+		}
+	})
+}
+
+func TestParseDate(t *testing.T) {
+	for _, ok := range []string{"2024-02-29", "2023-12-31", "1999-01-01"} {
+		d, err := barter.ParseDate(ok)
+		if err != nil || d.String() != ok {
+			t.Errorf("ParseDate(%q) = %v, %v", ok, d, err)
+		}
+	}
+	for _, bad := range []string{"2023-02-29", "2024-13-01", "2024-00-10", "2024-1-10", "24-01-10", "2024/01/10", "", "2024-01-32"} {
+		if d, err := barter.ParseDate(bad); err == nil {
+			t.Errorf("ParseDate(%q) = %v, want an error", bad, d)
+		}
+	}
+}
+
+// FuzzParseDate checks the fast path against time.Parse.
+func FuzzParseDate(f *testing.F) {
+	for _, s := range []string{"2024-02-29", "2023-02-29", "9999-12-31", "2024-1a-01"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := barter.ParseDate(s)
+		ref, refErr := time.Parse(barter.DateLayout, s)
+		if (err == nil) != (refErr == nil) || (err == nil && !d.IsZero() && d.String() != ref.Format(barter.DateLayout)) {
+			t.Fatalf("ParseDate(%q) = %v, %v; time.Parse: %v, %v", s, d, err, ref, refErr)
 		}
 	})
 }

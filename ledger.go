@@ -1,5 +1,7 @@
 package barter
 
+import "strings"
+
 // EntryKind says what a ledger entry records.
 type EntryKind string
 
@@ -38,13 +40,30 @@ func (e *Entry) Sum() Decimal {
 // Accounts of an authorization. The imports account is debited with the value of goods
 // imported and the exports account credited with the value exported; the net-off account
 // takes the other side of both, so its balance is exports minus imports: the imbalance.
-func ImportsAccount(auth string) string { return auth + ":imports" }
+// An account is named AUTHORIZATION:KIND.
+const (
+	AccountImports = "imports"
+	AccountExports = "exports"
+	AccountNetOff  = "netoff"
+)
+
+// ImportsAccount is the account debited with the value of an authorization's imports.
+func ImportsAccount(auth string) string { return auth + ":" + AccountImports }
 
 // ExportsAccount is the account credited with the value of an authorization's exports.
-func ExportsAccount(auth string) string { return auth + ":exports" }
+func ExportsAccount(auth string) string { return auth + ":" + AccountExports }
 
 // NetOffAccount is the account whose balance is an authorization's imbalance.
-func NetOffAccount(auth string) string { return auth + ":netoff" }
+func NetOffAccount(auth string) string { return auth + ":" + AccountNetOff }
+
+// SplitAccount returns the authorization and kind an account name is made of.
+func SplitAccount(account string) (auth, kind string, ok bool) {
+	i := strings.LastIndexByte(account, ':')
+	if i < 0 {
+		return "", "", false
+	}
+	return account[:i], account[i+1:], true
+}
 
 // valueEntry books value against an authorization's leg: a debit of imports or a credit of
 // exports, with the net-off account opposite.

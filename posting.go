@@ -13,25 +13,28 @@ const declarationBatch = 256
 
 // maxCachedAuthorizations bounds the memory a long import spends remembering
 // authorizations; past it the cache starts afresh (the store still holds everything).
-const maxCachedAuthorizations = 200_000
+const maxCachedAuthorizations = 100_000
 
 // poster posts declarations inside one transaction, remembering what it has read so that
 // a long import reads each authorization and the rate table once.
 type poster struct {
-	s     *Service
-	tx    Tx
-	rates *RateTable
-	auths map[string]*authState
+	s         *Service
+	tx        Tx
+	rates     *RateTable
+	auths     map[string]*authState
+	rulebooks map[string]*Rulebook
 }
 
+// authState is what posting needs to know of an authorization. Its lines keep only their
+// direction and HS code: a long import remembers many authorizations.
 type authState struct {
 	auth   *Authorization
-	rb     Rulebook
+	rb     *Rulebook
 	totals Totals
 }
 
 func (s *Service) newPoster(tx Tx) *poster {
-	return &poster{s: s, tx: tx, auths: map[string]*authState{}}
+	return &poster{s: s, tx: tx, auths: map[string]*authState{}, rulebooks: map[string]*Rulebook{}}
 }
 
 // load reads the authorizations named that are not yet remembered, with their lines and
@@ -61,11 +64,21 @@ func (p *poster) load(ctx context.Context, numbers []string) error {
 		return err
 	}
 	for n, a := range as {
-		rb, ok := p.s.Rulebooks[a.Regime]
-		if !ok {
-			return fmt.Errorf("authorization %s has unknown regime %q", n, a.Regime)
+		rb := p.rulebooks[a.Regime]
+		if rb == nil {
+			r, ok := p.s.Rulebooks[a.Regime]
+			if !ok {
+				return fmt.Errorf("authorization %s has unknown regime %q", n, a.Regime)
+			}
+			rb = &r
+			p.rulebooks[a.Regime] = rb
 		}
-		p.auths[n] = &authState{auth: a, rb: rb, totals: ts[n]}
+		lines := make([]Line, len(a.Lines))
+		for i, l := range a.Lines {
+			lines[i] = Line{Direction: l.Direction, HSCode: l.HSCode}
+		}
+		p.auths[n] = &authState{auth: &Authorization{Number: a.Number, Status: a.Status, Issued: a.Issued,
+			Deadline: a.Deadline, Cancelled: a.Cancelled, Reason: a.Reason, Regime: a.Regime, Lines: lines}, rb: rb, totals: ts[n]}
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"iter"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -68,6 +69,9 @@ Import in the order above: declarations need their authorizations, lines and rat
 			if !ok {
 				return barter.Invalid("KIND", "%q is not one of %s", args[0], strings.Join(importOrder, ", "))
 			}
+			// A soft limit on the heap keeps a million-row import well within a small
+			// machine's memory; the collector works harder as the import nears it.
+			debug.SetMemoryLimit(192 << 20)
 			svc, closeFn, err := a.open(cmd.Context())
 			if err != nil {
 				return err
