@@ -9,6 +9,7 @@ type EntryKind string
 const (
 	EntryDeclaration  EntryKind = "declaration"  // a goods declaration valued at its assessment
 	EntryReassessment EntryKind = "reassessment" // the change in value when customs reassesses
+	EntryClearing     EntryKind = "clearing"     // the set-off of a committed clearing run
 )
 
 // Entry is one balanced journal entry of the append-only ledger. Postings are in the unit

@@ -24,16 +24,19 @@ type Service struct {
 	Store     Store
 	HS        HSChecker
 	Rulebooks Rulebooks
+	SetOff    SetOff // finds optimal set-offs for clearing runs
 	Now       func() time.Time
 	Logger    *slog.Logger
 }
 
-func (s *Service) today() Date {
+func (s *Service) now() time.Time {
 	if s.Now == nil {
-		return DateOf(time.Now())
+		return time.Now()
 	}
-	return DateOf(s.Now())
+	return s.Now()
 }
+
+func (s *Service) today() Date { return DateOf(s.now()) }
 
 // Row is one record read from an import file: a value, or the error that kept it from
 // being read. Line is the line number in the file.

@@ -62,6 +62,15 @@ type Tx interface {
 	VerifyLedger(ctx context.Context) (*LedgerReport, error)
 
 	CreateReconciliation(ctx context.Context, r *Reconciliation) error
+
+	// CreateClearingRun stores a run with its obligations and sets r.ID.
+	CreateClearingRun(ctx context.Context, r *ClearingRun) error
+	// ClearingRun returns a run with its obligations in input order.
+	ClearingRun(ctx context.Context, id int64) (*ClearingRun, error)
+	// ClearingRuns lists runs without their obligations, newest first.
+	ClearingRuns(ctx context.Context) ([]ClearingRun, error)
+	// UpdateClearingRun saves a run's status, commit day and ledger entry.
+	UpdateClearingRun(ctx context.Context, r *ClearingRun) error
 }
 
 // Reconciliation is one run of the net-off check.

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"sort"
 )
 
 // Obligation is a debt of Amount minor units owed by Debtor to Creditor. Debtor and
@@ -135,4 +136,91 @@ func NetPositions(parties int, obs []Obligation, cleared []int64) ([]int64, erro
 		net[o.Debtor], net[o.Creditor] = d, c
 	}
 	return net, nil
+}
+
+// Solver adapts Solve to callers that hold obligations as parallel slices; every result
+// it returns has passed Check.
+type Solver struct{}
+
+// SetOff returns the amount cleared on each obligation debtors[i] -> creditors[i].
+func (Solver) SetOff(parties int, debtors, creditors []int32, amounts []int64) ([]int64, error) {
+	obs := make([]Obligation, len(amounts))
+	for i := range obs {
+		obs[i] = Obligation{Debtor: debtors[i], Creditor: creditors[i], Amount: amounts[i]}
+	}
+	r, err := Solve(parties, obs)
+	if err != nil {
+		return nil, err
+	}
+	if err := Check(parties, obs, r); err != nil {
+		return nil, fmt.Errorf("netting: the set-off failed its own check: %w", err)
+	}
+	return r.Cleared, nil
+}
+
+// Cycle is a loop of obligations that a set-off cancels: each owes the next by Amount.
+type Cycle struct {
+	Obligations []int // indexes into the obligations, in order around the loop
+	Amount      int64
+}
+
+// Cycles decomposes a set-off into cycles of cleared amounts, at most limit of them, and
+// returns them largest first. Every set-off is a sum of such cycles.
+func Cycles(obs []Obligation, cleared []int64, limit int) []Cycle {
+	left := append([]int64(nil), cleared...)
+	// Outgoing obligations with something left, per party.
+	out := map[int32][]int{}
+	for i, o := range obs {
+		if left[i] > 0 {
+			out[o.Debtor] = append(out[o.Debtor], i)
+		}
+	}
+	next := func(v int32) int {
+		arcs := out[v]
+		for len(arcs) > 0 && left[arcs[0]] == 0 {
+			arcs = arcs[1:]
+		}
+		out[v] = arcs
+		if len(arcs) == 0 {
+			return -1
+		}
+		return arcs[0]
+	}
+	var cycles []Cycle
+	for start := range obs {
+		for left[start] > 0 && len(cycles) < limit {
+			// Walk from the obligation until a party repeats; flow conservation guarantees
+			// a way on from every party reached.
+			path := []int{start}
+			at := map[int32]int{obs[start].Debtor: 0}
+			v := obs[start].Creditor
+			for {
+				if k, seen := at[v]; seen {
+					path = path[k:]
+					break
+				}
+				at[v] = len(path)
+				e := next(v)
+				if e < 0 {
+					return sortCycles(cycles) // not a circulation; stop rather than loop
+				}
+				path = append(path, e)
+				v = obs[e].Creditor
+			}
+			amount := left[path[0]]
+			for _, e := range path {
+				amount = min(amount, left[e])
+			}
+			for _, e := range path {
+				left[e] -= amount
+			}
+			cycles = append(cycles, Cycle{Obligations: path, Amount: amount})
+		}
+	}
+	return sortCycles(cycles)
+}
+
+func sortCycles(cs []Cycle) []Cycle {
+	sort.Slice(cs, func(i, j int) bool { return cs[i].Amount > cs[j].Amount })
+	return cs
 }

@@ -194,3 +194,28 @@ func TestNetPositions(t *testing.T) {
 		t.Errorf("net = %v, want [-6 -4 10]", net)
 	}
 }
+
+func TestCycles(t *testing.T) {
+	obs := []netting.Obligation{{0, 1, 10}, {1, 2, 10}, {2, 0, 10}, {0, 2, 10}, {1, 0, 4}}
+	r := mustSolve(t, 3, obs)
+	cs := netting.Cycles(obs, r.Cleared, 100)
+	sum := make([]int64, len(obs))
+	for _, c := range cs {
+		for k, e := range c.Obligations {
+			next := c.Obligations[(k+1)%len(c.Obligations)]
+			if obs[e].Creditor != obs[next].Debtor {
+				t.Fatalf("cycle %v is not a loop", c)
+			}
+			sum[e] += c.Amount
+		}
+	}
+	for i := range obs {
+		if sum[i] != r.Cleared[i] {
+			t.Errorf("cycles clear %v, the set-off %v", sum, r.Cleared)
+			break
+		}
+	}
+	if len(cs) < 2 || cs[0].Amount < cs[len(cs)-1].Amount {
+		t.Errorf("cycles = %+v; want several, largest first", cs)
+	}
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/barter-clearing/barter"
 	"github.com/barter-clearing/barter/hs"
+	"github.com/barter-clearing/barter/netting"
 	"github.com/barter-clearing/barter/postgres"
 	"github.com/barter-clearing/barter/sqlite"
 	"github.com/spf13/cobra"
@@ -93,7 +94,7 @@ or a postgres:// URL.`,
 		}
 	}
 	root.AddCommand(a.importCmd(), a.positionsCmd(), a.reconcileCmd(), a.ledgerCmd(), a.demoCmd(),
-		a.declareCmd(), a.reassessCmd(), a.authorizationsCmd(), a.netCmd())
+		a.declareCmd(), a.reassessCmd(), a.authorizationsCmd(), a.netCmd(), a.clearingCmd())
 	return root
 }
 
@@ -121,7 +122,7 @@ func (a *app) open(ctx context.Context) (*barter.Service, func(), error) {
 		store.Close()
 		return nil, nil, err
 	}
-	svc := &barter.Service{Store: store, HS: nom, Rulebooks: barter.StandardRulebooks(), Now: a.now,
+	svc := &barter.Service{Store: store, HS: nom, Rulebooks: barter.StandardRulebooks(), SetOff: netting.Solver{}, Now: a.now,
 		Logger: slog.New(slog.NewTextHandler(a.errOut, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	return svc, func() { store.Close() }, nil
 }

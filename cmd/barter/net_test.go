@@ -110,3 +110,30 @@ func TestNet_Settlement(t *testing.T) {
 		}
 	}
 }
+
+func TestClearing(t *testing.T) {
+	dir := t.TempDir()
+	dsn := "sqlite:" + filepath.Join(dir, "c.db")
+	in := writeFile(t, dir, "ob.csv", "id,debtor,creditor,amount,currency\no1,S,X,10,CNY\no2,X,T,10,CNY\no3,T,S,10,CNY\no4,S,T,10,CNY\no5,X,S,4,CNY\n")
+	out := mustRun(t, dsn, "clearing", "create", "--in", in)
+	for _, want := range []string{"created clearing run 1 (draft)", "44.00", "34.00", "77.3", "S -> X -> T -> S"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("create output lacks %q:\n%s", want, out)
+		}
+	}
+	if out := mustRun(t, dsn, "clearing", "commit", "1", "--as-of", "2025-01-31"); !strings.Contains(out, "committed clearing run 1") {
+		t.Errorf("commit: %s", out)
+	}
+	if _, _, err := run(t, dsn, "clearing", "commit", "1"); err == nil {
+		t.Error("a run was committed twice")
+	}
+	if out := mustRun(t, dsn, "clearing", "verify", "1"); !strings.Contains(out, "reproduced") {
+		t.Errorf("verify: %s", out)
+	}
+	if out := mustRun(t, dsn, "ledger", "verify"); !strings.Contains(out, "debits 34.00, credits 34.00") {
+		t.Errorf("ledger: %s", out)
+	}
+	if out := mustRun(t, dsn, "clearing", "list"); !strings.Contains(out, "committed") {
+		t.Errorf("list: %s", out)
+	}
+}

@@ -415,3 +415,67 @@ func testConcurrentPosting(t *testing.T, svc *barter.Service) {
 		t.Errorf("exports = %s, want 33600 (12 x 2800)", p.Exports)
 	}
 }
+
+func testClearingRun(t *testing.T, svc *barter.Service) {
+	MustSeed(t, svc)
+	obs := []barter.Obligation{
+		{ID: "o1", Debtor: "S", Creditor: "X", Amount: 1000, Currency: "PKR"},
+		{ID: "o2", Debtor: "X", Creditor: "T", Amount: 1000, Currency: "PKR"},
+		{ID: "o3", Debtor: "T", Creditor: "S", Amount: 1000, Currency: "PKR"},
+		{ID: "o4", Debtor: "S", Creditor: "T", Amount: 1000, Currency: "PKR"},
+		{ID: "o5", Debtor: "X", Creditor: "S", Amount: 400, Currency: "PKR"},
+		{ID: "y1", Debtor: "S", Creditor: "X", Amount: 700, Currency: "CNY"},
+		{ID: "y2", Debtor: "X", Creditor: "S", Amount: 500, Currency: "CNY"},
+	}
+	run, err := svc.CreateClearingRun(ctx, "test", obs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := svc.ClearingRun(ctx, run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tot := got.Totals()
+	if got.Status != barter.ClearingDraft || len(got.Obligations) != 7 || tot["PKR"] != [3]int64{4400, 3400, 1000} || tot["CNY"] != [3]int64{1200, 1000, 200} {
+		t.Fatalf("run = %+v totals %v; want a draft clearing 3400 PKR and 1000 CNY", got, tot)
+	}
+	for _, e := range got.Effects() {
+		if e.Currency == "PKR" && e.Party == "S" && (e.Owes != 2000 || e.Owed != 1400 || e.Net != -600) {
+			t.Errorf("effect on S = %+v", e)
+		}
+	}
+	if _, err := svc.CreateClearingRun(ctx, "bad", []barter.Obligation{obs[0], obs[0]}); barter.ErrorCode(err) != barter.EInvalid {
+		t.Errorf("duplicate ids: %v, want invalid", err)
+	}
+	before := entries(t, svc)
+	committed, err := svc.CommitClearingRun(ctx, run.ID, barter.MustDate("2024-03-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if committed.Status != barter.ClearingCommitted || committed.Entry == 0 {
+		t.Errorf("committed = %+v", committed)
+	}
+	if got := entries(t, svc); got != before+1 {
+		t.Errorf("entries = %d, want %d (one entry for the run)", got, before+1)
+	}
+	if _, err := svc.CommitClearingRun(ctx, run.ID, barter.MustDate("2024-03-01")); barter.ErrorCode(err) != barter.EConflict {
+		t.Errorf("second commit: %v, want conflict", err)
+	}
+	if ok, err := svc.ReproduceClearingRun(ctx, run.ID); err != nil || !ok {
+		t.Errorf("reproduce: %v, %v", ok, err)
+	}
+	runs, err := svc.ClearingRuns(ctx)
+	if err != nil || len(runs) != 1 || runs[0].Status != barter.ClearingCommitted {
+		t.Errorf("runs = %+v, %v", runs, err)
+	}
+	// Positions turn into obligations: an overdue authorization that imported more than
+	// it exported makes its trader owe the counterparty the difference.
+	MustPost(t, svc, GD(t, Auth2025, barter.Import, "2024-01-15", "100"))
+	fromPos, err := svc.ObligationsFromPositions(ctx, barter.MustDate("2024-06-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fromPos) != 1 || fromPos[0].Debtor != Trader || fromPos[0].Creditor != Russian || fromPos[0].Amount != 2800000 || fromPos[0].Currency != "PKR" {
+		t.Errorf("obligations from positions = %+v", fromPos)
+	}
+}

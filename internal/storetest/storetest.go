@@ -15,6 +15,7 @@ import (
 
 	"github.com/barter-clearing/barter"
 	"github.com/barter-clearing/barter/hs"
+	"github.com/barter-clearing/barter/netting"
 )
 
 // Opener opens a fresh, empty store for one test and closes it when the test ends.
@@ -38,6 +39,7 @@ func Run(t *testing.T, open Opener) {
 		{"Reassessment", testReassessment},
 		{"PositionsAndReconcile", testPositionsAndReconcile},
 		{"ConcurrentPosting", testConcurrentPosting},
+		{"ClearingRun", testClearingRun},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,7 +63,7 @@ func NewService(tb testing.TB, store barter.Store) *barter.Service {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &barter.Service{Store: store, HS: nom, Rulebooks: barter.StandardRulebooks(),
+	return &barter.Service{Store: store, HS: nom, Rulebooks: barter.StandardRulebooks(), SetOff: netting.Solver{},
 		Now: func() time.Time { return time.Date(2024, 1, 5, 9, 0, 0, 0, time.UTC) }}
 }
 

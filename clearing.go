@@ -1,0 +1,320 @@
+package barter
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// SetOff finds the set-off of obligations among parties (numbered from 0) that clears the
+// most debt, and proves it. Package netting implements it; the Service uses it to build
+// clearing runs.
+type SetOff interface {
+	SetOff(parties int, debtors, creditors []int32, amounts []int64) (cleared []int64, err error)
+}
+
+// ClearingStatus is where a clearing run stands.
+type ClearingStatus string
+
+// Clearing run statuses: a run is reviewed as a draft, then committed to the ledger.
+const (
+	ClearingDraft     ClearingStatus = "draft"
+	ClearingCommitted ClearingStatus = "committed"
+)
+
+// ClearingRun is one multilateral set-off: its input obligations, the amount cleared on
+// each, and, once committed, the ledger entry that booked it. The stored input makes the
+// run reproducible.
+type ClearingRun struct {
+	ID          int64
+	Created     time.Time
+	Source      string // where the obligations came from
+	Status      ClearingStatus
+	Committed   Date  // the day it was booked
+	Entry       int64 // the ledger entry, once committed
+	Obligations []ClearedObligation
+}
+
+// ClearedObligation is an obligation of a run with the amount set off.
+type ClearedObligation struct {
+	Obligation
+	Cleared int64
+}
+
+// PartyEffect is what a run does to one party in one currency: the gross it owes and is
+// owed before, the amounts set off, and its net position, which the run leaves unchanged.
+type PartyEffect struct {
+	Party, Currency string
+	Owes, Owed      int64 // before the run
+	Cleared         int64 // set off on each side
+	Net             int64 // owed minus owes, before and after
+}
+
+// Effects returns each party's effect per currency, largest gross first.
+func (r *ClearingRun) Effects() []PartyEffect {
+	type key struct{ party, currency string }
+	m := map[key]*PartyEffect{}
+	get := func(p, c string) *PartyEffect {
+		k := key{p, c}
+		if e := m[k]; e != nil {
+			return e
+		}
+		e := &PartyEffect{Party: p, Currency: c}
+		m[k] = e
+		return e
+	}
+	for _, o := range r.Obligations {
+		d, c := get(o.Debtor, o.Currency), get(o.Creditor, o.Currency)
+		d.Owes += o.Amount
+		d.Cleared += o.Cleared
+		d.Net -= o.Amount
+		c.Owed += o.Amount
+		c.Net += o.Amount
+	}
+	out := make([]PartyEffect, 0, len(m))
+	for _, e := range m {
+		out = append(out, *e)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		gi, gj := out[i].Owes+out[i].Owed, out[j].Owes+out[j].Owed
+		if gi != gj {
+			return gi > gj
+		}
+		return out[i].Party < out[j].Party
+	})
+	return out
+}
+
+// Totals returns the gross, cleared and residual amounts of a run per currency.
+func (r *ClearingRun) Totals() map[string][3]int64 {
+	t := map[string][3]int64{}
+	for _, o := range r.Obligations {
+		s := t[o.Currency]
+		s[0] += o.Amount
+		s[1] += o.Cleared
+		s[2] += o.Amount - o.Cleared
+		t[o.Currency] = s
+	}
+	return t
+}
+
+// checkObligations validates a run's input: ids unique, parties distinct, amounts not
+// negative, currencies known.
+func checkObligations(obs []Obligation) error {
+	seen := make(map[string]bool, len(obs))
+	for i, o := range obs {
+		field := func(f string) string { return fmt.Sprintf("obligations[%d].%s", i, f) }
+		switch {
+		case strings.TrimSpace(o.ID) == "":
+			return Invalid(field("id"), "is required")
+		case seen[o.ID]:
+			return Invalid(field("id"), "%q appears twice", o.ID)
+		case o.Debtor == "" || o.Creditor == "":
+			return Invalid(field("debtor"), "debtor and creditor are required")
+		case o.Debtor == o.Creditor:
+			return Invalid(field("creditor"), "%q is also the debtor", o.Creditor)
+		case o.Amount < 0:
+			return Invalid(field("amount"), "is negative")
+		case !IsCurrency(o.Currency):
+			return Invalid(field("currency"), "%q is not an ISO 4217 currency code", o.Currency)
+		}
+		seen[o.ID] = true
+	}
+	return nil
+}
+
+// setOff clears obligations, each currency on its own.
+func (s *Service) setOff(obs []Obligation) ([]int64, error) {
+	if s.SetOff == nil {
+		return nil, fmt.Errorf("barter: the service has no set-off solver")
+	}
+	byCurrency := map[string][]int{}
+	for i, o := range obs {
+		byCurrency[o.Currency] = append(byCurrency[o.Currency], i)
+	}
+	cleared := make([]int64, len(obs))
+	for _, idx := range byCurrency {
+		party := map[string]int32{}
+		id := func(name string) int32 {
+			p, ok := party[name]
+			if !ok {
+				p = int32(len(party))
+				party[name] = p
+			}
+			return p
+		}
+		d, c, a := make([]int32, len(idx)), make([]int32, len(idx)), make([]int64, len(idx))
+		for k, i := range idx {
+			d[k], c[k], a[k] = id(obs[i].Debtor), id(obs[i].Creditor), obs[i].Amount
+		}
+		cl, err := s.SetOff.SetOff(len(party), d, c, a)
+		if err != nil {
+			return nil, Invalid("obligations", "%v", err)
+		}
+		for k, i := range idx {
+			cleared[i] = cl[k]
+		}
+	}
+	return cleared, nil
+}
+
+// CreateClearingRun finds the optimal set-off of obligations and stores it as a draft run
+// for review. Errors: EInvalid.
+func (s *Service) CreateClearingRun(ctx context.Context, source string, obs []Obligation) (*ClearingRun, error) {
+	if err := checkObligations(obs); err != nil {
+		return nil, err
+	}
+	cleared, err := s.setOff(obs)
+	if err != nil {
+		return nil, err
+	}
+	r := &ClearingRun{Created: s.now().UTC(), Source: source, Status: ClearingDraft, Obligations: make([]ClearedObligation, len(obs))}
+	for i, o := range obs {
+		r.Obligations[i] = ClearedObligation{Obligation: o, Cleared: cleared[i]}
+	}
+	if err := s.Store.Update(ctx, func(tx Tx) error { return tx.CreateClearingRun(ctx, r) }); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// ObligationsFromPositions turns the positions of authorizations overdue or cancelled as
+// of a day into obligations in the unit of account: a trader who imported more than it
+// exported owes its counterparty the difference, and the other way round.
+func (s *Service) ObligationsFromPositions(ctx context.Context, asOf Date) ([]Obligation, error) {
+	ps, err := s.Positions(ctx, asOf)
+	if err != nil {
+		return nil, err
+	}
+	var obs []Obligation
+	for _, p := range ps {
+		if p.Status != PositionOverdue && p.Status != PositionCancelled {
+			continue
+		}
+		amount, err := MinorUnits(p.Imbalance.Abs())
+		if err != nil || amount == 0 {
+			continue
+		}
+		o := Obligation{ID: p.Authorization, Debtor: p.Party, Creditor: p.Counterparty, Amount: amount, Currency: s.Rulebooks[p.Regime].Currency}
+		if p.Imbalance.IsPositive() { // exports exceed imports: the counterparty owes
+			o.Debtor, o.Creditor = p.Counterparty, p.Party
+		}
+		obs = append(obs, o)
+	}
+	return obs, nil
+}
+
+// ClearingRun returns a run with its obligations. Errors: ENotFound.
+func (s *Service) ClearingRun(ctx context.Context, id int64) (*ClearingRun, error) {
+	var r *ClearingRun
+	err := s.Store.View(ctx, func(tx Tx) error {
+		var err error
+		r, err = tx.ClearingRun(ctx, id)
+		return err
+	})
+	return r, err
+}
+
+// ClearingRuns lists the runs, without their obligations.
+func (s *Service) ClearingRuns(ctx context.Context) ([]ClearingRun, error) {
+	var rs []ClearingRun
+	err := s.Store.View(ctx, func(tx Tx) error {
+		var err error
+		rs, err = tx.ClearingRuns(ctx)
+		return err
+	})
+	return rs, err
+}
+
+// CommitClearingRun books a draft run's set-off in the ledger as one entry, in the same
+// transaction that marks it committed. For each currency and party the entry debits what
+// the party owed and credits what it was owed by the amounts set off; the two are equal
+// because a set-off leaves every net position unchanged. Errors: ENotFound, EConflict.
+func (s *Service) CommitClearingRun(ctx context.Context, id int64, day Date) (*ClearingRun, error) {
+	var r *ClearingRun
+	err := s.Store.Update(ctx, func(tx Tx) error {
+		var err error
+		if r, err = tx.ClearingRun(ctx, id); err != nil {
+			return err
+		}
+		if r.Status != ClearingDraft {
+			return Errorf(EConflict, "clearing run %d is already %s", id, r.Status)
+		}
+		type key struct{ party, currency string }
+		payable, receivable := map[key]int64{}, map[key]int64{}
+		var keys []key
+		for _, o := range r.Obligations {
+			if o.Cleared == 0 {
+				continue
+			}
+			for _, k := range []key{{o.Debtor, o.Currency}, {o.Creditor, o.Currency}} {
+				if _, ok := payable[k]; !ok {
+					payable[k], receivable[k] = 0, 0
+					keys = append(keys, k)
+				}
+			}
+			payable[key{o.Debtor, o.Currency}] += o.Cleared
+			receivable[key{o.Creditor, o.Currency}] += o.Cleared
+		}
+		sort.Slice(keys, func(i, j int) bool {
+			if keys[i].currency != keys[j].currency {
+				return keys[i].currency < keys[j].currency
+			}
+			return keys[i].party < keys[j].party
+		})
+		e := Entry{Kind: EntryClearing, Ref: fmt.Sprintf("clearing-%d", id), Date: day}
+		for _, k := range keys {
+			acct := "clearing/" + k.currency + "/" + k.party
+			if v := payable[k]; v != 0 {
+				e.Postings = append(e.Postings, Posting{Account: acct + ":payable", Amount: FromMinorUnits(v)})
+			}
+			if v := receivable[k]; v != 0 {
+				e.Postings = append(e.Postings, Posting{Account: acct + ":receivable", Amount: FromMinorUnits(-v)})
+			}
+		}
+		if len(e.Postings) > 0 {
+			if !e.Sum().IsZero() {
+				return fmt.Errorf("clearing run %d does not balance: %s", id, e.Sum())
+			}
+			if err := tx.AppendEntry(ctx, &e); err != nil {
+				return err
+			}
+		}
+		r.Status, r.Committed, r.Entry = ClearingCommitted, day, e.ID
+		return tx.UpdateClearingRun(ctx, r)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// ReproduceClearingRun solves a stored run's input again and reports whether it clears
+// the same total in every currency (the optimum is unique even when the set-off is not).
+func (s *Service) ReproduceClearingRun(ctx context.Context, id int64) (bool, error) {
+	r, err := s.ClearingRun(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	obs := make([]Obligation, len(r.Obligations))
+	for i, o := range r.Obligations {
+		obs[i] = o.Obligation
+	}
+	cleared, err := s.setOff(obs)
+	if err != nil {
+		return false, err
+	}
+	again := &ClearingRun{Obligations: make([]ClearedObligation, len(obs))}
+	for i, o := range obs {
+		again.Obligations[i] = ClearedObligation{Obligation: o, Cleared: cleared[i]}
+	}
+	want, got := r.Totals(), again.Totals()
+	for c, t := range want {
+		if got[c][1] != t[1] {
+			return false, nil
+		}
+	}
+	return true, nil
+}

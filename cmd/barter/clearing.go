@@ -1,0 +1,284 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/barter-clearing/barter"
+	"github.com/barter-clearing/barter/csvfile"
+	"github.com/barter-clearing/barter/netting"
+	"github.com/spf13/cobra"
+)
+
+func (a *app) clearingCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "clearing",
+		Short: "Create, review and commit multilateral clearing runs",
+		Long: `A clearing run sets off obligations among many parties optimally (see barter net) and,
+once an operator has reviewed it, books the set-off in the ledger in one entry. The run's
+input is stored, so it can be reproduced.
+
+  barter clearing create --in obligations.csv     # or --from-positions --as-of DAY
+  barter clearing show 1                          # totals, per-party effect, largest cycles
+  barter clearing commit 1
+  barter clearing verify 1                        # solve the stored input again`,
+	}
+	var in, currency, asOf string
+	var fromPositions bool
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Create a draft run from an obligations CSV or from overdue and cancelled positions",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if (in == "") == !fromPositions {
+				return barter.Invalid("--in", "give either --in FILE or --from-positions")
+			}
+			svc, closeFn, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			var obs []barter.Obligation
+			source := in
+			if fromPositions {
+				day, err := a.asOf(asOf)
+				if err != nil {
+					return err
+				}
+				if obs, err = svc.ObligationsFromPositions(cmd.Context(), day); err != nil {
+					return err
+				}
+				source = "positions as of " + day.String()
+			} else if obs, err = a.readObligations(in, currency); err != nil {
+				return err
+			}
+			r, err := svc.CreateClearingRun(cmd.Context(), source, obs)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "created clearing run %d (draft) from %s\n\n", r.ID, source)
+			a.review(r, 10, 5)
+			fmt.Fprintf(a.out, "\nReview it, then: barter clearing commit %d\n", r.ID)
+			return nil
+		},
+	}
+	create.Flags().StringVar(&in, "in", "", "obligations CSV: id,debtor,creditor,amount[,currency]")
+	create.Flags().StringVar(&currency, "currency", "PKR", "currency of rows without one")
+	create.Flags().BoolVar(&fromPositions, "from-positions", false, "take obligations from overdue and cancelled authorizations")
+	a.asOfFlag(create, &asOf)
+
+	var parties, cycles int
+	show := &cobra.Command{
+		Use:   "show RUN",
+		Short: "Review a run: totals, per-party effect and the largest cycles set off",
+		Args:  cobra.ExactArgs(1),
+		RunE: a.withRun(func(cmd *cobra.Command, svc *barter.Service, id int64) error {
+			r, err := svc.ClearingRun(cmd.Context(), id)
+			if err != nil {
+				return err
+			}
+			a.review(r, parties, cycles)
+			return nil
+		}),
+	}
+	show.Flags().IntVar(&parties, "parties", 20, "how many parties to show, largest first")
+	show.Flags().IntVar(&cycles, "cycles", 10, "how many of the largest cycles to show")
+
+	var day string
+	commit := &cobra.Command{
+		Use:   "commit RUN",
+		Short: "Book a reviewed run's set-off in the ledger",
+		Args:  cobra.ExactArgs(1),
+		RunE: a.withRun(func(cmd *cobra.Command, svc *barter.Service, id int64) error {
+			d, err := a.asOf(day)
+			if err != nil {
+				return err
+			}
+			r, err := svc.CommitClearingRun(cmd.Context(), id, d)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "committed clearing run %d on %s as ledger entry %d\n", r.ID, r.Committed, r.Entry)
+			return nil
+		}),
+	}
+	commit.Flags().StringVar(&day, "as-of", "", "booking day (default today)")
+
+	verify := &cobra.Command{
+		Use:   "verify RUN",
+		Short: "Solve a run's stored input again and check that it clears the same",
+		Args:  cobra.ExactArgs(1),
+		RunE: a.withRun(func(cmd *cobra.Command, svc *barter.Service, id int64) error {
+			ok, err := svc.ReproduceClearingRun(cmd.Context(), id)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				fmt.Fprintf(a.out, "clearing run %d: NOT reproduced: the stored input clears a different total\n", id)
+				return errReported
+			}
+			fmt.Fprintf(a.out, "clearing run %d: reproduced; the stored input clears the same totals\n", id)
+			return nil
+		}),
+	}
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List clearing runs",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, closeFn, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			rs, err := svc.ClearingRuns(cmd.Context())
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "RUN\tCREATED\tSTATUS\tCOMMITTED\tENTRY\tSOURCE")
+			for _, r := range rs {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\n", r.ID, r.Created.Format("2006-01-02 15:04"), r.Status, r.Committed, r.Entry, r.Source)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.AddCommand(create, show, commit, verify, list)
+	return cmd
+}
+
+// withRun parses the RUN argument and opens the service.
+func (a *app) withRun(fn func(cmd *cobra.Command, svc *barter.Service, id int64) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		id, err := strconv.ParseInt(args[0], 10, 64)
+		if err != nil {
+			return barter.Invalid("RUN", "%q is not a run number", args[0])
+		}
+		svc, closeFn, err := a.open(cmd.Context())
+		if err != nil {
+			return err
+		}
+		defer closeFn()
+		return fn(cmd, svc, id)
+	}
+}
+
+// readObligations reads an obligations CSV, reporting every bad row.
+func (a *app) readObligations(path, currency string) ([]barter.Obligation, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, barter.Invalid(path, "%v", errors.Unwrap(err))
+	}
+	defer f.Close()
+	rows, err := csvfile.Obligations(bufio.NewReader(f))
+	var he *csvfile.HeaderError
+	if errors.As(err, &he) {
+		fmt.Fprintf(a.errOut, "%s:1: %s\n", path, he)
+		return nil, errReported
+	}
+	if err != nil {
+		return nil, err
+	}
+	var obs []barter.Obligation
+	bad := 0
+	for r := range rows {
+		if r.Err != nil {
+			bad++
+			var e *barter.Error
+			if errors.As(r.Err, &e) {
+				fmt.Fprintf(a.errOut, "%s:%d: %s: %s\n", path, r.Line, e.Field, e.Message)
+			}
+			continue
+		}
+		if r.Value.Currency == "" {
+			r.Value.Currency = currency
+		}
+		obs = append(obs, r.Value)
+	}
+	if bad > 0 {
+		return nil, errReported
+	}
+	return obs, nil
+}
+
+// review prints a run's totals, the parties it affects most and its largest cycles.
+func (a *app) review(r *barter.ClearingRun, parties, cycles int) {
+	fmt.Fprintf(a.out, "Clearing run %d, %s, from %s: %d obligations\n", r.ID, r.Status, r.Source, len(r.Obligations))
+	tot := r.Totals()
+	currencies := make([]string, 0, len(tot))
+	for c := range tot {
+		currencies = append(currencies, c)
+	}
+	sort.Strings(currencies)
+	tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "CURRENCY\tGROSS\tCLEARED\tRESIDUAL\tCLEARED %\t")
+	for _, c := range currencies {
+		t := tot[c]
+		pct := "-"
+		if t[0] > 0 {
+			pct = barter.FromMinorUnits(t[1]).Div(barter.FromMinorUnits(t[0])).Shift(2).StringFixed(1)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", c, groupedMinor(t[0]), groupedMinor(t[1]), groupedMinor(t[2]), pct)
+	}
+	tw.Flush()
+	effects := r.Effects()
+	fmt.Fprintf(a.out, "\nParties (%d, largest first): the run sets off what each owes against what it is owed; net positions do not change\n", len(effects))
+	tw = tabwriter.NewWriter(a.out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "PARTY\tCURRENCY\tOWES\tOWED\tSET OFF\tOWES AFTER\tOWED AFTER\tNET\t")
+	for i, e := range effects {
+		if i == parties {
+			break
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", e.Party, e.Currency, groupedMinor(e.Owes), groupedMinor(e.Owed),
+			groupedMinor(e.Cleared), groupedMinor(e.Owes-e.Cleared), groupedMinor(e.Owed-e.Cleared), groupedMinor(e.Net))
+	}
+	tw.Flush()
+	for _, c := range currencies {
+		var idx []int
+		for i, o := range r.Obligations {
+			if o.Currency == c {
+				idx = append(idx, i)
+			}
+		}
+		party := map[string]int32{}
+		id := func(n string) int32 {
+			p, ok := party[n]
+			if !ok {
+				p = int32(len(party))
+				party[n] = p
+			}
+			return p
+		}
+		obs := make([]netting.Obligation, len(idx))
+		cleared := make([]int64, len(idx))
+		for k, i := range idx {
+			o := r.Obligations[i]
+			obs[k] = netting.Obligation{Debtor: id(o.Debtor), Creditor: id(o.Creditor), Amount: o.Amount}
+			cleared[k] = o.Cleared
+		}
+		cs := netting.Cycles(obs, cleared, 10_000)
+		if len(cs) == 0 {
+			continue
+		}
+		fmt.Fprintf(a.out, "\nLargest cycles set off in %s (%d found):\n", c, len(cs))
+		for i, cy := range cs {
+			if i == cycles {
+				break
+			}
+			var names []string
+			for _, k := range cy.Obligations {
+				names = append(names, r.Obligations[idx[k]].Debtor)
+			}
+			names = append(names, names[0])
+			fmt.Fprintf(a.out, "  %s %s: %s\n", groupedMinor(cy.Amount), c, strings.Join(names, " -> "))
+		}
+	}
+}
+
+func groupedMinor(n int64) string { return grouped(barter.FromMinorUnits(n)) }

@@ -1,0 +1,98 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"time"
+
+	"github.com/barter-clearing/barter"
+)
+
+func (t *Tx) CreateClearingRun(ctx context.Context, r *barter.ClearingRun) error {
+	row, err := t.queryRow(ctx, `INSERT INTO clearing_runs (created, source, status, committed, entry_id) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+		r.Created.UTC().Format(time.RFC3339Nano), r.Source, string(r.Status), dateStr(r.Committed), nullID(r.Entry))
+	if err != nil {
+		return err
+	}
+	if err := row.Scan(&r.ID); err != nil {
+		return t.mapErr(err)
+	}
+	values := make([]any, 0, 8*len(r.Obligations))
+	for i, o := range r.Obligations {
+		values = append(values, r.ID, i+1, o.ID, o.Debtor, o.Creditor, o.Amount, o.Currency, o.Cleared)
+	}
+	return t.insertRows(ctx, `INSERT INTO clearing_obligations (run_id, seq, id, debtor, creditor, amount, currency, cleared) VALUES `, 8, values)
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+const runColumns = `id, created, source, status, committed, entry_id`
+
+func scanRun(r scanner) (*barter.ClearingRun, error) {
+	var run barter.ClearingRun
+	var created, status string
+	var committed sql.NullString
+	var entry sql.NullInt64
+	if err := r.Scan(&run.ID, &created, &run.Source, &status, &committed, &entry); err != nil {
+		return nil, err
+	}
+	run.Status, run.Entry = barter.ClearingStatus(status), entry.Int64
+	var err error
+	if run.Created, err = time.Parse(time.RFC3339Nano, created); err != nil {
+		return nil, err
+	}
+	run.Committed, err = parseDate(committed)
+	return &run, err
+}
+
+func (t *Tx) ClearingRun(ctx context.Context, id int64) (*barter.ClearingRun, error) {
+	row, err := t.queryRow(ctx, `SELECT `+runColumns+` FROM clearing_runs WHERE id = ?`, id)
+	if err != nil {
+		return nil, err
+	}
+	r, err := scanRun(row)
+	if err != nil {
+		return nil, notFound(err, "clearing run", strconv.FormatInt(id, 10))
+	}
+	rows, err := t.query(ctx, `SELECT id, debtor, creditor, amount, currency, cleared FROM clearing_obligations WHERE run_id = ? ORDER BY seq`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var o barter.ClearedObligation
+		if err := rows.Scan(&o.ID, &o.Debtor, &o.Creditor, &o.Amount, &o.Currency, &o.Cleared); err != nil {
+			return nil, err
+		}
+		r.Obligations = append(r.Obligations, o)
+	}
+	return r, rows.Err()
+}
+
+func (t *Tx) ClearingRuns(ctx context.Context) ([]barter.ClearingRun, error) {
+	rows, err := t.query(ctx, `SELECT `+runColumns+` FROM clearing_runs ORDER BY id DESC`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var rs []barter.ClearingRun
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, err
+		}
+		rs = append(rs, *r)
+	}
+	return rs, rows.Err()
+}
+
+func (t *Tx) UpdateClearingRun(ctx context.Context, r *barter.ClearingRun) error {
+	return t.exec(ctx, `UPDATE clearing_runs SET status = ?, committed = ?, entry_id = ? WHERE id = ?`,
+		string(r.Status), dateStr(r.Committed), nullID(r.Entry), r.ID)
+}
