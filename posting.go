@@ -41,19 +41,13 @@ func (s *Service) newPoster(tx Tx) *poster {
 // totals. In a write transaction the store holds them until commit, so that concurrent
 // postings to the same authorization queue instead of losing updates.
 func (p *poster) load(ctx context.Context, numbers []string) error {
-	if len(p.auths)+len(numbers) > maxCachedAuthorizations {
-		clear(p.auths)
-	}
-	var missing []string
-	seen := map[string]bool{}
-	for _, n := range numbers {
-		if _, ok := p.auths[n]; !ok && !seen[n] && n != "" {
-			seen[n] = true
-			missing = append(missing, n)
-		}
-	}
+	missing := p.missing(numbers)
 	if len(missing) == 0 {
 		return nil
+	}
+	if len(p.auths)+len(missing) > maxCachedAuthorizations {
+		clear(p.auths)
+		missing = p.missing(numbers)
 	}
 	as, err := p.tx.AuthorizationsByNumber(ctx, missing)
 	if err != nil {
@@ -81,6 +75,19 @@ func (p *poster) load(ctx context.Context, numbers []string) error {
 			Deadline: a.Deadline, Cancelled: a.Cancelled, Reason: a.Reason, Regime: a.Regime, Lines: lines}, rb: rb, totals: ts[n]}
 	}
 	return nil
+}
+
+// missing returns the distinct numbers not remembered.
+func (p *poster) missing(numbers []string) []string {
+	var missing []string
+	seen := map[string]bool{}
+	for _, n := range numbers {
+		if _, ok := p.auths[n]; !ok && !seen[n] && n != "" {
+			seen[n] = true
+			missing = append(missing, n)
+		}
+	}
+	return missing
 }
 
 func (p *poster) rate(ctx context.Context, currency string, day Date) (Rate, bool, error) {

@@ -71,7 +71,7 @@ Import in the order above: declarations need their authorizations, lines and rat
 			}
 			// A soft limit on the heap keeps a million-row import well within a small
 			// machine's memory; the collector works harder as the import nears it.
-			debug.SetMemoryLimit(192 << 20)
+			debug.SetMemoryLimit(240 << 20)
 			svc, closeFn, err := a.open(cmd.Context())
 			if err != nil {
 				return err
