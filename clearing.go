@@ -3,6 +3,7 @@ package barter
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -121,6 +122,14 @@ func checkObligations(obs []Obligation) error {
 			return Invalid(field("currency"), "%q is not an ISO 4217 currency code", o.Currency)
 		}
 		seen[o.ID] = true
+	}
+	// Every sum a run reports is at most its gross in a currency; keep that in 64 bits.
+	gross := map[string]int64{}
+	for i, o := range obs {
+		if gross[o.Currency] > math.MaxInt64-o.Amount {
+			return Invalid(fmt.Sprintf("obligations[%d].amount", i), "the %s obligations of a run sum past what the ledger holds", o.Currency)
+		}
+		gross[o.Currency] += o.Amount
 	}
 	return nil
 }

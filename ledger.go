@@ -76,6 +76,13 @@ func valueEntry(kind EntryKind, ref, auth string, d Direction, day Date, value D
 	return Entry{Kind: kind, Ref: ref, Authorization: auth, Date: day, Postings: []Posting{leg, netoff}}
 }
 
+// Flow is what was booked to an authorization's legs on one day, in hundredths of the
+// unit of account.
+type Flow struct {
+	Day              Date
+	Imports, Exports int64
+}
+
 // Totals are an authorization's cumulative imports and exports in the unit of account.
 type Totals struct {
 	Imports, Exports Decimal

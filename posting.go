@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"slices"
+	"sort"
 )
 
 // declarationBatch is how many declarations an import checks and writes together: one
@@ -26,11 +28,79 @@ type poster struct {
 }
 
 // authState is what posting needs to know of an authorization. Its lines keep only their
-// direction and HS code: a long import remembers many authorizations.
+// direction and HS code: a long import remembers many authorizations. Its flows are what
+// was booked to it day by day, so that the import-first rule can be checked at the
+// dates that matter, whatever the order declarations are posted in.
 type authState struct {
-	auth   *Authorization
-	rb     *Rulebook
-	totals Totals
+	auth  *Authorization
+	rb    *Rulebook
+	flows []Flow // sorted by day
+}
+
+// add books value (hundredths) on a day.
+func (st *authState) add(day Date, d Direction, value int64) {
+	i := sort.Search(len(st.flows), func(i int) bool { return !st.flows[i].Day.Before(day) })
+	if i == len(st.flows) || st.flows[i].Day != day {
+		st.flows = slices.Insert(st.flows, i, Flow{Day: day})
+	}
+	if d == Import {
+		st.flows[i].Imports += value
+	} else {
+		st.flows[i].Exports += value
+	}
+}
+
+// sequenceError checks the rulebook's sequencing as if value were booked on day in
+// direction d: on every day from then on on which exports stand, cumulative exports may
+// not exceed what cumulative imports allow. It returns the first day that breaks.
+func (st *authState) sequenceError(day Date, d Direction, value int64) (bad Date, imports, exports int64, ok bool) {
+	if !st.rb.ImportFirst {
+		return Date{}, 0, 0, true
+	}
+	check := func(t Date) bool {
+		if exports == 0 {
+			return true
+		}
+		return st.rb.ExportAllowed(FromMinorUnits(imports), FromMinorUnits(exports))
+	}
+	added := false
+	for _, f := range st.flows {
+		if !added && f.Day.After(day) {
+			added = true
+			if d == Import {
+				imports += value
+			} else {
+				exports += value
+			}
+			if !check(day) {
+				return day, imports, exports, false
+			}
+		}
+		imports += f.Imports
+		exports += f.Exports
+		if f.Day == day {
+			added = true
+			if d == Import {
+				imports += value
+			} else {
+				exports += value
+			}
+		}
+		if !f.Day.Before(day) && !check(f.Day) {
+			return f.Day, imports, exports, false
+		}
+	}
+	if !added {
+		if d == Import {
+			imports += value
+		} else {
+			exports += value
+		}
+		if !check(day) {
+			return day, imports, exports, false
+		}
+	}
+	return Date{}, 0, 0, true
 }
 
 func (s *Service) newPoster(tx Tx) *poster {
@@ -53,7 +123,7 @@ func (p *poster) load(ctx context.Context, numbers []string) error {
 	if err != nil {
 		return err
 	}
-	ts, err := p.tx.TotalsOf(ctx, missing)
+	fs, err := p.tx.FlowsOf(ctx, missing)
 	if err != nil {
 		return err
 	}
@@ -72,7 +142,7 @@ func (p *poster) load(ctx context.Context, numbers []string) error {
 			lines[i] = Line{Direction: l.Direction, HSCode: l.HSCode}
 		}
 		p.auths[n] = &authState{auth: &Authorization{Number: a.Number, Status: a.Status, Issued: a.Issued,
-			Deadline: a.Deadline, Cancelled: a.Cancelled, Reason: a.Reason, Regime: a.Regime, Lines: lines}, rb: rb, totals: ts[n]}
+			Deadline: a.Deadline, Cancelled: a.Cancelled, Reason: a.Reason, Regime: a.Regime, Lines: lines}, rb: rb, flows: fs[n]}
 	}
 	return nil
 }
@@ -103,51 +173,72 @@ func (p *poster) rate(ctx context.Context, currency string, day Date) (Rate, boo
 }
 
 // check validates d against its (loaded) authorization and the rulebook and values it.
-// It writes nothing; it returns the authorization's totals with d added.
-func (p *poster) check(ctx context.Context, d *Declaration) (*authState, Totals, error) {
+// It writes nothing; it returns the value in hundredths.
+func (p *poster) check(ctx context.Context, d *Declaration) (*authState, int64, error) {
 	if err := d.checkFields(); err != nil {
-		return nil, Totals{}, err
+		return nil, 0, err
 	}
 	if err := p.s.HS.CheckDeclaration(d.HSCode); err != nil {
-		return nil, Totals{}, Invalid("hs_code", "%v", err)
+		return nil, 0, Invalid("hs_code", "%v", err)
 	}
 	st, ok := p.auths[d.Authorization]
 	if !ok {
-		return nil, Totals{}, Invalid("authorization", "no authorization %q exists", d.Authorization)
+		return nil, 0, Invalid("authorization", "no authorization %q exists", d.Authorization)
 	}
 	a, rb := st.auth, st.rb
 	switch a.Status {
 	case StatusApproved:
 	case StatusCancelled:
-		return nil, Totals{}, Invalid("authorization", "authorization %s was cancelled on %s: %s", a.Number, a.Cancelled, a.Reason)
+		return nil, 0, Invalid("authorization", "authorization %s was cancelled on %s: %s", a.Number, a.Cancelled, a.Reason)
 	default:
-		return nil, Totals{}, Invalid("authorization", "authorization %s is %s, not approved", a.Number, a.Status)
+		return nil, 0, Invalid("authorization", "authorization %s is %s, not approved", a.Number, a.Status)
 	}
 	if d.Date.Before(a.Issued) || d.Date.After(a.Deadline) {
-		return nil, Totals{}, Invalid("date", "%s is outside authorization %s's window %s to %s", d.Date, a.Number, a.Issued, a.Deadline)
+		return nil, 0, Invalid("date", "%s is outside authorization %s's window %s to %s", d.Date, a.Number, a.Issued, a.Deadline)
 	}
 	if !a.CoversHS(d.Direction, d.HSCode) {
-		return nil, Totals{}, Invalid("hs_code", "%s is not covered by any %s line of authorization %s", d.HSCode, d.Direction, a.Number)
+		return nil, 0, Invalid("hs_code", "%s is not covered by any %s line of authorization %s", d.HSCode, d.Direction, a.Number)
 	}
 	if d.Currency == rb.Currency {
 		d.Rate, d.RateDate = One, d.Date
 	} else {
 		r, ok, err := p.rate(ctx, d.Currency, d.Date)
 		if err != nil {
-			return nil, Totals{}, err
+			return nil, 0, err
 		}
 		if !ok {
-			return nil, Totals{}, Invalid("currency", "no %s rate is published on or before %s", d.Currency, d.Date)
+			return nil, 0, Invalid("currency", "no %s rate is published on or before %s", d.Currency, d.Date)
 		}
 		d.Rate, d.RateDate = r.Rate, r.Date
 	}
 	d.Value = RoundHome(d.Assessed.Mul(d.Rate))
-	after := st.totals.Add(d.Direction, d.Value)
-	if d.Direction == Export && !rb.ExportAllowed(after.Imports, after.Exports) {
-		return nil, Totals{}, Invalid("assessed_value", "export of %s %s would bring exports of authorization %s to %s, above imports of %s plus %s%% tolerance (rulebook %s: import followed by export)",
-			FormatHome(d.Value), rb.Currency, a.Number, FormatHome(after.Exports), FormatHome(after.Imports), rb.Tolerance.Shift(2), rb.Regime)
+	value, err := MinorUnits(d.Value)
+	if err != nil {
+		return nil, 0, Invalid("assessed_value", "%v", err)
 	}
-	return st, after, nil
+	if imp, exp := st.totals(); imp > maxBooked-value || exp > maxBooked-value {
+		return nil, 0, Invalid("assessed_value", "%s %s would take authorization %s's totals past what the ledger holds", FormatHome(d.Value), rb.Currency, a.Number)
+	}
+	if d.Direction == Export {
+		if day, imp, exp, ok := st.sequenceError(d.Date, Export, value); !ok {
+			return nil, 0, Invalid("assessed_value", "export of %s %s would bring exports of authorization %s to %s by %s, above imports of %s by then plus %s%% tolerance (rulebook %s: import followed by export)",
+				FormatHome(d.Value), rb.Currency, a.Number, FormatHome(FromMinorUnits(exp)), day, FormatHome(FromMinorUnits(imp)), rb.Tolerance.Shift(2), rb.Regime)
+		}
+	}
+	return st, value, nil
+}
+
+// maxBooked bounds an authorization's cumulative legs, in hundredths, so that sums of
+// them never overflow 64 bits.
+const maxBooked = 1 << 60
+
+// totals returns the cumulative imports and exports in hundredths.
+func (st *authState) totals() (imports, exports int64) {
+	for _, f := range st.flows {
+		imports += f.Imports
+		exports += f.Exports
+	}
+	return imports, exports
 }
 
 // postBatch checks and posts a batch of rows; each row's outcome goes into out. A
@@ -186,12 +277,12 @@ func (p *poster) postBatch(ctx context.Context, rows []Row[Declaration], out []o
 			out[i] = outcome{res: rowDuplicate}
 			continue
 		}
-		st, after, err := p.check(ctx, d)
+		st, value, err := p.check(ctx, d)
 		if err != nil {
 			out[i] = outcome{err: err}
 			continue
 		}
-		st.totals = after
+		st.add(d.Date, d.Direction, value)
 		posted[d.Number] = true
 		e := valueEntry(EntryDeclaration, d.Number, st.auth.Number, d.Direction, d.Date, d.Value)
 		decls, entries = append(decls, d), append(entries, &e)
@@ -210,6 +301,18 @@ func (p *poster) postBatch(ctx context.Context, rows []Row[Declaration], out []o
 // a number already posted is a no-op that returns the first result with duplicate true.
 // Errors: EInvalid.
 func (s *Service) PostDeclaration(ctx context.Context, d *Declaration) (duplicate bool, err error) {
+	in := *d
+	duplicate, err = s.postDeclaration(ctx, d)
+	if ErrorCode(err) == EConflict {
+		// The same number was posted concurrently against another authorization and
+		// committed first; posting again finds it and returns it.
+		*d = in
+		duplicate, err = s.postDeclaration(ctx, d)
+	}
+	return duplicate, err
+}
+
+func (s *Service) postDeclaration(ctx context.Context, d *Declaration) (duplicate bool, err error) {
 	err = s.Store.Update(ctx, func(tx Tx) error {
 		rows, out := []Row[Declaration]{{Value: *d}}, make([]outcome, 1)
 		if err := s.newPoster(tx).postBatch(ctx, rows, out); err != nil {
@@ -281,9 +384,16 @@ func (s *Service) Reassess(ctx context.Context, number string, assessed Decimal,
 		}
 		value := RoundHome(assessed.Mul(d.Rate))
 		r = &Reassessment{Declaration: number, Date: day, Assessed: assessed, Value: value, Delta: value.Sub(prev)}
-		after := st.totals.Add(d.Direction, r.Delta)
-		if d.Direction == Export && r.Delta.IsPositive() && !st.rb.ExportAllowed(after.Imports, after.Exports) {
-			return Invalid("assessed_value", "reassessed exports of %s would exceed imports of %s plus tolerance", FormatHome(after.Exports), FormatHome(after.Imports))
+		delta, err := MinorUnits(r.Delta)
+		if err != nil {
+			return Invalid("assessed_value", "%v", err)
+		}
+		// Less imported or more exported can break the import-first rule from this day on.
+		if (d.Direction == Import && delta < 0) || (d.Direction == Export && delta > 0) {
+			if bad, imp, exp, ok := st.sequenceError(day, d.Direction, delta); !ok {
+				return Invalid("assessed_value", "the reassessment would leave exports of %s above imports of %s plus tolerance on %s (rulebook %s: import followed by export)",
+					FormatHome(FromMinorUnits(exp)), FormatHome(FromMinorUnits(imp)), bad, st.rb.Regime)
+			}
 		}
 		e := valueEntry(EntryReassessment, number, d.Authorization, d.Direction, day, r.Delta)
 		if err := tx.AppendEntry(ctx, &e); err != nil {

@@ -71,11 +71,13 @@ func (rb Rulebook) Balanced(imports, exports Decimal) bool {
 }
 
 // ExportAllowed reports whether cumulative exports may reach exports given cumulative
-// imports: always when the rulebook lets either leg go first, otherwise only up to the
-// imports plus the tolerance on them.
+// imports: always when the rulebook lets either leg go first, otherwise only while
+// exports do not run ahead of imports by more than the tolerance. The tolerance is
+// measured as in Balanced (on the larger leg, here the exports), so that every balanced
+// position can be reached: exports - imports <= tolerance * exports.
 func (rb Rulebook) ExportAllowed(imports, exports Decimal) bool {
-	if !rb.ImportFirst {
+	if !rb.ImportFirst || exports.LessThanOrEqual(imports) {
 		return true
 	}
-	return exports.LessThanOrEqual(imports.Add(imports.Mul(rb.Tolerance)))
+	return exports.Sub(imports).LessThanOrEqual(rb.Tolerance.Mul(exports))
 }

@@ -44,8 +44,8 @@ func TestRulebook_ExportAllowed(t *testing.T) {
 		regime, imports, exports string
 		want                     bool
 	}{
-		{"2023", "100", "120", true},
-		{"2023", "100", "120.01", false},
+		{"2023", "100", "125", true}, // 25 <= 0.2 * 125: the same measure as Balanced
+		{"2023", "100", "125.01", false},
 		{"2023", "0", "1", false},
 		{"2025", "0", "1000", true},
 	}

@@ -53,9 +53,9 @@ type Tx interface {
 
 	// AppendEntry appends a ledger entry with its postings and sets e.ID.
 	AppendEntry(ctx context.Context, e *Entry) error
-	// TotalsOf returns the cumulative imports and exports booked to each authorization;
-	// those with nothing booked have zero totals or are absent.
-	TotalsOf(ctx context.Context, authorizations []string) (map[string]Totals, error)
+	// FlowsOf returns, for each authorization, what was booked to its legs day by day,
+	// sorted by day; those with nothing booked are absent.
+	FlowsOf(ctx context.Context, authorizations []string) (map[string][]Flow, error)
 	// TotalsAsOf returns, per authorization, the totals of entries dated on or before asOf.
 	TotalsAsOf(ctx context.Context, asOf Date) (map[string]Totals, error)
 	// VerifyLedger checks every entry and returns what it found.

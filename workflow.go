@@ -157,7 +157,24 @@ func (s *Service) Reconcile(ctx context.Context, asOf Date) (*Reconciliation, er
 			if err != nil {
 				return err
 			}
+			if a.Status == StatusCancelled {
+				continue // cancelled by a run as of a later day
+			}
+			// Now that the authorization is held, count what was posted to it meanwhile.
+			flows, err := tx.FlowsOf(ctx, []string{a.Number})
+			if err != nil {
+				return err
+			}
+			var t Totals
+			for _, f := range flows[a.Number] {
+				if !f.Day.After(asOf) {
+					t = t.Add(Import, FromMinorUnits(f.Imports)).Add(Export, FromMinorUnits(f.Exports))
+				}
+			}
 			rb := s.Rulebooks[a.Regime]
+			if p = NewPosition(a, rb, t, asOf); p.Status != PositionOverdue {
+				continue
+			}
 			reason := fmt.Sprintf("not netted off by the deadline %s: imports %s, exports %s %s, imbalance %s beyond %s%% tolerance",
 				p.Deadline, FormatHome(p.Imports), FormatHome(p.Exports), rb.Currency, FormatHome(p.Imbalance), rb.Tolerance.Shift(2))
 			if err := a.Move(StatusCancelled, reason); err != nil {

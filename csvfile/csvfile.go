@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/barter-clearing/barter"
 )
@@ -100,6 +102,7 @@ func rows[T any](in io.Reader, required []string, parse func(record) (T, error))
 	if err != nil {
 		return nil, &HeaderError{err.Error()}
 	}
+	header = slices.Clone(header) // the reader reuses its record
 	cols := make(map[string]int, len(header))
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
@@ -138,12 +141,40 @@ func rows[T any](in io.Reader, required []string, parse func(record) (T, error))
 			if len(fields) == 1 && strings.TrimSpace(fields[0]) == "" {
 				continue // blank line
 			}
+			if err := checkText(header, fields); err != nil {
+				if !yield(barter.Row[T]{Line: line, Err: err}) {
+					return
+				}
+				continue
+			}
 			v, err := parse(record{cols: cols, fields: fields})
 			if !yield(barter.Row[T]{Line: line, Value: v, Err: err}) {
 				return
 			}
 		}
 	}, nil
+}
+
+// checkText rejects fields that are not valid UTF-8 or hold control characters (other
+// than tab and line breaks), which one database would store and another refuse.
+func checkText(header, fields []string) error {
+	for i, f := range fields {
+		bad := !utf8.ValidString(f)
+		for _, r := range f {
+			if bad || (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f {
+				bad = true
+				break
+			}
+		}
+		if bad {
+			name := "row"
+			if i < len(header) {
+				name = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(header[i], "\ufeff")))
+			}
+			return barter.Invalid(name, "is not valid UTF-8 text or holds control characters")
+		}
+	}
+	return nil
 }
 
 // PartyColumns are the required columns of a parties file. Optional: active_taxpayer,
@@ -292,5 +323,43 @@ func Obligations(in io.Reader) (iter.Seq[barter.Row[barter.Obligation]], error) 
 			return o, barter.Invalid("amount", "%v", err)
 		}
 		return o, nil
+	})
+}
+
+// Edge is an arc of a barter-exchange graph read from a file: From can give to To goods
+// worth Weight hundredths.
+type Edge struct {
+	From, To string
+	Weight   int64
+}
+
+// EdgeColumns are the required columns of an edges file.
+var EdgeColumns = []string{"from", "to", "weight"}
+
+// Edges reads a barter-exchange graph. Weights are positive decimals with at most 2
+// fraction digits, read into hundredths.
+func Edges(in io.Reader) (iter.Seq[barter.Row[Edge]], error) {
+	return rows(in, EdgeColumns, func(r record) (Edge, error) {
+		e := Edge{From: r.get("from"), To: r.get("to")}
+		switch {
+		case e.From == "":
+			return e, barter.Invalid("from", "is required")
+		case e.To == "":
+			return e, barter.Invalid("to", "is required")
+		case e.From == e.To:
+			return e, barter.Invalid("to", "%q is also the giver; an arc joins two participants", e.To)
+		}
+		w := r.get("weight")
+		if w == "" {
+			return e, barter.Invalid("weight", "is required")
+		}
+		var err error
+		if e.Weight, err = barter.ParseMinor(w, 2); err != nil {
+			return e, barter.Invalid("weight", "%v", err)
+		}
+		if e.Weight == 0 {
+			return e, barter.Invalid("weight", "must be positive")
+		}
+		return e, nil
 	})
 }

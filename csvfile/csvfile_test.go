@@ -169,3 +169,24 @@ func TestObligations(t *testing.T) {
 		t.Errorf("errors = %v, %v", rows[1].Err, rows[2].Err)
 	}
 }
+
+func FuzzEdges(f *testing.F) {
+	fuzzReader(f, csvfile.Edges, "from,to,weight\nA,B,10.50\n", "from,to,weight\nA,A,0\n,B,-1\nC,D,1e9\n")
+}
+
+func TestEdges(t *testing.T) {
+	rows := collect(t, csvfile.Edges, "from,to,weight\nA,B,10.5\nA,A,1\nA,B,0\nA,C,x\n")
+	if rows[0].Err != nil || rows[0].Value.Weight != 1050 {
+		t.Errorf("row 1 = %+v, %v", rows[0].Value, rows[0].Err)
+	}
+	if fieldOf(rows[1].Err) != "to" || fieldOf(rows[2].Err) != "weight" || fieldOf(rows[3].Err) != "weight" {
+		t.Errorf("errors = %v, %v, %v", rows[1].Err, rows[2].Err, rows[3].Err)
+	}
+}
+
+func TestBadText(t *testing.T) {
+	rows := collect(t, csvfile.Parties, "id,name,country,tax_id,kind\nP1,Bad\xffname,PK,1,private\nP2,Nul\x00,PK,2,private\nP3,\"Two\nlines\",PK,3,private\n")
+	if len(rows) != 3 || fieldOf(rows[0].Err) != "name" || fieldOf(rows[1].Err) != "name" || rows[2].Err != nil {
+		t.Errorf("rows = %+v", rows)
+	}
+}

@@ -19,6 +19,12 @@ func Check(parties int, obs []Obligation, r *Result) error {
 	if len(r.Potential) != parties {
 		return fmt.Errorf("netting: %d potentials for %d parties", len(r.Potential), parties)
 	}
+	// Potentials are compared as p+1; bounding them keeps that from wrapping.
+	for v, p := range r.Potential {
+		if p > 1<<62 || p < -(1<<62) {
+			return fmt.Errorf("netting: potential of party %d (%d) is out of range", v, p)
+		}
+	}
 	// Per party: the cleared amounts it owes and is owed, in 128 bits.
 	type sum struct{ hi, lo uint64 }
 	add := func(s *sum, v int64) {

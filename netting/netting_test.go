@@ -165,6 +165,14 @@ func TestCheck_RejectsTampering(t *testing.T) {
 		}
 	})
 	tamper("short", func(b *netting.Result) { b.Cleared = b.Cleared[1:] })
+	tamper("huge potentials", func(b *netting.Result) {
+		for i := range b.Cleared {
+			b.Cleared[i] = 0
+		}
+		for v := range b.Potential {
+			b.Potential[v] = 1<<63 - 1
+		}
+	})
 }
 
 func TestSolve_Invalid(t *testing.T) {

@@ -44,7 +44,7 @@ Loading again is harmless: rows already present are skipped.`,
 				return err
 			}
 			defer closeFn()
-			fmt.Fprintf(a.out, "Loading the demo into %s\n", a.dsn)
+			fmt.Fprintf(a.out, "Loading the demo into %s\n", redact(a.dsn))
 			kinds := importKinds()
 			for _, k := range importOrder {
 				b, err := demoFiles.ReadFile("demo/" + k + ".csv")

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime/pprof"
@@ -30,7 +31,13 @@ func main() {
 		if !errors.Is(err, errReported) {
 			fmt.Fprintln(os.Stderr, "barter:", barter.ErrorMessage(err))
 			if barter.ErrorCode(err) == barter.EInternal {
-				fmt.Fprintln(os.Stderr, "  cause:", err)
+				// The cause may hold driver details that are not for users; operators
+				// ask for it.
+				if os.Getenv("BARTER_DEBUG") != "" {
+					fmt.Fprintln(os.Stderr, "  cause:", err)
+				} else {
+					fmt.Fprintln(os.Stderr, "  (set BARTER_DEBUG=1 to see the cause)")
+				}
 			}
 		}
 		os.Exit(1)
@@ -141,4 +148,16 @@ func (a *app) asOf(s string) (barter.Date, error) {
 		return d, barter.Invalid("--as-of", "%v", err)
 	}
 	return d, nil
+}
+
+// redact hides the password of a database URL.
+func redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
 }

@@ -146,8 +146,11 @@ func (a *app) net(in, out string, so settleOptions) error {
 
 	// Each currency clears on its own.
 	byCurrency := map[string][]int{}
-	for i, o := range obs {
-		byCurrency[o.Currency] = append(byCurrency[o.Currency], i)
+	for i := range obs {
+		if obs[i].Currency == "" {
+			obs[i].Currency = so.currency
+		}
+		byCurrency[obs[i].Currency] = append(byCurrency[obs[i].Currency], i)
 	}
 	currencies := make([]string, 0, len(byCurrency))
 	for c := range byCurrency {
@@ -191,9 +194,6 @@ func (a *app) net(in, out string, so settleOptions) error {
 				return barter.Invalid(in, "%v", err)
 			}
 			cur := c
-			if cur == "" {
-				cur = so.currency
-			}
 			names := make([]string, len(party))
 			for name, p := range party {
 				names[p] = name
@@ -324,7 +324,7 @@ func writeSettlement(so settleOptions, ins []settlement, now time.Time, executio
 	day, _ := time.Parse(barter.DateLayout, execution.String())
 	byCurrency := map[string]*iso20022.Batch{}
 	var order []string
-	totals := map[string]int64{}
+	totals := map[string]*big.Int{}
 	var all big.Int
 	for _, s := range ins {
 		if s.Payer != so.clearingHouse {
@@ -340,12 +340,15 @@ func writeSettlement(so settleOptions, ins []settlement, now time.Time, executio
 		m.Count++
 		b.Transfers = append(b.Transfers, iso20022.Transfer{EndToEndID: fmt.Sprintf("%s-%d", msgID, m.Count), Creditor: s.Payee,
 			Account: s.Payee, Amount: barter.FormatMinor(s.Amount, 2), Currency: s.Currency})
-		totals[s.Currency] += s.Amount
+		if totals[s.Currency] == nil {
+			totals[s.Currency] = new(big.Int)
+		}
+		totals[s.Currency].Add(totals[s.Currency], big.NewInt(s.Amount))
 		all.Add(&all, big.NewInt(s.Amount))
 	}
 	for _, c := range order {
 		b := byCurrency[c]
-		b.Total = barter.FormatMinor(totals[c], 2)
+		b.Total = bigMinor(totals[c])
 		m.Batches = append(m.Batches, *b)
 	}
 	m.ControlSum = bigMinor(&all)

@@ -52,7 +52,11 @@ func scanRun(r scanner) (*barter.ClearingRun, error) {
 }
 
 func (t *Tx) ClearingRun(ctx context.Context, id int64) (*barter.ClearingRun, error) {
-	row, err := t.queryRow(ctx, `SELECT `+runColumns+` FROM clearing_runs WHERE id = ?`, id)
+	q := `SELECT ` + runColumns + ` FROM clearing_runs WHERE id = ?`
+	if t.write {
+		q += t.d.ForUpdate // a commit holds the run until it is done
+	}
+	row, err := t.queryRow(ctx, q, id)
 	if err != nil {
 		return nil, err
 	}

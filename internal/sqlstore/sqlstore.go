@@ -770,22 +770,38 @@ func (t *Tx) AuthorizationsByNumber(ctx context.Context, numbers []string) (map[
 	return m, err
 }
 
-func (t *Tx) TotalsOf(ctx context.Context, auths []string) (map[string]barter.Totals, error) {
-	m := make(map[string]barter.Totals, len(auths))
+func (t *Tx) FlowsOf(ctx context.Context, auths []string) (map[string][]barter.Flow, error) {
+	m := make(map[string][]barter.Flow, len(auths))
 	err := eachChunk(auths, func(args []any) error {
-		rows, err := t.query(ctx, `SELECT e.auth_number, p.account, SUM(p.amount) FROM entries e JOIN postings p ON p.entry_id = e.id
-			WHERE e.auth_number IN `+inList(chunk)+` GROUP BY e.auth_number, p.account`, args...)
+		rows, err := t.query(ctx, `SELECT e.auth_number, e.day, p.account, SUM(p.amount) FROM entries e JOIN postings p ON p.entry_id = e.id
+			WHERE e.auth_number IN `+inList(chunk)+` AND p.account NOT LIKE '%:`+barter.AccountNetOff+`'
+			GROUP BY e.auth_number, e.day, p.account ORDER BY e.auth_number, e.day`, args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var auth, account string
+			var auth, day, account string
 			var sum int64
-			if err := rows.Scan(&auth, &account, &sum); err != nil {
+			if err := rows.Scan(&auth, &day, &account, &sum); err != nil {
 				return err
 			}
-			m[auth] = addTotal(m[auth], auth, account, sum)
+			d, err := barter.ParseDate(day)
+			if err != nil {
+				return err
+			}
+			fs := m[auth]
+			if n := len(fs); n == 0 || fs[n-1].Day != d {
+				fs = append(fs, barter.Flow{Day: d})
+			}
+			f := &fs[len(fs)-1]
+			switch _, kind, _ := barter.SplitAccount(account); kind {
+			case barter.AccountImports:
+				f.Imports += sum
+			case barter.AccountExports:
+				f.Exports -= sum // exports are credits
+			}
+			m[auth] = fs
 		}
 		return rows.Err()
 	})

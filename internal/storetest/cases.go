@@ -250,14 +250,29 @@ func testImportFirst(t *testing.T, svc *barter.Service) {
 	_, err := svc.PostDeclaration(ctx, ptr(GD(t, Auth2023, barter.Export, "2024-01-15", "1")))
 	wantInvalid(t, err, "assessed_value")
 	MustPost(t, svc, GD(t, Auth2025, barter.Export, "2024-01-15", "50")) // 2025: either order
-	MustPost(t, svc, GD(t, Auth2023, barter.Import, "2024-01-15", "100"))
+	imp := MustPost(t, svc, GD(t, Auth2023, barter.Import, "2024-01-15", "100"))
+	// Dated before any import, an export breaks the rule even when posted after one.
+	_, err = svc.PostDeclaration(ctx, ptr(GD(t, Auth2023, barter.Export, "2024-01-14", "1")))
+	wantInvalid(t, err, "assessed_value")
 	MustPost(t, svc, GD(t, Auth2023, barter.Export, "2024-01-16", "100"))
-	MustPost(t, svc, GD(t, Auth2023, barter.Export, "2024-01-17", "20")) // exactly imports + 20 %
+	MustPost(t, svc, GD(t, Auth2023, barter.Export, "2024-01-17", "25")) // exports - imports = 20 % of exports
 	_, err = svc.PostDeclaration(ctx, ptr(GD(t, Auth2023, barter.Export, "2024-01-18", "0.01")))
 	wantInvalid(t, err, "assessed_value")
-	if p := position(t, svc, Auth2023, "2024-01-31"); p.Status != barter.PositionBalanced || p.Imbalance.String() != "5600" {
-		t.Errorf("position = %+v; want balanced, imbalance 5600", p)
+	if p := position(t, svc, Auth2023, "2024-01-31"); p.Status != barter.PositionBalanced || p.Imbalance.String() != "7000" {
+		t.Errorf("position = %+v; want balanced, imbalance 7000", p)
 	}
+	// Reassessing the import down would leave the exports ahead of it.
+	if _, err := svc.Reassess(ctx, imp.Number, Dec(t, "90"), barter.MustDate("2024-01-20")); barter.ErrorCode(err) != barter.EInvalid {
+		t.Errorf("reassessing the import down: %v, want invalid", err)
+	}
+	if _, err := svc.Reassess(ctx, imp.Number, Dec(t, "110"), barter.MustDate("2024-01-20")); err != nil {
+		t.Errorf("reassessing the import up: %v", err)
+	}
+	// A later import does not excuse an earlier export, but covers later ones.
+	MustPost(t, svc, GD(t, Auth2023, barter.Import, "2024-02-10", "50"))
+	_, err = svc.PostDeclaration(ctx, ptr(GD(t, Auth2023, barter.Export, "2024-02-01", "30")))
+	wantInvalid(t, err, "assessed_value")
+	MustPost(t, svc, GD(t, Auth2023, barter.Export, "2024-02-11", "10"))
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -371,6 +386,11 @@ func testPositionsAndReconcile(t *testing.T, svc *barter.Service) {
 	again, err := svc.Reconcile(ctx, barter.MustDate("2024-04-10"))
 	if err != nil || len(again.Cancelled) != 0 {
 		t.Errorf("second reconcile: %+v, %v; want nothing more cancelled", again, err)
+	}
+	// A run as of an earlier day, after a later one, leaves what was cancelled alone.
+	earlier, err := svc.Reconcile(ctx, barter.MustDate("2024-04-09"))
+	if err != nil || len(earlier.Cancelled) != 0 {
+		t.Errorf("reconcile as of an earlier day: %+v, %v", earlier, err)
 	}
 }
 
