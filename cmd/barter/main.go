@@ -101,7 +101,7 @@ or a postgres:// URL.`,
 		}
 	}
 	root.AddCommand(a.importCmd(), a.positionsCmd(), a.reconcileCmd(), a.ledgerCmd(), a.demoCmd(),
-		a.declareCmd(), a.reassessCmd(), a.authorizationsCmd(), a.netCmd(), a.clearingCmd())
+		a.declareCmd(), a.reassessCmd(), a.authorizationsCmd(), a.netCmd(), a.clearingCmd(), a.matchCmd())
 	return root
 }
 

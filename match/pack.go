@@ -1,0 +1,572 @@
+// Package match clears a barter exchange: given who can give to whom (an arc i->j when
+// participant j wants what i offers, weighted by the value that would change hands), it
+// chooses vertex-disjoint exchange cycles of at most k participants that move the most
+// value. Cycles of 3 or more close deals that no bilateral search finds.
+//
+// For k = 2 the problem is a maximum-weight matching on the pairs that want each other's
+// goods, solved exactly in polynomial time (MaxWeightMatching). For k >= 3 it is NP-hard;
+// Pack enumerates the cycles, finds a strong packing (greedy, then improving swaps),
+// bounds the optimum from above by Lagrangian relaxation of the cycle formulation (the
+// bound is evaluated exactly in integers, so it is a proof, whatever rounding the search
+// for multipliers used), fixes cycles by reduced cost, and closes the rest by branch and
+// bound within a time limit; it reports the bound, so the gap is known when time runs out.
+//
+// The package does no I/O. Weights are integers (hundredths).
+package match
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"time"
+)
+
+// Arc says participant From can give to participant To goods of value Weight.
+type Arc struct {
+	From, To int32
+	Weight   int64
+}
+
+// Cycle is an exchange: Nodes[i] gives to Nodes[i+1], and the last to the first.
+type Cycle struct {
+	Nodes  []int32
+	Weight int64
+}
+
+// Result is a packing of disjoint cycles.
+type Result struct {
+	Cycles     []Cycle
+	Weight     int64 // total weight of the cycles
+	Bound      int64 // no packing weighs more than this
+	Optimal    bool  // Weight == Bound
+	Enumerated int   // cycles of length <= k in the graph
+}
+
+// Options tune Pack.
+type Options struct {
+	MaxCycle  int           // k, from 2 to 4
+	TimeLimit time.Duration // for the search of a proof; 0 means 60 s
+	// MaxCycles bounds the cycles enumerated, so that a dense graph fails clearly
+	// instead of exhausting memory; 0 means 50 million.
+	MaxCycles int
+}
+
+// maxWeight bounds an arc's weight so that no sum of weights over a packing, and no
+// dual value of the matching, can overflow 64 bits.
+const maxWeight = 1 << 44
+
+// Errors.
+var (
+	ErrInput    = errors.New("match: invalid input")
+	ErrTooLarge = errors.New("match: too many cycles")
+)
+
+// Pack returns a packing of disjoint cycles of length at most opt.MaxCycle among n
+// participants that maximises the total weight, with a bound that proves it optimal or
+// measures the gap.
+func Pack(n int, arcs []Arc, opt Options) (*Result, error) {
+	if opt.MaxCycle < 2 || opt.MaxCycle > 4 {
+		return nil, fmt.Errorf("%w: cycle length %d; want 2 to 4", ErrInput, opt.MaxCycle)
+	}
+	if opt.TimeLimit == 0 {
+		opt.TimeLimit = 60 * time.Second
+	}
+	if opt.MaxCycles == 0 {
+		opt.MaxCycles = 50_000_000
+	}
+	for i, a := range arcs {
+		if a.From < 0 || int(a.From) >= n || a.To < 0 || int(a.To) >= n || a.From == a.To {
+			return nil, fmt.Errorf("%w: arc %d joins %d and %d of %d participants", ErrInput, i, a.From, a.To, n)
+		}
+		if a.Weight <= 0 || a.Weight > maxWeight {
+			return nil, fmt.Errorf("%w: arc %d has weight %d; want 1 to %d", ErrInput, i, a.Weight, int64(maxWeight))
+		}
+	}
+	if opt.MaxCycle == 2 {
+		return packPairs(n, arcs), nil
+	}
+	cs, err := enumerate(n, arcs, opt.MaxCycle, opt.MaxCycles)
+	if err != nil {
+		return nil, err
+	}
+	s := newSolver(n, cs, time.Now().Add(opt.TimeLimit))
+	s.run()
+	res := &Result{Weight: s.best, Bound: s.bound, Enumerated: cs.len()}
+	if res.Bound < res.Weight {
+		res.Bound = res.Weight
+	}
+	res.Optimal = res.Bound == res.Weight
+	for _, c := range s.bestSet {
+		res.Cycles = append(res.Cycles, Cycle{Nodes: slices.Clone(cs.nodes(c)), Weight: cs.w[c]})
+	}
+	sort.Slice(res.Cycles, func(i, j int) bool { return res.Cycles[i].Weight > res.Cycles[j].Weight })
+	return res, nil
+}
+
+// packPairs solves k = 2 exactly: a 2-cycle is a pair who want each other's goods,
+// worth both arcs; the best disjoint set of pairs is a maximum-weight matching.
+func packPairs(n int, arcs []Arc) *Result {
+	w := make(map[[2]int32]int64, len(arcs))
+	for _, a := range arcs {
+		w[[2]int32{a.From, a.To}] = max(w[[2]int32{a.From, a.To}], a.Weight)
+	}
+	var edges []Edge
+	for k, x := range w {
+		if k[0] < k[1] {
+			if y, ok := w[[2]int32{k[1], k[0]}]; ok {
+				edges = append(edges, Edge{U: k[0], V: k[1], W: x + y})
+			}
+		}
+	}
+	mate, total := MaxWeightMatching(n, edges)
+	res := &Result{Weight: total, Bound: total, Optimal: true, Enumerated: len(edges)}
+	for v, u := range mate {
+		if u > int32(v) {
+			res.Cycles = append(res.Cycles, Cycle{Nodes: []int32{int32(v), u}, Weight: w[[2]int32{int32(v), u}] + w[[2]int32{u, int32(v)}]})
+		}
+	}
+	sort.Slice(res.Cycles, func(i, j int) bool { return res.Cycles[i].Weight > res.Cycles[j].Weight })
+	return res
+}
+
+// cycles holds enumerated cycles in flat arrays: cycle c has nodes
+// flat[start[c]:start[c+1]] and weight w[c].
+type cycles struct {
+	start []int32
+	flat  []int32
+	w     []int64
+}
+
+func (cs *cycles) len() int              { return len(cs.w) }
+func (cs *cycles) nodes(c int32) []int32 { return cs.flat[cs.start[c]:cs.start[c+1]] }
+
+// enumerate lists every cycle of length 2..k once, from its smallest participant,
+// visiting only larger ones.
+func enumerate(n int, arcs []Arc, k, limit int) (*cycles, error) {
+	first := make([]int32, n+1)
+	for _, a := range arcs {
+		first[a.From+1]++
+	}
+	for v := 0; v < n; v++ {
+		first[v+1] += first[v]
+	}
+	to := make([]int32, len(arcs))
+	wt := make([]int64, len(arcs))
+	fill := slices.Clone(first[:n])
+	for _, a := range arcs {
+		to[fill[a.From]], wt[fill[a.From]] = a.To, a.Weight
+		fill[a.From]++
+	}
+	// Sort each participant's arcs by head, keeping the heaviest of parallel arcs.
+	for v := 0; v < n; v++ {
+		lo, hi := first[v], first[v+1]
+		idx := make([]int, hi-lo)
+		for i := range idx {
+			idx[i] = int(lo) + i
+		}
+		sort.Slice(idx, func(i, j int) bool { return to[idx[i]] < to[idx[j]] })
+		ts, ws := make([]int32, len(idx)), make([]int64, len(idx))
+		for i, x := range idx {
+			ts[i], ws[i] = to[x], wt[x]
+		}
+		copy(to[lo:hi], ts)
+		copy(wt[lo:hi], ws)
+	}
+	weightOf := func(u, v int32) (int64, bool) {
+		lo, hi := int(first[u]), int(first[u+1])
+		i := lo + sort.Search(hi-lo, func(i int) bool { return to[lo+i] >= v })
+		if i < hi && to[i] == v {
+			w := wt[i]
+			for i+1 < hi && to[i+1] == v { // parallel arcs: the heaviest
+				i++
+				w = max(w, wt[i])
+			}
+			return w, true
+		}
+		return 0, false
+	}
+	cs := &cycles{start: []int32{0}}
+	path := make([]int32, 0, k)
+	var err error
+	var walk func(s, v int32, w int64)
+	walk = func(s, v int32, w int64) {
+		for i := first[v]; i < first[v+1] && err == nil; i++ {
+			u := to[i]
+			if i > first[v] && to[i-1] == u {
+				continue // a parallel arc already followed
+			}
+			if u <= s {
+				if u == s && len(path) >= 2 {
+					back, _ := weightOf(v, s)
+					if cs.len() >= limit {
+						err = fmt.Errorf("%w: more than %d cycles of length <= %d", ErrTooLarge, limit, k)
+						return
+					}
+					cs.flat = append(cs.flat, path...)
+					cs.start = append(cs.start, int32(len(cs.flat)))
+					cs.w = append(cs.w, w+back)
+				}
+				continue
+			}
+			if len(path) == k || slices.Contains(path, u) {
+				continue
+			}
+			aw, _ := weightOf(v, u)
+			path = append(path, u)
+			walk(s, u, w+aw)
+			path = path[:len(path)-1]
+		}
+	}
+	for s := int32(0); s < int32(n) && err == nil; s++ {
+		path = append(path[:0], s)
+		walk(s, s, 0)
+	}
+	return cs, err
+}
+
+// solver searches for the best packing and a bound that proves it: branch and bound on
+// the cycle formulation, with the LP relaxation at every node (its duals give an exact
+// bound, its solution guides rounding and branching) and reduced-cost fixing.
+type solver struct {
+	n        int
+	cs       *cycles
+	deadline time.Time
+	scale    int64 // multipliers are in 1/scale of a weight unit
+
+	best     int64   // weight of the best packing found
+	bestSet  []int32 // its cycles
+	bound    int64   // proven upper bound
+	timedOut bool    // the search stopped at the deadline, so the bound stands unproven
+
+	taken    []bool  // participants covered by the cycles fixed on the current branch
+	takenSet []int32 // those cycles
+	base     int64   // their weight
+	lambda   []int64 // scratch multipliers
+}
+
+// newSolver prepares the search. Multipliers are kept as fine as the largest possible
+// bound allows in 64 bits, so that LP duals lose next to nothing when rounded up.
+func newSolver(n int, cs *cycles, deadline time.Time) *solver {
+	var total int64
+	for _, w := range cs.w {
+		total = max(total, w)
+	}
+	total *= int64(max(n, 1))
+	scale := int64(1_000_000)
+	for scale > 1 && total > math.MaxInt64/4/scale {
+		scale /= 10
+	}
+	return &solver{n: n, cs: cs, deadline: deadline, scale: scale, bound: math.MaxInt64,
+		taken: make([]bool, n), lambda: make([]int64, n)}
+}
+
+func (s *solver) run() {
+	all := make([]int32, s.cs.len())
+	for i := range all {
+		all[i] = int32(i)
+	}
+	s.best, s.bestSet = s.greedy(all, nil)
+	root := s.node(all, true)
+	if s.timedOut {
+		s.bound = max(root, s.best)
+	} else {
+		s.bound = s.best // the whole tree was searched
+	}
+}
+
+// node searches the subproblem of the candidate cycles (all avoiding the taken
+// participants) and returns its proven bound, in weight units, including the base.
+func (s *solver) node(cands []int32, root bool) int64 {
+	if time.Now().After(s.deadline) {
+		s.timedOut = true
+		return math.MaxInt64
+	}
+	if len(cands) == 0 {
+		s.improve(nil)
+		return s.base
+	}
+	y, x := lpSolve(s.n, s.cs, cands, s.deadline)
+	if y == nil {
+		// Too large for the dense simplex (or out of time): subgradient multipliers.
+		y = make([]float64, s.n)
+		s.subgradient(cands, 300)
+		for v, l := range s.lambda {
+			y[v] = float64(l) / float64(s.scale)
+		}
+	}
+	for v, d := range y {
+		s.lambda[v] = int64(math.Ceil(d * float64(s.scale)))
+	}
+	bound, rc, exact := s.certifyExact(cands)
+	if s.base+bound <= s.best {
+		return s.base + bound
+	}
+	// Round the LP solution: cycles above one half cannot share a participant.
+	if x != nil {
+		order := make([]int32, len(cands))
+		copy(order, cands)
+		xs := make(map[int32]float64, len(cands))
+		for i, c := range cands {
+			xs[c] = x[i]
+		}
+		sort.SliceStable(order, func(i, j int) bool { return xs[order[i]] > xs[order[j]] })
+		s.improve(s.pack(order))
+	}
+	if w, set := s.greedy(cands, s.taken); s.base+w > s.best {
+		s.improve(set)
+	}
+	if s.base+bound <= s.best {
+		return s.base + bound
+	}
+	// Reduced-cost fixing: a cycle whose inclusion would bring the bound down to the best
+	// found cannot be in a better packing.
+	live := cands[:0:0]
+	for i, c := range cands {
+		if rc[i] <= 0 && s.base*s.scale+exact+rc[i] < (s.best+1)*s.scale {
+			continue
+		}
+		live = append(live, c)
+	}
+	// Branch on the fractional cycle of largest LP value (or the heaviest live cycle when
+	// the LP is unavailable): take it first, which dives towards good packings, or leave
+	// it out.
+	isLive := make(map[int32]bool, len(live))
+	for _, c := range live {
+		isLive[c] = true
+	}
+	pick, top := int32(-1), 0.0
+	if x != nil {
+		for i, c := range cands {
+			if x[i] > 1e-6 && x[i] < 1-1e-6 && x[i] > top && isLive[c] {
+				pick, top = c, x[i]
+			}
+		}
+	}
+	if pick < 0 {
+		for _, c := range live {
+			if pick < 0 || s.cs.w[c] > s.cs.w[pick] {
+				pick = c
+			}
+		}
+	}
+	if pick < 0 {
+		return s.base + bound
+	}
+	nodes := s.cs.nodes(pick)
+	for _, v := range nodes {
+		s.taken[v] = true
+	}
+	s.base += s.cs.w[pick]
+	s.takenSet = append(s.takenSet, pick)
+	with := s.node(compatible(s.cs, live, s.taken), false)
+	s.takenSet = s.takenSet[:len(s.takenSet)-1]
+	s.base -= s.cs.w[pick]
+	for _, v := range nodes {
+		s.taken[v] = false
+	}
+	rest := make([]int32, 0, len(live))
+	for _, c := range live {
+		if c != pick {
+			rest = append(rest, c)
+		}
+	}
+	without := s.node(rest, false)
+	return min(s.base+bound, max(with, without))
+}
+
+// improve records the packing of the taken cycles plus set when it beats the best.
+func (s *solver) improve(set []int32) {
+	w := s.base
+	for _, c := range set {
+		w += s.cs.w[c]
+	}
+	if w > s.best {
+		s.best = w
+		s.bestSet = append(slices.Clone(s.takenSet), set...)
+	}
+}
+
+// pack takes cycles in order while they fit beside the taken participants and each other.
+func (s *solver) pack(order []int32) []int32 {
+	used := slices.Clone(s.taken)
+	var set []int32
+next:
+	for _, c := range order {
+		for _, v := range s.cs.nodes(c) {
+			if used[v] {
+				continue next
+			}
+		}
+		for _, v := range s.cs.nodes(c) {
+			used[v] = true
+		}
+		set = append(set, c)
+	}
+	return set
+}
+
+// certify evaluates the Lagrangian bound at the current multipliers exactly:
+// sum of multipliers over free participants + sum over cycles of max(0, w - multipliers),
+// in 1/scale units, rounded down to whole weight units (weights are whole, so no
+// packing of the candidates can exceed it). It also returns each cycle's reduced cost.
+func (s *solver) certify(cands []int32) (int64, []int64) {
+	b, rc, _ := s.certifyExact(cands)
+	return b, rc
+}
+
+// certifyExact is certify that also returns the bound before rounding, in 1/scale units.
+func (s *solver) certifyExact(cands []int32) (int64, []int64, int64) {
+	var sum int64
+	for v, l := range s.lambda {
+		if !s.taken[v] {
+			sum += l
+		}
+	}
+	rc := make([]int64, len(cands))
+	for i, c := range cands {
+		r := s.cs.w[c] * s.scale
+		for _, v := range s.cs.nodes(c) {
+			r -= s.lambda[v]
+		}
+		rc[i] = r
+		if r > 0 {
+			sum += r
+		}
+	}
+	return floorDiv(sum, s.scale), rc, sum
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+// subgradient looks for good multipliers when the LP is too large to solve directly.
+func (s *solver) subgradient(cands []int32, iters int) {
+	cover := make([]int32, s.n)
+	bestBound, bestLambda := int64(math.MaxInt64), slices.Clone(s.lambda)
+	theta := 1.0
+	stall := 0
+	for it := 0; it < iters && time.Now().Before(s.deadline); it++ {
+		b, rc := s.certify(cands)
+		if b < bestBound {
+			bestBound, stall = b, 0
+			copy(bestLambda, s.lambda)
+		} else if stall++; stall >= 20 {
+			theta, stall = theta/2, 0
+		}
+		gap := float64(s.base+b-s.best) * float64(s.scale)
+		if gap <= 0 || theta < 1e-4 {
+			break
+		}
+		clear(cover)
+		for i, c := range cands {
+			if rc[i] > 0 {
+				for _, v := range s.cs.nodes(c) {
+					cover[v]++
+				}
+			}
+		}
+		var norm float64
+		for v := range cover {
+			if g := 1 - float64(cover[v]); !s.taken[v] && (g < 0 || s.lambda[v] > 0) {
+				norm += g * g
+			}
+		}
+		if norm == 0 {
+			break
+		}
+		step := theta * gap / norm
+		for v := range cover {
+			if !s.taken[v] {
+				s.lambda[v] = max(0, s.lambda[v]-int64(step*(1-float64(cover[v]))))
+			}
+		}
+	}
+	copy(s.lambda, bestLambda)
+}
+
+// greedy packs cycles heaviest per participant first, then improves the packing by
+// swaps: a cycle outside it replaces the cycles it conflicts with when it outweighs them.
+func (s *solver) greedy(cands []int32, taken []bool) (int64, []int32) {
+	order := slices.Clone(cands)
+	sort.Slice(order, func(i, j int) bool {
+		ci, cj := order[i], order[j]
+		li, lj := int64(len(s.cs.nodes(ci))), int64(len(s.cs.nodes(cj)))
+		if s.cs.w[ci]*lj != s.cs.w[cj]*li {
+			return s.cs.w[ci]*lj > s.cs.w[cj]*li
+		}
+		return ci < cj
+	})
+	owner := make([]int32, s.n) // cycle covering each participant, -1 free, -2 fixed above
+	for v := range owner {
+		owner[v] = -1
+		if taken != nil && taken[v] {
+			owner[v] = -2
+		}
+	}
+	in := map[int32]bool{}
+	set := func(c, o int32) {
+		for _, v := range s.cs.nodes(c) {
+			owner[v] = o
+		}
+	}
+	for improved := true; improved && time.Now().Before(s.deadline); {
+		improved = false
+		for _, c := range order {
+			if in[c] {
+				continue
+			}
+			var lose int64
+			var conflicts []int32
+			ok := true
+			for _, v := range s.cs.nodes(c) {
+				switch o := owner[v]; {
+				case o == -2:
+					ok = false
+				case o >= 0 && !slices.Contains(conflicts, o):
+					conflicts = append(conflicts, o)
+					lose += s.cs.w[o]
+				}
+			}
+			if !ok || (len(conflicts) > 0 && s.cs.w[c] <= lose) {
+				continue
+			}
+			for _, o := range conflicts {
+				set(o, -1)
+				delete(in, o)
+			}
+			set(c, c)
+			in[c] = true
+			improved = improved || len(conflicts) > 0
+		}
+	}
+	var total int64
+	chosen := make([]int32, 0, len(in))
+	for c := range in {
+		total += s.cs.w[c]
+		chosen = append(chosen, c)
+	}
+	slices.Sort(chosen)
+	return total, chosen
+}
+
+// compatible returns the candidate cycles that avoid every taken participant.
+func compatible(cs *cycles, cands []int32, taken []bool) []int32 {
+	out := make([]int32, 0, len(cands))
+next:
+	for _, c := range cands {
+		for _, v := range cs.nodes(c) {
+			if taken[v] {
+				continue next
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}

@@ -1,0 +1,161 @@
+package match_test
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/barter-clearing/barter/match"
+)
+
+// allCycles lists every simple cycle of length 2..k (brute force, for small graphs).
+func allCycles(n int, arcs []match.Arc, k int) []match.Cycle {
+	w := map[[2]int32]int64{}
+	for _, a := range arcs {
+		w[[2]int32{a.From, a.To}] = max(w[[2]int32{a.From, a.To}], a.Weight)
+	}
+	var out []match.Cycle
+	var path []int32
+	var rec func(s int32)
+	rec = func(s int32) {
+		last := path[len(path)-1]
+		if len(path) >= 2 {
+			if x, ok := w[[2]int32{last, s}]; ok {
+				var total int64
+				for i := range path {
+					total += w[[2]int32{path[i], path[(i+1)%len(path)]}]
+				}
+				_ = x
+				out = append(out, match.Cycle{Nodes: slices.Clone(path), Weight: total})
+			}
+		}
+		if len(path) == k {
+			return
+		}
+		for v := s + 1; v < int32(n); v++ {
+			if _, ok := w[[2]int32{last, v}]; ok && !slices.Contains(path, v) {
+				path = append(path, v)
+				rec(s)
+				path = path[:len(path)-1]
+			}
+		}
+	}
+	for s := int32(0); s < int32(n); s++ {
+		path = []int32{s}
+		rec(s)
+	}
+	return out
+}
+
+// bruteForce returns the heaviest packing of disjoint cycles.
+func bruteForce(n int, cs []match.Cycle) int64 {
+	used := make([]bool, n)
+	var best int64
+	var rec func(i int, w int64)
+	rec = func(i int, w int64) {
+		if i == len(cs) {
+			best = max(best, w)
+			return
+		}
+		rec(i+1, w)
+		for _, v := range cs[i].Nodes {
+			if used[v] {
+				return
+			}
+		}
+		for _, v := range cs[i].Nodes {
+			used[v] = true
+		}
+		rec(i+1, w+cs[i].Weight)
+		for _, v := range cs[i].Nodes {
+			used[v] = false
+		}
+	}
+	rec(0, 0)
+	return best
+}
+
+func randomArcs(rng *rand.Rand, n int, p float64, maxW int64) []match.Arc {
+	var arcs []match.Arc
+	for u := 0; u < n; u++ {
+		for v := 0; v < n; v++ {
+			if u != v && rng.Float64() < p {
+				arcs = append(arcs, match.Arc{From: int32(u), To: int32(v), Weight: 1 + rng.Int64N(maxW)})
+			}
+		}
+	}
+	return arcs
+}
+
+// checkPacking verifies that a result is a packing of real cycles of the graph.
+func checkPacking(tb testing.TB, n int, arcs []match.Arc, k int, r *match.Result) {
+	tb.Helper()
+	w := map[[2]int32]int64{}
+	for _, a := range arcs {
+		w[[2]int32{a.From, a.To}] = max(w[[2]int32{a.From, a.To}], a.Weight)
+	}
+	used := make([]bool, n)
+	var total int64
+	for _, c := range r.Cycles {
+		if len(c.Nodes) < 2 || len(c.Nodes) > k {
+			tb.Fatalf("cycle %v has length %d; k = %d", c.Nodes, len(c.Nodes), k)
+		}
+		var cw int64
+		for i, v := range c.Nodes {
+			if used[v] {
+				tb.Fatalf("participant %d is in two cycles", v)
+			}
+			used[v] = true
+			x, ok := w[[2]int32{v, c.Nodes[(i+1)%len(c.Nodes)]}]
+			if !ok {
+				tb.Fatalf("cycle %v uses a missing arc", c.Nodes)
+			}
+			cw += x
+		}
+		if cw != c.Weight {
+			tb.Fatalf("cycle %v weighs %d, says %d", c.Nodes, cw, c.Weight)
+		}
+		total += cw
+	}
+	if total != r.Weight {
+		tb.Fatalf("cycles weigh %d, result says %d", total, r.Weight)
+	}
+	if r.Bound < r.Weight || r.Optimal != (r.Bound == r.Weight) {
+		tb.Fatalf("bound %d, weight %d, optimal %v", r.Bound, r.Weight, r.Optimal)
+	}
+}
+
+func TestPack_BruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := 0; i < 500; i++ {
+		n := 3 + rng.IntN(7)
+		k := 2 + rng.IntN(3)
+		arcs := randomArcs(rng, n, 0.2+rng.Float64()*0.5, 20)
+		r, err := match.Pack(n, arcs, match.Options{MaxCycle: k, TimeLimit: 10 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkPacking(t, n, arcs, k, r)
+		want := bruteForce(n, allCycles(n, arcs, k))
+		if r.Weight != want || !r.Optimal {
+			t.Fatalf("instance %d (n=%d k=%d %v): weight %d bound %d optimal %v; brute force %d", i, n, k, arcs, r.Weight, r.Bound, r.Optimal, want)
+		}
+	}
+}
+
+func TestPack_Invalid(t *testing.T) {
+	for name, tt := range map[string]struct {
+		arcs []match.Arc
+		k    int
+	}{
+		"loop":   {[]match.Arc{{0, 0, 1}}, 3},
+		"range":  {[]match.Arc{{0, 9, 1}}, 3},
+		"weight": {[]match.Arc{{0, 1, 0}}, 3},
+		"k":      {nil, 5},
+	} {
+		if _, err := match.Pack(2, tt.arcs, match.Options{MaxCycle: tt.k}); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
