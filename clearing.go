@@ -191,9 +191,20 @@ func (s *Service) CreateClearingRun(ctx context.Context, source string, obs []Ob
 
 // ObligationsFromPositions turns the positions of authorizations overdue or cancelled as
 // of a day into obligations in the unit of account: a trader who imported more than it
-// exported owes its counterparty the difference, and the other way round.
+// exported owes its counterparty the difference, and the other way round. What committed
+// runs from positions already cleared of an authorization's obligation is deducted, so
+// the same debt is never set off twice.
 func (s *Service) ObligationsFromPositions(ctx context.Context, asOf Date) ([]Obligation, error) {
-	ps, err := s.Positions(ctx, asOf)
+	var ps []Position
+	var cleared map[string]int64
+	err := s.Store.View(ctx, func(tx Tx) error {
+		var err error
+		if ps, err = s.positions(ctx, tx, asOf); err != nil {
+			return err
+		}
+		cleared, err = tx.ClearedFromPositions(ctx)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -204,6 +215,10 @@ func (s *Service) ObligationsFromPositions(ctx context.Context, asOf Date) ([]Ob
 		}
 		amount, err := MinorUnits(p.Imbalance.Abs())
 		if err != nil || amount == 0 {
+			continue
+		}
+		amount -= cleared[p.Authorization]
+		if amount <= 0 {
 			continue
 		}
 		o := Obligation{ID: p.Authorization, Debtor: p.Party, Creditor: p.Counterparty, Amount: amount, Currency: s.Rulebooks[p.Regime].Currency}

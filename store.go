@@ -71,7 +71,13 @@ type Tx interface {
 	ClearingRuns(ctx context.Context) ([]ClearingRun, error)
 	// UpdateClearingRun saves a run's status, commit day and ledger entry.
 	UpdateClearingRun(ctx context.Context, r *ClearingRun) error
+	// ClearedFromPositions sums, per obligation ID, what committed runs whose source
+	// starts with PositionsSource have cleared.
+	ClearedFromPositions(ctx context.Context) (map[string]int64, error)
 }
+
+// PositionsSource starts the source of clearing runs made from positions.
+const PositionsSource = "positions as of "
 
 // Reconciliation is one run of the net-off check.
 type Reconciliation struct {

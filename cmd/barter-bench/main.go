@@ -30,6 +30,13 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "matchgen" {
+		if err := matchgenMain(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "barter-bench matchgen:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "netgen" {
 		if err := netgenMain(os.Args[2:]); err != nil {
 			fmt.Fprintln(os.Stderr, "barter-bench netgen:", err)

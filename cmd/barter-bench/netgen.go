@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/barter-clearing/barter/match/matchgen"
 	"github.com/barter-clearing/barter/netting"
 	"github.com/barter-clearing/barter/netting/netgen"
 )
@@ -105,4 +106,30 @@ func writeLP(w *bufio.Writer, parties int, obs []netting.Obligation) {
 		fmt.Fprintf(w, " 0 <= c%d <= %d\n", i, o.Amount)
 	}
 	fmt.Fprintln(w, "End")
+}
+
+// matchgenMain writes a generated barter-exchange pool as the edges CSV that `barter
+// match` reads.
+//
+//	barter-bench matchgen -participants 1000 -categories 50 -wants 2 -csv edges.csv
+func matchgenMain(args []string) error {
+	fs := flag.NewFlagSet("matchgen", flag.ContinueOnError)
+	n := fs.Int("participants", 1000, "participants")
+	categories := fs.Int("categories", 50, "categories of goods")
+	wants := fs.Int("wants", 2, "categories each participant wants")
+	seed := fs.Uint64("seed", 1, "random seed")
+	path := fs.String("csv", "edges.csv", "write from,to,weight here")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	f, err := os.Create(*path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	fmt.Fprintln(w, "from,to,weight")
+	for _, a := range matchgen.Generate(*seed, *n, *categories, *wants) {
+		fmt.Fprintf(w, "p%d,p%d,%d.%02d\n", a.From, a.To, a.Weight/100, a.Weight%100)
+	}
+	return errors.Join(w.Flush(), f.Close())
 }

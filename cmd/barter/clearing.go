@@ -54,7 +54,7 @@ input is stored, so it can be reproduced.
 				if obs, err = svc.ObligationsFromPositions(cmd.Context(), day); err != nil {
 					return err
 				}
-				source = "positions as of " + day.String()
+				source = barter.PositionsSource + day.String()
 			} else if obs, err = a.readObligations(in, currency); err != nil {
 				return err
 			}

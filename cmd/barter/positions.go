@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
+	"runtime/debug"
 	"fmt"
 	"io"
 	"strings"
@@ -28,6 +30,9 @@ left, and the status: balanced, open (before the deadline), overdue, or cancelle
 			if format != "table" && format != "json" {
 				return barter.Invalid("--format", "%q is not table or json", format)
 			}
+			// Positions of a whole book are built and dropped at once; collecting less
+			// often is faster and the memory is there.
+			debug.SetGCPercent(400)
 			svc, closeFn, err := a.open(cmd.Context())
 			if err != nil {
 				return err
@@ -80,9 +85,22 @@ func writePositionsJSON(w io.Writer, ps []barter.Position) error {
 			barter.FormatHome(p.Imports), barter.FormatHome(p.Exports), barter.FormatHome(p.Imbalance),
 			p.Deadline.String(), p.DaysLeft, string(p.Status)}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	// One object a line: readable, and compact enough for a hundred thousand positions.
+	bw := bufio.NewWriterSize(w, 1<<16)
+	bw.WriteString("[")
+	for i := range out {
+		if i > 0 {
+			bw.WriteString(",")
+		}
+		b, err := json.Marshal(&out[i])
+		if err != nil {
+			return err
+		}
+		bw.WriteString("\n  ")
+		bw.Write(b)
+	}
+	bw.WriteString("\n]\n")
+	return bw.Flush()
 }
 
 func writePositionsTable(w io.Writer, ps []barter.Position, day barter.Date) error {

@@ -100,3 +100,22 @@ func (t *Tx) UpdateClearingRun(ctx context.Context, r *barter.ClearingRun) error
 	return t.exec(ctx, `UPDATE clearing_runs SET status = ?, committed = ?, entry_id = ? WHERE id = ?`,
 		string(r.Status), dateStr(r.Committed), nullID(r.Entry), r.ID)
 }
+
+func (t *Tx) ClearedFromPositions(ctx context.Context) (map[string]int64, error) {
+	rows, err := t.query(ctx, `SELECT o.id, SUM(o.cleared) FROM clearing_obligations o JOIN clearing_runs r ON r.id = o.run_id
+		WHERE r.status = ? AND r.source LIKE ? GROUP BY o.id`, string(barter.ClearingCommitted), barter.PositionsSource+"%")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	m := map[string]int64{}
+	for rows.Next() {
+		var id string
+		var sum int64
+		if err := rows.Scan(&id, &sum); err != nil {
+			return nil, err
+		}
+		m[id] = sum
+	}
+	return m, rows.Err()
+}

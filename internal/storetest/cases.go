@@ -496,6 +496,19 @@ func testClearingRun(t *testing.T, svc *barter.Service) {
 		t.Fatal(err)
 	}
 	if len(fromPos) != 1 || fromPos[0].Debtor != Trader || fromPos[0].Creditor != Russian || fromPos[0].Amount != 2800000 || fromPos[0].Currency != "PKR" {
-		t.Errorf("obligations from positions = %+v", fromPos)
+		t.Fatalf("obligations from positions = %+v", fromPos)
+	}
+	// Once a run from positions has cleared part of that debt, it is not offered again.
+	back := barter.Obligation{ID: "back", Debtor: Russian, Creditor: Trader, Amount: 1000000, Currency: "PKR"}
+	pr, err := svc.CreateClearingRun(ctx, barter.PositionsSource+"2024-06-01", []barter.Obligation{fromPos[0], back})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CommitClearingRun(ctx, pr.ID, barter.MustDate("2024-06-01")); err != nil {
+		t.Fatal(err)
+	}
+	again, err := svc.ObligationsFromPositions(ctx, barter.MustDate("2024-06-01"))
+	if err != nil || len(again) != 1 || again[0].Amount != 1800000 {
+		t.Errorf("after clearing 1,000,000 of it: %+v, %v; want 1,800,000 left", again, err)
 	}
 }
