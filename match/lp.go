@@ -15,8 +15,8 @@ import (
 // bound, which is then evaluated exactly (see solver.certify), so rounding here can cost
 // tightness but never validity. The right-hand sides are perturbed slightly to keep the
 // very degenerate packing LP from stalling. It returns nil when the problem is too large
-// for a dense basis or the deadline passes.
-func lpSolve(n int, cs *cycles, cands []int32, deadline time.Time) (duals, x []float64) {
+// for a dense basis; when the deadline passes it returns the duals reached and no primal.
+func lpSolve(n int, cs *cycles, cands []int32, deadline time.Time) (duals, x []float64, optimal bool) {
 	// Only participants in some cycle are rows.
 	row := make([]int32, n)
 	for i := range row {
@@ -33,10 +33,10 @@ func lpSolve(n int, cs *cycles, cands []int32, deadline time.Time) (duals, x []f
 	}
 	m := len(rows)
 	if m == 0 {
-		return make([]float64, n), make([]float64, len(cands))
+		return make([]float64, n), make([]float64, len(cands)), true
 	}
 	if m > 4000 {
-		return nil, nil // a dense m x m inverse would be too slow
+		return nil, nil, false // a dense m x m inverse would be too slow
 	}
 	ncols := len(cands)
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -57,7 +57,10 @@ func lpSolve(n int, cs *cycles, cands []int32, deadline time.Time) (duals, x []f
 	const tol = 1e-9
 	for iter := 0; ; iter++ {
 		if iter%64 == 0 && time.Now().After(deadline) {
-			return nil, nil
+			// Out of time: the duals so far still give a valid (if looser) bound once
+			// clamped to zero, and the primal is feasible, so worth rounding.
+			duals, x = lpResult(n, ncols, rows, basic, y, xB)
+			return duals, x, false
 		}
 		// Pricing: the column of largest reduced cost.
 		best, enter := tol, int32(-1)
@@ -108,7 +111,7 @@ func lpSolve(n int, cs *cycles, cands []int32, deadline time.Time) (duals, x []f
 			}
 		}
 		if leave < 0 {
-			return nil, nil // unbounded cannot happen for a packing LP; numerical trouble
+			return nil, nil, false // unbounded cannot happen for a packing LP; numerical trouble
 		}
 		// Pivot.
 		for i := 0; i < m; i++ {
@@ -140,6 +143,13 @@ func lpSolve(n int, cs *cycles, cands []int32, deadline time.Time) (duals, x []f
 		basic[leave] = enter
 		inBasis[enter] = true
 	}
+	duals, x = lpResult(n, ncols, rows, basic, y, xB)
+	return duals, x, true
+}
+
+// lpResult maps the simplex state back to duals per participant (clamped to zero) and
+// values per candidate cycle.
+func lpResult(n, ncols int, rows, basic []int32, y, xB []float64) (duals, x []float64) {
 	duals = make([]float64, n)
 	for i, v := range rows {
 		duals[v] = math.Max(0, y[i])

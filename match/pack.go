@@ -287,17 +287,22 @@ func (s *solver) node(cands []int32, root bool) int64 {
 		s.improve(nil)
 		return s.base
 	}
-	y, x := lpSolve(s.n, s.cs, cands, s.deadline)
-	if y == nil {
-		// Too large for the dense simplex (or out of time): subgradient multipliers.
-		y = make([]float64, s.n)
-		s.subgradient(cands, 300)
-		for v, l := range s.lambda {
-			y[v] = float64(l) / float64(s.scale)
+	// The LP may use a third of the time left at the root, less below.
+	left := time.Until(s.deadline)
+	budget := left / 3
+	if !root {
+		budget = left / 10
+	}
+	y, x, optimal := lpSolve(s.n, s.cs, cands, time.Now().Add(budget))
+	if y != nil {
+		for v, d := range y {
+			s.lambda[v] = int64(math.Ceil(d * float64(s.scale)))
 		}
 	}
-	for v, d := range y {
-		s.lambda[v] = int64(math.Ceil(d * float64(s.scale)))
+	if !optimal {
+		// Too large for the dense simplex, or stopped early: subgradient steps improve
+		// the multipliers from where the LP left them.
+		s.subgradient(cands, 300)
 	}
 	bound, rc, exact := s.certifyExact(cands)
 	if s.base+bound <= s.best {
