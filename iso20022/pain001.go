@@ -5,6 +5,7 @@ package iso20022
 import (
 	"encoding/xml"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"time"
 )
@@ -99,6 +100,9 @@ func WritePain001(w io.Writer, m *Initiation) error {
 	if len(m.MessageID) > 35 {
 		return fmt.Errorf("pain.001: message id %q is longer than 35 characters", m.MessageID)
 	}
+	if len(m.Batches) == 0 {
+		return fmt.Errorf("pain.001: a message needs at least one payment")
+	}
 	doc := document{Xmlns: Pain001Namespace, Init: initiation{GrpHdr: groupHeader{
 		MsgID: m.MessageID, CreDtTm: m.Created.UTC().Format("2006-01-02T15:04:05"), NbOfTxs: m.Count,
 		CtrlSum: m.ControlSum, InitgPty: party{m.Initiator},
@@ -106,13 +110,13 @@ func WritePain001(w io.Writer, m *Initiation) error {
 	for _, b := range m.Batches {
 		p := pmtInf{PmtInfID: b.ID, PmtMtd: "TRF", NbOfTxs: len(b.Transfers), CtrlSum: b.Total,
 			ReqdExctnDt: b.Execution.Format("2006-01-02"), Dbtr: party{b.Debtor},
-			DbtrAcct: account{ID: b.Account, Ccy: b.Currency}, DbtrAgt: "NOTPROVIDED"}
+			DbtrAcct: account{ID: AccountID(b.Account), Ccy: b.Currency}, DbtrAgt: "NOTPROVIDED"}
 		for _, t := range b.Transfers {
 			if len(t.EndToEndID) > 35 {
 				return fmt.Errorf("pain.001: end-to-end id %q is longer than 35 characters", t.EndToEndID)
 			}
 			p.CdtTrfTxInf = append(p.CdtTrfTxInf, creditTrans{EndToEndID: t.EndToEndID,
-				Amt: instructed{Ccy: t.Currency, Value: t.Amount}, Cdtr: party{t.Creditor}, CdtrAcct: account{ID: t.Account}})
+				Amt: instructed{Ccy: t.Currency, Value: t.Amount}, Cdtr: party{t.Creditor}, CdtrAcct: account{ID: AccountID(t.Account)}})
 		}
 		doc.Init.PmtInf = append(doc.Init.PmtInf, p)
 	}
@@ -126,4 +130,15 @@ func WritePain001(w io.Writer, m *Initiation) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
+}
+
+// AccountID fits an account identifier into the 34 characters the schema allows: longer
+// ones keep a prefix and a hash of the whole, so distinct accounts stay distinct.
+func AccountID(id string) string {
+	if len(id) <= 34 {
+		return id
+	}
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	return fmt.Sprintf("%.17s%016x", id, h.Sum64())
 }

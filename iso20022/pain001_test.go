@@ -50,6 +50,13 @@ func TestWritePain001(t *testing.T) {
 	if !strings.Contains(out, "<ReqdExctnDt>\n") && !strings.Contains(out, "<Dt>2026-11-30</Dt>") {
 		t.Errorf("no execution date:\n%s", out)
 	}
+	long := strings.Repeat("Meskay and Femtee Trading Company ", 2)
+	if id := iso20022.AccountID(long); len(id) != 33 || id == iso20022.AccountID(long+"x") {
+		t.Errorf("AccountID(long) = %q", id)
+	}
+	if err := iso20022.WritePain001(&b, &iso20022.Initiation{MessageID: "NET-2", Created: day}); err == nil {
+		t.Error("accepted a message with no payments")
+	}
 	m.MessageID = strings.Repeat("x", 36)
 	if err := iso20022.WritePain001(&b, m); err == nil {
 		t.Error("accepted a message id over 35 characters")

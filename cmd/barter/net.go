@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -216,7 +217,7 @@ func (a *app) net(in, out string, so settleOptions) error {
 	if err := writeNetResult(out, obs, cleared); err != nil {
 		return err
 	}
-	if err := writeSettlement(so, instructions, a.now(), execution); err != nil {
+	if err := writeSettlement(so, instructions, a.now(), execution, a.errOut); err != nil {
 		return err
 	}
 	sum.Seconds = time.Since(start).Seconds()
@@ -300,7 +301,7 @@ func settle(names []string, net []int64, currency, ch string) []settlement {
 
 // writeSettlement writes the instructions as CSV and the clearing house's payouts as
 // pain.001, each to a temporary file renamed into place.
-func writeSettlement(so settleOptions, ins []settlement, now time.Time, execution barter.Date) error {
+func writeSettlement(so settleOptions, ins []settlement, now time.Time, execution barter.Date, errOut io.Writer) error {
 	if so.csv != "" {
 		err := writeAtomically(so.csv, func(w *bufio.Writer) error {
 			w.WriteString("payer,payee,amount,currency\n")
@@ -352,6 +353,10 @@ func writeSettlement(so settleOptions, ins []settlement, now time.Time, executio
 		m.Batches = append(m.Batches, *b)
 	}
 	m.ControlSum = bigMinor(&all)
+	if m.Count == 0 {
+		fmt.Fprintf(errOut, "%s: not written: the clearing house has nothing to pay out\n", so.pain001)
+		return nil
+	}
 	return writeAtomically(so.pain001, func(w *bufio.Writer) error { return iso20022.WritePain001(w, m) })
 }
 
