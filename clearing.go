@@ -145,20 +145,13 @@ func (s *Service) setOff(obs []Obligation) ([]int64, error) {
 	}
 	cleared := make([]int64, len(obs))
 	for _, idx := range byCurrency {
-		party := map[string]int32{}
-		id := func(name string) int32 {
-			p, ok := party[name]
-			if !ok {
-				p = int32(len(party))
-				party[name] = p
-			}
-			return p
-		}
+		var party Index
+		id := party.ID
 		d, c, a := make([]int32, len(idx)), make([]int32, len(idx)), make([]int64, len(idx))
 		for k, i := range idx {
 			d[k], c[k], a[k] = id(obs[i].Debtor), id(obs[i].Creditor), obs[i].Amount
 		}
-		cl, err := s.SetOff.SetOff(len(party), d, c, a)
+		cl, err := s.SetOff.SetOff(party.Len(), d, c, a)
 		if err != nil {
 			return nil, Invalid("obligations", "%v", err)
 		}

@@ -81,3 +81,27 @@ func FormatMinor(n int64, scale int) string {
 	}
 	return s
 }
+
+// Index numbers names from 0 in the order they are first seen, for the algorithms that
+// work on integer vertices. Its zero value is ready to use.
+type Index struct {
+	ids   map[string]int32
+	Names []string // Names[i] is the name numbered i
+}
+
+// ID returns name's number, giving it the next one if it has none.
+func (x *Index) ID(name string) int32 {
+	if id, ok := x.ids[name]; ok {
+		return id
+	}
+	if x.ids == nil {
+		x.ids = map[string]int32{}
+	}
+	id := int32(len(x.Names))
+	x.ids[name] = id
+	x.Names = append(x.Names, name)
+	return id
+}
+
+// Len returns how many names are numbered.
+func (x *Index) Len() int { return len(x.Names) }

@@ -246,15 +246,8 @@ func (a *app) review(r *barter.ClearingRun, parties, cycles int) {
 				idx = append(idx, i)
 			}
 		}
-		party := map[string]int32{}
-		id := func(n string) int32 {
-			p, ok := party[n]
-			if !ok {
-				p = int32(len(party))
-				party[n] = p
-			}
-			return p
-		}
+		var party barter.Index
+		id := party.ID
 		obs := make([]netting.Obligation, len(idx))
 		cleared := make([]int64, len(idx))
 		for k, i := range idx {

@@ -82,17 +82,8 @@ func (a *app) match(edgesPath, out string, k int, limit time.Duration) error {
 	if err != nil {
 		return err
 	}
-	index := map[string]int32{}
-	var names []string
-	id := func(n string) int32 {
-		v, ok := index[n]
-		if !ok {
-			v = int32(len(names))
-			index[n] = v
-			names = append(names, n)
-		}
-		return v
-	}
+	var party barter.Index
+	id := party.ID
 	seen := map[[2]int32]int{}
 	var arcs []match.Arc
 	bad := 0
@@ -120,6 +111,7 @@ func (a *app) match(edgesPath, out string, k int, limit time.Duration) error {
 		fmt.Fprintf(a.errOut, "%s: %d bad rows; nothing was written\n", edgesPath, bad)
 		return errReported
 	}
+	names := party.Names
 	res, err := match.Pack(len(names), arcs, match.Options{MaxCycle: k, TimeLimit: limit})
 	if err != nil {
 		return barter.Invalid(edgesPath, "%v", err)

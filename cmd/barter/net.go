@@ -166,47 +166,35 @@ func (a *app) net(in, out string, so settleOptions) error {
 	solveStart := time.Now()
 	for _, c := range currencies {
 		idx := byCurrency[c]
-		party := map[string]int32{}
-		id := func(name string) int32 {
-			p, ok := party[name]
-			if !ok {
-				p = int32(len(party))
-				party[name] = p
-			}
-			return p
-		}
+		var party barter.Index
+		id := party.ID
 		nobs := make([]netting.Obligation, len(idx))
 		for k, i := range idx {
 			nobs[k] = netting.Obligation{Debtor: id(obs[i].Debtor), Creditor: id(obs[i].Creditor), Amount: obs[i].Amount}
 		}
-		res, err := netting.Solve(len(party), nobs)
+		res, err := netting.Solve(party.Len(), nobs)
 		if err != nil {
 			return barter.Invalid(in, "%v", err)
 		}
-		if err := netting.Check(len(party), nobs, res); err != nil {
+		if err := netting.Check(party.Len(), nobs, res); err != nil {
 			return fmt.Errorf("the set-off failed its own check: %w", err)
 		}
 		for k, i := range idx {
 			cleared[i] = res.Cleared[k]
 		}
 		if so.csv != "" || so.pain001 != "" {
-			net, err := netting.NetPositions(len(party), nobs, res.Cleared)
+			net, err := netting.NetPositions(party.Len(), nobs, res.Cleared)
 			if err != nil {
 				return barter.Invalid(in, "%v", err)
 			}
-			cur := c
-			names := make([]string, len(party))
-			for name, p := range party {
-				names[p] = name
-			}
-			instructions = append(instructions, settle(names, net, cur, so.clearingHouse)...)
+			instructions = append(instructions, settle(party.Names, net, c, so.clearingHouse)...)
 		}
 		t := netting.Sum(nobs, res.Cleared)
 		gross.Add(gross, t.Gross)
 		clearedTotal.Add(clearedTotal, t.Cleared)
-		sum.Currencies = append(sum.Currencies, netCurrency{Currency: c, Obligations: len(idx), Parties: len(party),
+		sum.Currencies = append(sum.Currencies, netCurrency{Currency: c, Obligations: len(idx), Parties: party.Len(),
 			Gross: bigMinor(t.Gross), Cleared: bigMinor(t.Cleared), Residual: bigMinor(t.Residual)})
-		for name := range party {
+		for _, name := range party.Names {
 			allParties[name] = struct{}{}
 		}
 	}
