@@ -29,7 +29,7 @@ input is stored, so it can be reproduced.
   barter clearing commit 1
   barter clearing verify 1                        # solve the stored input again`,
 	}
-	var in, currency, asOf string
+	var in, currency, asOf, unit, rates string
 	var fromPositions bool
 	create := &cobra.Command{
 		Use:   "create",
@@ -58,6 +58,16 @@ input is stored, so it can be reproduced.
 			} else if obs, err = a.readObligations(in, currency); err != nil {
 				return err
 			}
+			if unit != "" || rates != "" {
+				day, err := a.asOf(asOf)
+				if err != nil {
+					return err
+				}
+				if err := a.convertToUnit(obs, settleOptions{unit: unit, rates: rates}, day); err != nil {
+					return err
+				}
+				source += " in " + unit
+			}
 			r, err := svc.CreateClearingRun(cmd.Context(), source, obs)
 			if err != nil {
 				return err
@@ -71,6 +81,8 @@ input is stored, so it can be reproduced.
 	create.Flags().StringVar(&in, "in", "", "obligations CSV: id,debtor,creditor,amount[,currency]")
 	create.Flags().StringVar(&currency, "currency", "PKR", "currency of rows without one")
 	create.Flags().BoolVar(&fromPositions, "from-positions", false, "take obligations from overdue and cancelled authorizations")
+	create.Flags().StringVar(&unit, "unit", "", "clear all currencies together in this unit of account (needs --rates)")
+	create.Flags().StringVar(&rates, "rates", "", "rates CSV (date,currency,rate) for --unit; the latest on or before --as-of applies")
 	a.asOfFlag(create, &asOf)
 
 	var parties, cycles int

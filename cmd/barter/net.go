@@ -25,6 +25,7 @@ type settleOptions struct {
 	clearingHouse string
 	currency      string // for obligations with no currency column
 	execution     string
+	unit, rates   string // clear every currency together in this unit, at these rates
 }
 
 func (a *app) netCmd() *cobra.Command {
@@ -39,7 +40,9 @@ cancel, and only the residual needs money. The result is optimal, and proven so:
 solver's certificate is checked independently before anything is written.
 
 The input has the header id,debtor,creditor,amount (amount a decimal with at most 2
-fraction digits) and an optional currency column; each currency clears separately.
+fraction digits) and an optional currency column; each currency clears separately, unless --unit and --rates name a unit of account:
+then every amount is converted to it (half to even, 2 decimals) and all clear together,
+and cleared and remaining amounts are in the unit.
 The output has id,cleared,remaining for every obligation, in input order. A summary
 is printed as JSON. Bad rows are reported as FILE:LINE: field: reason, the exit status
 is non-zero, and no output file is written.
@@ -64,6 +67,8 @@ initiation for the payouts.`,
 	cmd.Flags().StringVar(&so.clearingHouse, "clearing-house", "CLEARING-HOUSE", "name of the clearing house in settlement instructions")
 	cmd.Flags().StringVar(&so.currency, "currency", "PKR", "currency of obligations without a currency column")
 	cmd.Flags().StringVar(&so.execution, "execution-date", "", "requested execution date of the payments, YYYY-MM-DD (default today)")
+	cmd.Flags().StringVar(&so.unit, "unit", "", "clear all currencies together in this unit of account (needs --rates)")
+	cmd.Flags().StringVar(&so.rates, "rates", "", "rates CSV (date,currency,rate: 1 currency = rate units) for --unit; the latest rate on or before --execution-date applies")
 	return cmd
 }
 
@@ -145,12 +150,19 @@ func (a *app) net(in, out string, so settleOptions) error {
 		return errReported
 	}
 
-	// Each currency clears on its own.
-	byCurrency := map[string][]int{}
 	for i := range obs {
 		if obs[i].Currency == "" {
 			obs[i].Currency = so.currency
 		}
+	}
+	if so.unit != "" || so.rates != "" {
+		if err := a.convertToUnit(obs, so, execution); err != nil {
+			return err
+		}
+	}
+	// Each currency clears on its own.
+	byCurrency := map[string][]int{}
+	for i := range obs {
 		byCurrency[obs[i].Currency] = append(byCurrency[obs[i].Currency], i)
 	}
 	currencies := make([]string, 0, len(byCurrency))
@@ -361,4 +373,50 @@ func writeAtomically(path string, fn func(w *bufio.Writer) error) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// convertToUnit restates every obligation in the unit of account at the latest rate on or
+// before day, rounded half to even to 2 decimals, so that all currencies clear together.
+func (a *app) convertToUnit(obs []barter.Obligation, so settleOptions, day barter.Date) error {
+	if !barter.IsCurrency(so.unit) || so.rates == "" {
+		return barter.Invalid("--unit/--rates", "give a unit of account (ISO 4217) and a rates file together")
+	}
+	f, err := os.Open(so.rates)
+	if err != nil {
+		return barter.Invalid(so.rates, "%v", errors.Unwrap(err))
+	}
+	defer f.Close()
+	rows, err := csvfile.Rates(f)
+	if err != nil {
+		fmt.Fprintf(a.errOut, "%s:1: %v\n", so.rates, err)
+		return errReported
+	}
+	var rates []barter.Rate
+	for r := range rows {
+		if r.Err != nil {
+			var e *barter.Error
+			if errors.As(r.Err, &e) {
+				fmt.Fprintf(a.errOut, "%s:%d: %s: %s\n", so.rates, r.Line, e.Field, e.Message)
+			}
+			return errReported
+		}
+		rates = append(rates, r.Value)
+	}
+	table := barter.NewRateTable(rates)
+	for i := range obs {
+		o := &obs[i]
+		if o.Currency == so.unit {
+			continue
+		}
+		r, ok := table.Lookup(o.Currency, day)
+		if !ok {
+			return barter.Invalid("--rates", "no %s rate on or before %s (obligation %s)", o.Currency, day, o.ID)
+		}
+		v, err := barter.MinorUnits(barter.RoundHome(barter.FromMinorUnits(o.Amount).Mul(r.Rate)))
+		if err != nil {
+			return barter.Invalid("--rates", "obligation %s: %v", o.ID, err)
+		}
+		o.Amount, o.Currency = v, so.unit
+	}
+	return nil
 }

@@ -137,3 +137,26 @@ func TestClearing(t *testing.T) {
 		t.Errorf("list: %s", out)
 	}
 }
+
+func TestNet_UnitOfAccount(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "ob.csv", "id,debtor,creditor,amount,currency\na,P,Q,100,USD\nb,Q,P,28000,PKR\nc,Q,P,10,CNY\n")
+	rates := writeFile(t, dir, "rates.csv", "date,currency,rate\n2024-01-01,USD,280\n2024-01-01,CNY,38.5\n2025-01-01,USD,300\n")
+	out := filepath.Join(dir, "r.csv")
+	stdout := mustRun(t, "sqlite:x.db", "net", "--in", in, "--out", out, "--unit", "PKR", "--rates", rates, "--execution-date", "2024-06-30")
+	var sum netSummary
+	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
+		t.Fatal(err)
+	}
+	// At 280 PKR a dollar, the dollar debt and the rupee debt cancel; 385 PKR remains.
+	if len(sum.Currencies) != 1 || sum.Gross != "56385.00" || sum.Cleared != "56000.00" || sum.Residual != "385.00" {
+		t.Errorf("summary = %+v", sum)
+	}
+	b, _ := os.ReadFile(out)
+	if want := "id,cleared,remaining\na,28000.00,0.00\nb,28000.00,0.00\nc,0.00,385.00\n"; string(b) != want {
+		t.Errorf("result =\n%s\nwant\n%s", b, want)
+	}
+	if _, _, err := run(t, "sqlite:x.db", "net", "--in", in, "--out", out, "--unit", "PKR", "--rates", rates, "--execution-date", "2023-06-30"); err == nil {
+		t.Error("cleared with no rate in force")
+	}
+}
