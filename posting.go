@@ -57,47 +57,13 @@ func (st *authState) sequenceError(day Date, d Direction, value int64) (bad Date
 	if !st.rb.ImportFirst {
 		return Date{}, 0, 0, true
 	}
-	check := func(t Date) bool {
-		if exports == 0 {
-			return true
-		}
-		return st.rb.ExportAllowed(FromMinorUnits(imports), FromMinorUnits(exports))
-	}
-	added := false
-	for _, f := range st.flows {
-		if !added && f.Day.After(day) {
-			added = true
-			if d == Import {
-				imports += value
-			} else {
-				exports += value
-			}
-			if !check(day) {
-				return day, imports, exports, false
-			}
-		}
+	trial := authState{flows: slices.Clone(st.flows)}
+	trial.add(day, d, value)
+	for _, f := range trial.flows {
 		imports += f.Imports
 		exports += f.Exports
-		if f.Day == day {
-			added = true
-			if d == Import {
-				imports += value
-			} else {
-				exports += value
-			}
-		}
-		if !f.Day.Before(day) && !check(f.Day) {
+		if !f.Day.Before(day) && exports > 0 && !st.rb.ExportAllowed(FromMinorUnits(imports), FromMinorUnits(exports)) {
 			return f.Day, imports, exports, false
-		}
-	}
-	if !added {
-		if d == Import {
-			imports += value
-		} else {
-			exports += value
-		}
-		if !check(day) {
-			return day, imports, exports, false
 		}
 	}
 	return Date{}, 0, 0, true
