@@ -16,7 +16,10 @@ import (
 // tightness but never validity. The right-hand sides are perturbed slightly to keep the
 // very degenerate packing LP from stalling. It returns nil when the problem is too large
 // for a dense basis; when the deadline passes it returns the duals reached and no primal.
-func lpSolve(n int, cs *cycles, cands []int32, deadline time.Time) (duals, x []float64, optimal bool) {
+//
+// start lists positions in cands of disjoint cycles (a packing) that enter the basis
+// first: a crash start from a good packing saves many degenerate pivots.
+func lpSolve(n int, cs *cycles, cands []int32, start []int, deadline time.Time) (duals, x []float64, optimal bool) {
 	// Only participants in some cycle are rows.
 	row := make([]int32, n)
 	for i := range row {
@@ -62,9 +65,21 @@ func lpSolve(n int, cs *cycles, cands []int32, deadline time.Time) (duals, x []f
 			duals, x = lpResult(n, ncols, rows, basic, y, xB)
 			return duals, x, false
 		}
-		// Pricing: the column of largest reduced cost.
+		// Pricing: the column of largest reduced cost; first the crash columns.
 		best, enter := tol, int32(-1)
-		for c := int32(0); c < int32(ncols); c++ {
+		for len(start) > 0 && enter < 0 {
+			c := int32(start[0])
+			start = start[1:]
+			d := float64(cs.w[cands[c]])
+			for _, v := range cs.nodes(cands[c]) {
+				d -= y[row[v]]
+			}
+			if !inBasis[c] && d > tol {
+				best, enter = d, c
+			}
+		}
+		crash := enter >= 0
+		for c := int32(0); c < int32(ncols) && !crash; c++ {
 			if inBasis[c] {
 				continue
 			}
@@ -76,7 +91,7 @@ func lpSolve(n int, cs *cycles, cands []int32, deadline time.Time) (duals, x []f
 				best, enter = d, c
 			}
 		}
-		for i := 0; i < m; i++ {
+		for i := 0; i < m && !crash; i++ {
 			if j := int32(ncols + i); !inBasis[j] && -y[i] > best {
 				best, enter = -y[i], j
 			}

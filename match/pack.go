@@ -293,7 +293,17 @@ func (s *solver) node(cands []int32, root bool) int64 {
 	if !root {
 		budget = left / 10
 	}
-	y, x, optimal := lpSolve(s.n, s.cs, cands, time.Now().Add(budget))
+	// Crash the simplex from a greedy packing of the candidates.
+	_, packed := s.greedy(cands, s.taken)
+	pos := make(map[int32]int, len(cands))
+	for i, c := range cands {
+		pos[c] = i
+	}
+	start := make([]int, 0, len(packed))
+	for _, c := range packed {
+		start = append(start, pos[c])
+	}
+	y, x, optimal := lpSolve(s.n, s.cs, cands, start, time.Now().Add(budget))
 	if y != nil {
 		for v, d := range y {
 			s.lambda[v] = int64(math.Ceil(d * float64(s.scale)))
