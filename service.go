@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"log/slog"
 	"sort"
 	"strings"
 	"sync"
@@ -26,7 +25,6 @@ type Service struct {
 	Rulebooks Rulebooks
 	SetOff    SetOff // finds optimal set-offs for clearing runs
 	Now       func() time.Time
-	Logger    *slog.Logger
 }
 
 func (s *Service) now() time.Time {

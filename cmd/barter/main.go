@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/url"
 	"os"
 	"os/signal"
@@ -129,8 +128,7 @@ func (a *app) open(ctx context.Context) (*barter.Service, func(), error) {
 		store.Close()
 		return nil, nil, err
 	}
-	svc := &barter.Service{Store: store, HS: nom, Rulebooks: barter.StandardRulebooks(), SetOff: netting.Solver{}, Now: a.now,
-		Logger: slog.New(slog.NewTextHandler(a.errOut, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	svc := &barter.Service{Store: store, HS: nom, Rulebooks: barter.StandardRulebooks(), SetOff: netting.Solver{}, Now: a.now}
 	return svc, func() { store.Close() }, nil
 }
 
