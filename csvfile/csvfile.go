@@ -363,3 +363,52 @@ func Edges(in io.Reader) (iter.Seq[barter.Row[Edge]], error) {
 		return e, nil
 	})
 }
+
+// OfferColumns are the required columns of an offers file: what each party gives (an HS
+// code, a value range in the unit of account, a delivery window) and what it wants in
+// return (HS codes or chapters separated by ";", a value range, a window). Optional:
+// regime, quantity, unit, valid_until, blocked.
+var OfferColumns = []string{"id", "party", "country", "gives", "value_min", "value_max", "delivery_from", "delivery_to",
+	"wants", "want_min", "want_max", "want_from", "want_to"}
+
+// Offers reads offers for matching.
+func Offers(in io.Reader) (iter.Seq[barter.Row[barter.Offer]], error) {
+	return rows(in, OfferColumns, func(r record) (barter.Offer, error) {
+		o := barter.Offer{ID: r.get("id"), Party: r.get("party"), Country: strings.ToUpper(r.get("country")),
+			Regime: r.get("regime"), Gives: barter.NormalizeHS(r.get("gives")), Unit: r.get("unit")}
+		for _, w := range strings.Split(r.get("wants"), ";") {
+			if w = barter.NormalizeHS(strings.TrimSpace(w)); w != "" {
+				o.Wants = append(o.Wants, w)
+			}
+		}
+		var err error
+		for _, f := range []struct {
+			name string
+			dst  *int64
+		}{{"value_min", &o.ValueMin}, {"value_max", &o.ValueMax}, {"want_min", &o.WantMin}, {"want_max", &o.WantMax}} {
+			v, err := r.required(f.name)
+			if err != nil {
+				return o, err
+			}
+			if *f.dst, err = barter.ParseMinor(v, 2); err != nil {
+				return o, barter.Invalid(f.name, "%v", err)
+			}
+		}
+		for _, f := range []struct {
+			name     string
+			dst      *barter.Date
+			required bool
+		}{{"delivery_from", &o.From, true}, {"delivery_to", &o.To, true}, {"want_from", &o.WantFrom, true}, {"want_to", &o.WantTo, true}, {"valid_until", &o.ValidUntil, false}} {
+			if *f.dst, err = r.date(f.name, f.required); err != nil {
+				return o, err
+			}
+		}
+		if o.Quantity, err = r.decimal("quantity", barter.QuantityScale, false); err != nil {
+			return o, err
+		}
+		if o.Blocked, err = r.bool("blocked"); err != nil {
+			return o, err
+		}
+		return o, o.Validate()
+	})
+}

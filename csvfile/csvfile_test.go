@@ -190,3 +190,7 @@ func TestBadText(t *testing.T) {
 		t.Errorf("rows = %+v", rows)
 	}
 }
+
+func FuzzOffers(f *testing.F) {
+	fuzzReader(f, csvfile.Offers, "id,party,country,gives,value_min,value_max,delivery_from,delivery_to,wants,want_min,want_max,want_from,want_to\nO1,P,PK,100630,1,2,2025-01-01,2025-02-01,0713;10,1,2,2025-01-01,2025-03-01\n")
+}

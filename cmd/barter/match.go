@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/barter-clearing/barter"
@@ -16,11 +17,11 @@ import (
 )
 
 func (a *app) matchCmd() *cobra.Command {
-	var edges, out string
+	var edges, offers, out, asOf, explain string
 	var k int
 	var limit time.Duration
 	cmd := &cobra.Command{
-		Use:   "match --edges edges.csv --max-cycle K --out cycles.csv",
+		Use:   "match (--edges edges.csv | --offers offers.csv) --max-cycle K --out cycles.csv",
 		Short: "Find the exchange cycles that move the most value",
 		Long: `Read who can give to whom (an arc from,to,weight when participant "to" wants what "from"
 offers, weight the value that would change hands) and choose disjoint exchange cycles of
@@ -31,22 +32,49 @@ other's goods). For K >= 3 the search proves its answer optimal with an upper bo
 from the linear relaxation, or, when --time-limit stops it, reports that bound so the
 gap is known. The summary JSON says optimal only when the weight equals the proven bound.
 
+With --offers the graph is built from offers first: an arc from offer A to offer B when
+B wants what A gives (a wanted chapter or heading matches every code in it), A's value
+fits B's wanted range within the rulebook's tolerance, the delivery windows overlap, the
+countries may trade, and neither party is blocked; its weight is the value that can
+move. --explain A,B says why there is or is no arc from A to B.
+
 The output has cycle,position,node: cycle numbers from 1, and in each cycle the node at
 position p gives to the node at position p+1, the last to the first. Bad rows are
 reported as FILE:LINE: field: reason, the exit status is non-zero, and no output is
 written.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if edges == "" || out == "" {
-				return barter.Invalid("--edges/--out", "both files are required")
+			if (edges == "") == (offers == "") {
+				return barter.Invalid("--edges/--offers", "give one of them")
+			}
+			day, err := a.asOf(asOf)
+			if err != nil {
+				return err
+			}
+			var names []string
+			var arcs []match.Arc
+			if offers != "" {
+				names, arcs, err = a.readOffers(offers, day, explain)
+			} else {
+				names, arcs, err = a.readEdges(edges)
+			}
+			if err != nil || explain != "" {
+				return err
+			}
+			if out == "" {
+				return barter.Invalid("--out", "is required")
 			}
 			if k < 2 || k > 4 {
 				return barter.Invalid("--max-cycle", "%d; want 2, 3 or 4", k)
 			}
-			return a.match(edges, out, k, limit)
+			src := edges + offers
+			return a.match(src, names, arcs, out, k, limit)
 		},
 	}
-	cmd.Flags().StringVar(&edges, "edges", "", "edges CSV: from,to,weight (required)")
+	cmd.Flags().StringVar(&edges, "edges", "", "edges CSV: from,to,weight")
+	cmd.Flags().StringVar(&offers, "offers", "", "offers CSV to build the graph from (see barter match --help)")
+	cmd.Flags().StringVar(&explain, "explain", "", "with --offers: say why there is or is no arc FROM,TO, and stop")
+	a.asOfFlag(cmd, &asOf)
 	cmd.Flags().StringVar(&out, "out", "", "cycles CSV to write (required)")
 	cmd.Flags().IntVar(&k, "max-cycle", 3, "longest exchange cycle, 2 to 4")
 	cmd.Flags().DurationVar(&limit, "time-limit", time.Minute, "stop proving after this long and report the gap")
@@ -66,21 +94,21 @@ type matchSummary struct {
 	Seconds      float64 `json:"seconds"`
 }
 
-func (a *app) match(edgesPath, out string, k int, limit time.Duration) error {
-	start := time.Now()
+// readEdges reads an edges file, reporting every bad row.
+func (a *app) readEdges(edgesPath string) ([]string, []match.Arc, error) {
 	f, err := os.Open(edgesPath)
 	if err != nil {
-		return barter.Invalid(edgesPath, "%v", errors.Unwrap(err))
+		return nil, nil, barter.Invalid(edgesPath, "%v", errors.Unwrap(err))
 	}
 	defer f.Close()
 	rows, err := csvfile.Edges(bufio.NewReaderSize(f, 1<<20))
 	var he *csvfile.HeaderError
 	if errors.As(err, &he) {
 		fmt.Fprintf(a.errOut, "%s:1: %s\n", edgesPath, he)
-		return errReported
+		return nil, nil, errReported
 	}
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	var party barter.Index
 	id := party.ID
@@ -109,12 +137,17 @@ func (a *app) match(edgesPath, out string, k int, limit time.Duration) error {
 	}
 	if bad > 0 {
 		fmt.Fprintf(a.errOut, "%s: %d bad rows; nothing was written\n", edgesPath, bad)
-		return errReported
+		return nil, nil, errReported
 	}
-	names := party.Names
+	return party.Names, arcs, nil
+}
+
+// match packs the cycles and writes them.
+func (a *app) match(src string, names []string, arcs []match.Arc, out string, k int, limit time.Duration) error {
+	start := time.Now()
 	res, err := match.Pack(len(names), arcs, match.Options{MaxCycle: k, TimeLimit: limit})
 	if err != nil {
-		return barter.Invalid(edgesPath, "%v", err)
+		return barter.Invalid(src, "%v", err)
 	}
 	err = writeAtomically(out, func(w *bufio.Writer) error {
 		w.WriteString("cycle,position,node\n")
@@ -136,4 +169,90 @@ func (a *app) match(edgesPath, out string, k int, limit time.Duration) error {
 	enc := json.NewEncoder(a.out)
 	enc.SetIndent("", "  ")
 	return enc.Encode(sum)
+}
+
+// readOffers reads offers and builds the compatibility graph: an arc from A to B when B
+// can take what A gives, weighted by the value that can move. With explain "A,B" it
+// prints why there is or is no such arc instead.
+func (a *app) readOffers(path string, day barter.Date, explain string) ([]string, []match.Arc, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, barter.Invalid(path, "%v", errors.Unwrap(err))
+	}
+	defer f.Close()
+	rows, err := csvfile.Offers(bufio.NewReader(f))
+	var he *csvfile.HeaderError
+	if errors.As(err, &he) {
+		fmt.Fprintf(a.errOut, "%s:1: %s\n", path, he)
+		return nil, nil, errReported
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	var offers []barter.Offer
+	seen := map[string]int{}
+	bad := 0
+	for r := range rows {
+		if r.Err == nil {
+			if first, dup := seen[r.Value.ID]; dup {
+				r.Err = barter.Invalid("id", "%q already appears on line %d", r.Value.ID, first)
+			} else {
+				seen[r.Value.ID] = r.Line
+			}
+		}
+		if r.Err != nil {
+			bad++
+			var e *barter.Error
+			if errors.As(r.Err, &e) {
+				fmt.Fprintf(a.errOut, "%s:%d: %s: %s\n", path, r.Line, e.Field, e.Message)
+			}
+			continue
+		}
+		offers = append(offers, r.Value)
+	}
+	if bad > 0 {
+		fmt.Fprintf(a.errOut, "%s: %d bad rows; nothing was written\n", path, bad)
+		return nil, nil, errReported
+	}
+	rbs := barter.StandardRulebooks()
+	if explain != "" {
+		from, to, ok := strings.Cut(explain, ",")
+		_, fromOK := seen[from]
+		_, toOK := seen[to]
+		if !ok || !fromOK || !toOK {
+			return nil, nil, barter.Invalid("--explain", "want FROM,TO with two offer ids of %s", path)
+		}
+		var fa, fb *barter.Offer
+		for k := range offers {
+			switch offers[k].ID {
+			case from:
+				fa = &offers[k]
+			case to:
+				fb = &offers[k]
+			}
+		}
+		if can, why := rbs.CanGive(fa, fb, day); can {
+			fmt.Fprintf(a.out, "%s can give to %s: worth %s\n", from, to, barter.FormatMinor(min(fa.ValueMax, fb.WantMax), 2))
+		} else {
+			fmt.Fprintf(a.out, "%s cannot give to %s:\n", from, to)
+			for _, w := range why {
+				fmt.Fprintf(a.out, "  - %s\n", w)
+			}
+		}
+		return nil, nil, nil
+	}
+	names := make([]string, len(offers))
+	var arcs []match.Arc
+	for i := range offers {
+		names[i] = offers[i].ID
+		for j := range offers {
+			if i == j {
+				continue
+			}
+			if ok, _ := rbs.CanGive(&offers[i], &offers[j], day); ok {
+				arcs = append(arcs, match.Arc{From: int32(i), To: int32(j), Weight: min(offers[i].ValueMax, offers[j].WantMax)})
+			}
+		}
+	}
+	return names, arcs, nil
 }

@@ -54,3 +54,41 @@ func TestMatch_BadRows(t *testing.T) {
 		t.Error("--max-cycle 5 accepted")
 	}
 }
+
+func TestMatch_Offers(t *testing.T) {
+	dir := t.TempDir()
+	// Rice from Lahore to a Russian buyer, Russian wheat to a Pakistani cement maker, cement
+	// back to the rice exporter; Afghan coal is wanted too, but Russia and Afghanistan may
+	// not trade under Pakistan's rulebooks.
+	in := writeFile(t, dir, "offers.csv", `id,party,country,regime,gives,value_min,value_max,delivery_from,delivery_to,wants,want_min,want_max,want_from,want_to
+A,LRM,PK,2025,1006.30,100,120,2025-01-01,2025-03-31,27;2523,90,110,2025-01-01,2025-03-31
+B,ROSTOV,RU,2025,1001.99,100,110,2025-01-01,2025-03-31,10,95,120,2025-01-01,2025-03-31
+C,KABUL,AF,2025,2701.12,100,100,2025-01-01,2025-03-31,1001,100,100,2025-01-01,2025-03-31
+D,CEMENT,PK,2025,2523.29,100,100,2025-02-01,2025-03-31,1001,100,105,2025-01-01,2025-03-31
+`)
+	out := filepath.Join(dir, "c.csv")
+	stdout := mustRun(t, "sqlite:x.db", "match", "--offers", in, "--max-cycle", "3", "--out", out, "--as-of", "2025-01-15")
+	var sum matchSummary
+	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
+		t.Fatal(err)
+	}
+	// A->B 120 (B wants up to 120), B->D 105, D->A 100.
+	if sum.Cycles != 1 || sum.Weight != "325.00" || !sum.Optimal {
+		t.Errorf("summary = %+v", sum)
+	}
+	b, _ := os.ReadFile(out)
+	if got := string(b); !strings.Contains(got, "1,1,A") || !strings.Contains(got, ",B\n") || !strings.Contains(got, ",D\n") || strings.Contains(got, ",C\n") {
+		t.Errorf("cycles.csv =\n%s", got)
+	}
+	why := mustRun(t, "sqlite:x.db", "match", "--offers", in, "--explain", "B,C", "--as-of", "2025-01-15")
+	if !strings.Contains(why, "B cannot give to C") || !strings.Contains(why, "no rulebook lets RU trade with AF") {
+		t.Errorf("explain B,C:\n%s", why)
+	}
+	if why := mustRun(t, "sqlite:x.db", "match", "--offers", in, "--explain", "A,B"); !strings.Contains(why, "A can give to B") {
+		t.Errorf("explain A,B:\n%s", why)
+	}
+	bad := writeFile(t, dir, "bad.csv", "id,party,country,gives,value_min,value_max,delivery_from,delivery_to,wants,want_min,want_max,want_from,want_to\nX,P,XX,1006,1,2,2025-01-01,2025-02-01,10,1,2,2025-01-01,2025-02-01\n")
+	if _, errOut, err := run(t, "sqlite:x.db", "match", "--offers", bad, "--out", out); err == nil || !strings.Contains(errOut, bad+":2: country:") {
+		t.Errorf("bad offers: %v %s", err, errOut)
+	}
+}
