@@ -130,11 +130,7 @@ func (s *Service) positions(ctx context.Context, tx Tx, asOf Date) ([]Position, 
 		if err != nil {
 			return nil, fmt.Errorf("authorization %s: %w", a.Number, err)
 		}
-		t := totals[a.Number]
-		if t.Imports.IsZero() && t.Exports.IsZero() {
-			t = Totals{Imports: Zero, Exports: Zero}
-		}
-		ps = append(ps, NewPosition(a, rb, t, asOf))
+		ps = append(ps, NewPosition(a, rb, totals[a.Number], asOf))
 	}
 	sortPositions(ps)
 	return ps, nil

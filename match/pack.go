@@ -304,10 +304,8 @@ func (s *solver) node(cands []int32, root bool) int64 {
 		start = append(start, pos[c])
 	}
 	y, x, optimal := lpSolve(s.n, s.cs, cands, start, time.Now().Add(budget))
-	if y != nil {
-		for v, d := range y {
-			s.lambda[v] = int64(math.Ceil(d * float64(s.scale)))
-		}
+	for v, d := range y { // none when the LP is too large: the multipliers stay
+		s.lambda[v] = int64(math.Ceil(d * float64(s.scale)))
 	}
 	if !optimal {
 		// Too large for the dense simplex, or stopped early: subgradient steps improve

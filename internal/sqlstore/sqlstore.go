@@ -507,17 +507,6 @@ func (t *Tx) Reassessments(ctx context.Context, declaration string) ([]barter.Re
 	return rs, rows.Err()
 }
 
-// addTotal adds a posting's balance to the totals it belongs to.
-func addTotal(t barter.Totals, auth, account string, sum int64) barter.Totals {
-	v := barter.FromMinorUnits(sum)
-	switch account {
-	case barter.ImportsAccount(auth):
-		t.Imports = t.Imports.Add(v)
-	case barter.ExportsAccount(auth):
-		t.Exports = t.Exports.Sub(v) // exports are credits
-	}
-	return t
-}
 
 // totalsQuery sums the imports and exports postings of entries in an ID range up to a
 // day, by account (grouping by account alone is the cheapest aggregate; the account
