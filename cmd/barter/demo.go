@@ -86,6 +86,8 @@ Loading again is harmless: rows already present are skipped.`,
 				return err
 			}
 			fmt.Fprintf(a.out, "\nNext: barter positions --as-of %s --format json; barter reconcile --as-of %s; barter ledger verify\n", day, day)
+			fmt.Fprintln(a.out, "Clearing: barter clearing create --in cmd/barter/demo/obligations.csv (or --from-positions)")
+			fmt.Fprintf(a.out, "Matching: barter match --offers cmd/barter/demo/offers.csv --max-cycle 3 --out cycles.csv --as-of %s\n", day)
 			return nil
 		},
 	}

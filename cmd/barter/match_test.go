@@ -92,3 +92,20 @@ D,CEMENT,PK,2025,2523.29,100,100,2025-02-01,2025-03-31,1001,100,105,2025-01-01,2
 		t.Errorf("bad offers: %v %s", err, errOut)
 	}
 }
+
+// TestDemoFiles runs the example files shipped with the demo, as the README shows them.
+func TestDemoFiles(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "c.csv")
+	stdout := mustRun(t, "sqlite:x.db", "match", "--offers", "demo/offers.csv", "--max-cycle", "3", "--out", out, "--as-of", "2025-01-31")
+	var sum matchSummary
+	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Cycles != 2 || !sum.Optimal {
+		t.Errorf("demo offers: %+v; want a three-way and a two-way exchange, proven", sum)
+	}
+	net := mustRun(t, "sqlite:x.db", "net", "--in", "demo/obligations.csv", "--out", filepath.Join(t.TempDir(), "r.csv"))
+	if !strings.Contains(net, `"cleared": "1525000000.00"`) {
+		t.Errorf("demo obligations:\n%s", net)
+	}
+}
