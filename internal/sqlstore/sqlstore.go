@@ -507,7 +507,6 @@ func (t *Tx) Reassessments(ctx context.Context, declaration string) ([]barter.Re
 	return rs, rows.Err()
 }
 
-
 // totalsQuery sums the imports and exports postings of entries in an ID range up to a
 // day, by account (grouping by account alone is the cheapest aggregate; the account
 // names the authorization).
