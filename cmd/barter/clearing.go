@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -183,40 +180,13 @@ func (a *app) withRun(fn func(cmd *cobra.Command, svc *barter.Service, id int64)
 
 // readObligations reads an obligations CSV, reporting every bad row.
 func (a *app) readObligations(path, currency string) ([]barter.Obligation, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, barter.Invalid(path, "%v", errors.Unwrap(err))
-	}
-	defer f.Close()
-	rows, err := csvfile.Obligations(bufio.NewReader(f))
-	var he *csvfile.HeaderError
-	if errors.As(err, &he) {
-		fmt.Fprintf(a.errOut, "%s:1: %s\n", path, he)
-		return nil, errReported
-	}
-	if err != nil {
-		return nil, err
-	}
-	var obs []barter.Obligation
-	bad := 0
-	for r := range rows {
-		if r.Err != nil {
-			bad++
-			var e *barter.Error
-			if errors.As(r.Err, &e) {
-				fmt.Fprintf(a.errOut, "%s:%d: %s: %s\n", path, r.Line, e.Field, e.Message)
-			}
-			continue
+	obs, err := readCSV(a, path, csvfile.Obligations, uniqueIDs(func(o *barter.Obligation) string { return o.ID }))
+	for i := range obs {
+		if obs[i].Currency == "" {
+			obs[i].Currency = currency
 		}
-		if r.Value.Currency == "" {
-			r.Value.Currency = currency
-		}
-		obs = append(obs, r.Value)
 	}
-	if bad > 0 {
-		return nil, errReported
-	}
-	return obs, nil
+	return obs, err
 }
 
 // review prints a run's totals, the parties it affects most and its largest cycles.

@@ -3,9 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -94,50 +92,22 @@ type matchSummary struct {
 	Seconds      float64 `json:"seconds"`
 }
 
-// readEdges reads an edges file, reporting every bad row.
-func (a *app) readEdges(edgesPath string) ([]string, []match.Arc, error) {
-	f, err := os.Open(edgesPath)
-	if err != nil {
-		return nil, nil, barter.Invalid(edgesPath, "%v", errors.Unwrap(err))
-	}
-	defer f.Close()
-	rows, err := csvfile.Edges(bufio.NewReaderSize(f, 1<<20))
-	var he *csvfile.HeaderError
-	if errors.As(err, &he) {
-		fmt.Fprintf(a.errOut, "%s:1: %s\n", edgesPath, he)
-		return nil, nil, errReported
-	}
-	if err != nil {
-		return nil, nil, err
-	}
+// readEdges reads an edges file, reporting every bad row, a repeated arc among them.
+func (a *app) readEdges(path string) ([]string, []match.Arc, error) {
 	var party barter.Index
-	id := party.ID
 	seen := map[[2]int32]int{}
 	var arcs []match.Arc
-	bad := 0
-	for r := range rows {
-		if r.Err == nil {
-			key := [2]int32{id(r.Value.From), id(r.Value.To)}
-			if first, dup := seen[key]; dup {
-				r.Err = barter.Invalid("to", "the arc %s -> %s already appears on line %d", r.Value.From, r.Value.To, first)
-			} else {
-				seen[key] = r.Line
-				arcs = append(arcs, match.Arc{From: key[0], To: key[1], Weight: r.Value.Weight})
-			}
+	_, err := readCSV(a, path, csvfile.Edges, func(line int, e *csvfile.Edge) error {
+		key := [2]int32{party.ID(e.From), party.ID(e.To)}
+		if first, dup := seen[key]; dup {
+			return barter.Invalid("to", "the arc %s -> %s already appears on line %d", e.From, e.To, first)
 		}
-		if r.Err != nil {
-			bad++
-			var e *barter.Error
-			if errors.As(r.Err, &e) {
-				fmt.Fprintf(a.errOut, "%s:%d: %s: %s\n", edgesPath, r.Line, e.Field, e.Message)
-			} else {
-				fmt.Fprintf(a.errOut, "%s:%d: row: %v\n", edgesPath, r.Line, r.Err)
-			}
-		}
-	}
-	if bad > 0 {
-		fmt.Fprintf(a.errOut, "%s: %d bad rows; nothing was written\n", edgesPath, bad)
-		return nil, nil, errReported
+		seen[key] = line
+		arcs = append(arcs, match.Arc{From: key[0], To: key[1], Weight: e.Weight})
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	return party.Names, arcs, nil
 }
@@ -175,44 +145,13 @@ func (a *app) match(src string, names []string, arcs []match.Arc, out string, k 
 // can take what A gives, weighted by the value that can move. With explain "A,B" it
 // prints why there is or is no such arc instead.
 func (a *app) readOffers(path string, day barter.Date, explain string) ([]string, []match.Arc, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, barter.Invalid(path, "%v", errors.Unwrap(err))
-	}
-	defer f.Close()
-	rows, err := csvfile.Offers(bufio.NewReader(f))
-	var he *csvfile.HeaderError
-	if errors.As(err, &he) {
-		fmt.Fprintf(a.errOut, "%s:1: %s\n", path, he)
-		return nil, nil, errReported
-	}
+	offers, err := readCSV(a, path, csvfile.Offers, uniqueIDs(func(o *barter.Offer) string { return o.ID }))
 	if err != nil {
 		return nil, nil, err
 	}
-	var offers []barter.Offer
-	seen := map[string]int{}
-	bad := 0
-	for r := range rows {
-		if r.Err == nil {
-			if first, dup := seen[r.Value.ID]; dup {
-				r.Err = barter.Invalid("id", "%q already appears on line %d", r.Value.ID, first)
-			} else {
-				seen[r.Value.ID] = r.Line
-			}
-		}
-		if r.Err != nil {
-			bad++
-			var e *barter.Error
-			if errors.As(r.Err, &e) {
-				fmt.Fprintf(a.errOut, "%s:%d: %s: %s\n", path, r.Line, e.Field, e.Message)
-			}
-			continue
-		}
-		offers = append(offers, r.Value)
-	}
-	if bad > 0 {
-		fmt.Fprintf(a.errOut, "%s: %d bad rows; nothing was written\n", path, bad)
-		return nil, nil, errReported
+	seen := make(map[string]int, len(offers))
+	for i, o := range offers {
+		seen[o.ID] = i
 	}
 	rbs := barter.StandardRulebooks()
 	if explain != "" {

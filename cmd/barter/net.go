@@ -107,49 +107,10 @@ func (a *app) net(in, out string, so settleOptions) error {
 	if !barter.IsCurrency(so.currency) {
 		return barter.Invalid("--currency", "%q is not an ISO 4217 currency code", so.currency)
 	}
-	f, err := os.Open(in)
-	if err != nil {
-		return barter.Invalid(in, "%v", errors.Unwrap(err))
-	}
-	defer f.Close()
-	rows, err := csvfile.Obligations(bufio.NewReaderSize(f, 1<<20))
-	var he *csvfile.HeaderError
-	if errors.As(err, &he) {
-		fmt.Fprintf(a.errOut, "%s:1: %s\n", in, he)
-		return errReported
-	}
+	obs, err := readCSV(a, in, csvfile.Obligations, uniqueIDs(func(o *barter.Obligation) string { return o.ID }))
 	if err != nil {
 		return err
 	}
-	var obs []barter.Obligation
-	seen := map[string]int{}
-	bad := 0
-	for r := range rows {
-		if r.Err == nil {
-			if first, dup := seen[r.Value.ID]; dup {
-				r.Err = barter.Invalid("id", "%q already appears on line %d", r.Value.ID, first)
-			} else {
-				seen[r.Value.ID] = r.Line
-			}
-		}
-		if r.Err != nil {
-			bad++
-			var e *barter.Error
-			if errors.As(r.Err, &e) {
-				fmt.Fprintf(a.errOut, "%s:%d: %s: %s\n", in, r.Line, e.Field, e.Message)
-			} else {
-				fmt.Fprintf(a.errOut, "%s:%d: row: %v\n", in, r.Line, r.Err)
-			}
-			continue
-		}
-		obs = append(obs, r.Value)
-	}
-	seen = nil
-	if bad > 0 {
-		fmt.Fprintf(a.errOut, "%s: %d bad rows; nothing was written\n", in, bad)
-		return errReported
-	}
-
 	for i := range obs {
 		if obs[i].Currency == "" {
 			obs[i].Currency = so.currency
@@ -381,26 +342,9 @@ func (a *app) convertToUnit(obs []barter.Obligation, so settleOptions, day barte
 	if !barter.IsCurrency(so.unit) || so.rates == "" {
 		return barter.Invalid("--unit/--rates", "give a unit of account (ISO 4217) and a rates file together")
 	}
-	f, err := os.Open(so.rates)
+	rates, err := readCSV(a, so.rates, csvfile.Rates, nil)
 	if err != nil {
-		return barter.Invalid(so.rates, "%v", errors.Unwrap(err))
-	}
-	defer f.Close()
-	rows, err := csvfile.Rates(f)
-	if err != nil {
-		fmt.Fprintf(a.errOut, "%s:1: %v\n", so.rates, err)
-		return errReported
-	}
-	var rates []barter.Rate
-	for r := range rows {
-		if r.Err != nil {
-			var e *barter.Error
-			if errors.As(r.Err, &e) {
-				fmt.Fprintf(a.errOut, "%s:%d: %s: %s\n", so.rates, r.Line, e.Field, e.Message)
-			}
-			return errReported
-		}
-		rates = append(rates, r.Value)
+		return err
 	}
 	table := barter.NewRateTable(rates)
 	for i := range obs {
