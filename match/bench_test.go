@@ -20,6 +20,26 @@ func TestPack_Generated(t *testing.T) {
 	}
 }
 
+// TestPack_TightProven checks the path that proves large pools optimal quickly: the
+// interior-point method shows the optimal face of a tight relaxation, a packing of that
+// face covering the participants it requires meets the bound.
+func TestPack_TightProven(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a pool of 1,000 participants")
+	}
+	const n = 1000
+	arcs := matchgen.Generate(1, n, 50, 2)
+	r, err := match.Pack(n, arcs, match.Options{MaxCycle: 3, TimeLimit: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPacking(t, n, arcs, 3, r)
+	// The bound of the relaxation (cbc and clp agree on it).
+	if r.Bound != 49843182 || !r.Optimal {
+		t.Fatalf("weight %d bound %d optimal %v; want 49843182 proven", r.Weight, r.Bound, r.Optimal)
+	}
+}
+
 func BenchmarkPack(b *testing.B) {
 	for _, tt := range []struct {
 		name string

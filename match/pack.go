@@ -142,6 +142,24 @@ type cycles struct {
 func (cs *cycles) len() int              { return len(cs.w) }
 func (cs *cycles) nodes(c int32) []int32 { return cs.flat[cs.start[c]:cs.start[c+1]] }
 
+// Enumerate lists every cycle of length 2 to k among n participants, once each, starting
+// from its smallest participant; limit bounds how many (0 means 50 million). It serves
+// tools that compare Pack with other solvers on the same cycle formulation.
+func Enumerate(n int, arcs []Arc, k, limit int) ([]Cycle, error) {
+	if limit == 0 {
+		limit = 50_000_000
+	}
+	cs, err := enumerate(n, arcs, k, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Cycle, cs.len())
+	for c := range out {
+		out[c] = Cycle{Nodes: cs.nodes(int32(c)), Weight: cs.w[c]}
+	}
+	return out, nil
+}
+
 // enumerate lists every cycle of length 2..k once, from its smallest participant,
 // visiting only larger ones.
 func enumerate(n int, arcs []Arc, k, limit int) (*cycles, error) {
@@ -293,17 +311,26 @@ func (s *solver) node(cands []int32, root bool) int64 {
 	if !root {
 		budget = left / 10
 	}
-	// Crash the simplex from a greedy packing of the candidates.
-	_, packed := s.greedy(cands, s.taken)
-	pos := make(map[int32]int, len(cands))
-	for i, c := range cands {
-		pos[c] = i
+	// The interior-point method solves the relaxation fastest and shows its optimal
+	// face; the simplex method, crashed from a greedy packing, takes over where there
+	// are too many participants for it.
+	var y, x []float64
+	optimal := false
+	face := ipmSolve(s.n, s.cs, cands, time.Now().Add(budget))
+	if face != nil {
+		y, x, optimal = face.duals, face.x, true
+	} else {
+		_, packed := s.greedy(cands, s.taken)
+		pos := make(map[int32]int, len(cands))
+		for i, c := range cands {
+			pos[c] = i
+		}
+		start := make([]int, 0, len(packed))
+		for _, c := range packed {
+			start = append(start, pos[c])
+		}
+		y, x, optimal = lpSolve(s.n, s.cs, cands, start, time.Now().Add(budget))
 	}
-	start := make([]int, 0, len(packed))
-	for _, c := range packed {
-		start = append(start, pos[c])
-	}
-	y, x, optimal := lpSolve(s.n, s.cs, cands, start, time.Now().Add(budget))
 	for v, d := range y { // none when the LP is too large: the multipliers stay
 		s.lambda[v] = int64(math.Ceil(d * float64(s.scale)))
 	}
@@ -315,6 +342,16 @@ func (s *solver) node(cands []int32, root bool) int64 {
 	bound, rc, exact := s.certifyExact(cands)
 	if s.base+bound <= s.best {
 		return s.base + bound
+	}
+	// When the relaxation is tight, any packing of its optimal face that covers the
+	// participants the face requires is optimal.
+	if face != nil {
+		if set := s.coverFace(cands, face, time.Now().Add(time.Until(s.deadline)/4)); set != nil {
+			s.improve(set)
+			if s.base+bound <= s.best {
+				return s.base + bound
+			}
+		}
 	}
 	// Round the LP solution: cycles above one half cannot share a participant.
 	if x != nil {

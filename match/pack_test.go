@@ -127,6 +127,14 @@ func checkPacking(tb testing.TB, n int, arcs []match.Arc, k int, r *match.Result
 }
 
 func TestPack_BruteForce(t *testing.T) {
+	t.Run("simplex", testPackBruteForce)
+	t.Run("interior-point", func(t *testing.T) {
+		defer match.UseInteriorPoint(1)()
+		testPackBruteForce(t)
+	})
+}
+
+func testPackBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for i := 0; i < 500; i++ {
 		n := 3 + rng.IntN(7)

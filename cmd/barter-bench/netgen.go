@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/barter-clearing/barter/match"
 	"github.com/barter-clearing/barter/match/matchgen"
 	"github.com/barter-clearing/barter/netting"
 	"github.com/barter-clearing/barter/netting/netgen"
@@ -119,8 +120,16 @@ func matchgenMain(args []string) error {
 	wants := fs.Int("wants", 2, "categories each participant wants")
 	seed := fs.Uint64("seed", 1, "random seed")
 	path := fs.String("csv", "edges.csv", "write from,to,weight here")
+	lp := fs.String("lp", "", "also write the cycle formulation as a CPLEX LP file here (for cbc)")
+	k := fs.Int("k", 3, "longest cycle in the LP file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	arcs := matchgen.Generate(*seed, *n, *categories, *wants)
+	if *lp != "" {
+		if err := writeCycleLP(*lp, *n, arcs, *k); err != nil {
+			return err
+		}
 	}
 	f, err := os.Create(*path)
 	if err != nil {
@@ -128,8 +137,54 @@ func matchgenMain(args []string) error {
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
 	fmt.Fprintln(w, "from,to,weight")
-	for _, a := range matchgen.Generate(*seed, *n, *categories, *wants) {
+	for _, a := range arcs {
 		fmt.Fprintf(w, "p%d,p%d,%d.%02d\n", a.From, a.To, a.Weight/100, a.Weight%100)
 	}
+	return errors.Join(w.Flush(), f.Close())
+}
+
+// writeCycleLP writes the cycle formulation of a barter-exchange pool: a binary x_c per
+// cycle of length at most k, maximising the weight (in whole units, as barter match
+// reports it) subject to each participant being in at most one chosen cycle.
+func writeCycleLP(path string, n int, arcs []match.Arc, k int) error {
+	cycles, err := match.Enumerate(n, arcs, k, 0)
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	through := make([][]int, n)
+	fmt.Fprint(w, "Maximize\n obj:")
+	for c, cy := range cycles {
+		fmt.Fprintf(w, " + %d.%02d x%d", cy.Weight/100, cy.Weight%100, c)
+		if c%8 == 7 {
+			fmt.Fprint(w, "\n")
+		}
+		for _, v := range cy.Nodes {
+			through[v] = append(through[v], c)
+		}
+	}
+	fmt.Fprint(w, "\nSubject To\n")
+	for v, cs := range through {
+		if len(cs) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, " p%d:", v)
+		for i, c := range cs {
+			fmt.Fprintf(w, " + x%d", c)
+			if i%16 == 15 {
+				fmt.Fprint(w, "\n")
+			}
+		}
+		fmt.Fprint(w, " <= 1\n")
+	}
+	fmt.Fprint(w, "Binary\n")
+	for c := range cycles {
+		fmt.Fprintf(w, " x%d\n", c)
+	}
+	fmt.Fprint(w, "End\n")
 	return errors.Join(w.Flush(), f.Close())
 }
