@@ -24,6 +24,7 @@ type Offer struct {
 	WantFrom, WantTo Date
 	ValidUntil       Date
 	Blocked          bool // screening found the party on a sanctions list
+	Status           OfferStatus
 }
 
 // Validate checks an offer's own fields.

@@ -63,6 +63,25 @@ type Tx interface {
 
 	CreateReconciliation(ctx context.Context, r *Reconciliation) error
 
+	// Offer returns an offer of the matching pool by id.
+	Offer(ctx context.Context, id string) (*Offer, error)
+	// CreateOffer adds an offer to the pool.
+	CreateOffer(ctx context.Context, o *Offer) error
+	// Offers lists offers by id; all when status is "".
+	Offers(ctx context.Context, status OfferStatus) ([]Offer, error)
+	SetOfferStatus(ctx context.Context, id string, status OfferStatus) error
+	// CreateProposal stores a proposal with its legs and sets p.ID.
+	CreateProposal(ctx context.Context, p *Proposal) error
+	// Proposal returns a proposal with its legs and authorizations, and in a read-write
+	// transaction holds it until commit, so concurrent answers queue.
+	Proposal(ctx context.Context, id int64) (*Proposal, error)
+	// Proposals lists proposals with their legs and authorizations, newest first; all
+	// when status is "".
+	Proposals(ctx context.Context, status ProposalStatus) ([]Proposal, error)
+	// UpdateProposal saves a proposal's status, its legs' responses, and the links to
+	// authorizations not yet saved.
+	UpdateProposal(ctx context.Context, p *Proposal) error
+
 	// CreateClearingRun stores a run with its obligations and sets r.ID.
 	CreateClearingRun(ctx context.Context, r *ClearingRun) error
 	// ClearingRun returns a run with its obligations in input order.

@@ -18,8 +18,22 @@ type Application struct {
 // Apply files an application. It returns the authorization in status applied, with an ID
 // but no number yet. Errors: EInvalid.
 func (s *Service) Apply(ctx context.Context, app *Application) (*Authorization, error) {
+	var a *Authorization
+	err := s.Store.Update(ctx, func(tx Tx) error {
+		var err error
+		a, err = s.apply(ctx, tx, app, s.today())
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// apply files an application on a day within a transaction.
+func (s *Service) apply(ctx context.Context, tx Tx, app *Application, day Date) (*Authorization, error) {
 	a := &Authorization{Party: app.Party, Counterparty: app.Counterparty, Regime: app.Regime,
-		Status: StatusApplied, Applied: s.today(), ValidUntil: app.ValidUntil, Lines: app.Lines}
+		Status: StatusApplied, Applied: day, ValidUntil: app.ValidUntil, Lines: app.Lines}
 	dirs := map[Direction]bool{}
 	for i := range a.Lines {
 		if err := s.checkLine(&a.Lines[i]); err != nil {
@@ -34,13 +48,10 @@ func (s *Service) Apply(ctx context.Context, app *Application) (*Authorization, 
 	if !a.ValidUntil.IsZero() && a.ValidUntil.Before(a.Applied) {
 		return nil, Invalid("valid_until", "the contract expired on %s", a.ValidUntil)
 	}
-	err := s.Store.Update(ctx, func(tx Tx) error {
-		if _, err := s.checkParties(ctx, tx, a); err != nil {
-			return err
-		}
-		return tx.CreateAuthorization(ctx, a)
-	})
-	if err != nil {
+	if _, err := s.checkParties(ctx, tx, a); err != nil {
+		return nil, err
+	}
+	if err := tx.CreateAuthorization(ctx, a); err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -66,11 +77,20 @@ func (s *Service) Approve(ctx context.Context, id int64, day Date) (*Authorizati
 		if err != nil {
 			return err
 		}
-		n, err := tx.NextSerial(ctx, "authorization:"+trader.TaxID)
-		if err != nil {
-			return err
+		// Numbers carried over from the old system may already use the next serial.
+		for a.Number == "" {
+			n, err := tx.NextSerial(ctx, "authorization:"+trader.TaxID)
+			if err != nil {
+				return err
+			}
+			number := fmt.Sprintf("BT-%s-%04d", trader.TaxID, n)
+			switch _, err := tx.Authorization(ctx, number); {
+			case ErrorCode(err) == ENotFound:
+				a.Number = number
+			case err != nil:
+				return err
+			}
 		}
-		a.Number = fmt.Sprintf("BT-%s-%04d", trader.TaxID, n)
 		a.Issued, a.Deadline = day, rb.Deadline(day)
 		return tx.UpdateAuthorization(ctx, a)
 	})

@@ -87,7 +87,7 @@ input is stored, so it can be reproduced.
 		Use:   "show RUN",
 		Short: "Review a run: totals, per-party effect and the largest cycles set off",
 		Args:  cobra.ExactArgs(1),
-		RunE: a.withRun(func(cmd *cobra.Command, svc *barter.Service, id int64) error {
+		RunE: a.withID("run", func(cmd *cobra.Command, svc *barter.Service, id int64) error {
 			r, err := svc.ClearingRun(cmd.Context(), id)
 			if err != nil {
 				return err
@@ -104,7 +104,7 @@ input is stored, so it can be reproduced.
 		Use:   "commit RUN",
 		Short: "Book a reviewed run's set-off in the ledger",
 		Args:  cobra.ExactArgs(1),
-		RunE: a.withRun(func(cmd *cobra.Command, svc *barter.Service, id int64) error {
+		RunE: a.withID("run", func(cmd *cobra.Command, svc *barter.Service, id int64) error {
 			d, err := a.asOf(day)
 			if err != nil {
 				return err
@@ -123,7 +123,7 @@ input is stored, so it can be reproduced.
 		Use:   "verify RUN",
 		Short: "Solve a run's stored input again and check that it clears the same",
 		Args:  cobra.ExactArgs(1),
-		RunE: a.withRun(func(cmd *cobra.Command, svc *barter.Service, id int64) error {
+		RunE: a.withID("run", func(cmd *cobra.Command, svc *barter.Service, id int64) error {
 			ok, err := svc.ReproduceClearingRun(cmd.Context(), id)
 			if err != nil {
 				return err
@@ -162,12 +162,13 @@ input is stored, so it can be reproduced.
 	return cmd
 }
 
-// withRun parses the RUN argument and opens the service.
-func (a *app) withRun(fn func(cmd *cobra.Command, svc *barter.Service, id int64) error) func(*cobra.Command, []string) error {
+// withID parses the ID argument, a number of the noun given (for messages), and opens
+// the service.
+func (a *app) withID(noun string, fn func(cmd *cobra.Command, svc *barter.Service, id int64) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		id, err := strconv.ParseInt(args[0], 10, 64)
 		if err != nil {
-			return barter.Invalid("RUN", "%q is not a run number", args[0])
+			return barter.Invalid("ID", "%q is not a %s number", args[0], noun)
 		}
 		svc, closeFn, err := a.open(cmd.Context())
 		if err != nil {

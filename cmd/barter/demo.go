@@ -29,7 +29,7 @@ func (a *app) demoCmd() *cobra.Command {
 		Short: "Load the demo clearing house and show its positions",
 		Long: `Load a demo built from published trade figures (Pakistan with Russia, Afghanistan and
 Iran): traders and counterparties, exchange rates, authorizations under the 2023 and 2025
-rulebooks, and goods declarations. Then try some declarations that the rules reject
+rulebooks, goods declarations, and offers for matching. Then try some declarations that the rules reject
 (import-first violations among them) and show the positions: balanced, open and overdue.
 Loading again is harmless: rows already present are skipped.`,
 		Args: cobra.NoArgs,
@@ -87,7 +87,7 @@ Loading again is harmless: rows already present are skipped.`,
 			}
 			fmt.Fprintf(a.out, "\nNext: barter positions --as-of %s --format json; barter reconcile --as-of %s; barter ledger verify\n", day, day)
 			fmt.Fprintln(a.out, "Clearing: barter clearing create --in cmd/barter/demo/obligations.csv (or --from-positions)")
-			fmt.Fprintf(a.out, "Matching: barter match --offers cmd/barter/demo/offers.csv --max-cycle 3 --out cycles.csv --as-of %s\n", day)
+			fmt.Fprintf(a.out, "Matching: barter proposals create --as-of %s (the offers are loaded; see barter offers)\n", day)
 			return nil
 		},
 	}

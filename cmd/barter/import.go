@@ -24,10 +24,11 @@ func importKinds() map[string]importer {
 		"authorizations": importOf(csvfile.AuthorizationColumns, csvfile.Authorizations, (*barter.Service).ImportAuthorizations),
 		"lines":          importOf(csvfile.LineColumns, csvfile.Lines, (*barter.Service).ImportLines),
 		"declarations":   importOf(csvfile.DeclarationColumns, csvfile.Declarations, (*barter.Service).ImportDeclarations),
+		"offers":         importOf(csvfile.OfferColumns, csvfile.Offers, (*barter.Service).ImportOffers),
 	}
 }
 
-var importOrder = []string{"parties", "rates", "authorizations", "lines", "declarations"}
+var importOrder = []string{"parties", "rates", "authorizations", "lines", "declarations", "offers"}
 
 type importer struct {
 	columns []string
@@ -54,7 +55,7 @@ func (a *app) importCmd() *cobra.Command {
 	}
 	cmd := &cobra.Command{
 		Use:   "import KIND FILE",
-		Short: "Import a CSV file of parties, rates, authorizations, lines or declarations",
+		Short: "Import a CSV file of parties, rates, authorizations, lines, declarations or offers",
 		Long: `Import a CSV file with a header row. KIND and its required columns:
 
 ` + help.String() + `

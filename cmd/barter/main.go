@@ -100,7 +100,8 @@ or a postgres:// URL.`,
 		}
 	}
 	root.AddCommand(a.importCmd(), a.positionsCmd(), a.reconcileCmd(), a.ledgerCmd(), a.demoCmd(),
-		a.declareCmd(), a.reassessCmd(), a.authorizationsCmd(), a.netCmd(), a.clearingCmd(), a.matchCmd())
+		a.declareCmd(), a.reassessCmd(), a.authorizationsCmd(), a.netCmd(), a.clearingCmd(), a.matchCmd(),
+		a.offersCmd(), a.proposalsCmd())
 	return root
 }
 

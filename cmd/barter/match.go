@@ -181,17 +181,8 @@ func (a *app) readOffers(path string, day barter.Date, explain string) ([]string
 		return nil, nil, nil
 	}
 	names := make([]string, len(offers))
-	var arcs []match.Arc
 	for i := range offers {
 		names[i] = offers[i].ID
-		for j := range offers {
-			if i == j {
-				continue
-			}
-			if ok, _ := rbs.CanGive(&offers[i], &offers[j], day); ok {
-				arcs = append(arcs, match.Arc{From: int32(i), To: int32(j), Weight: min(offers[i].ValueMax, offers[j].WantMax)})
-			}
-		}
 	}
-	return names, arcs, nil
+	return names, rbs.OfferArcs(offers, day), nil
 }

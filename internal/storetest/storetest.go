@@ -40,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 		{"PositionsAndReconcile", testPositionsAndReconcile},
 		{"ConcurrentPosting", testConcurrentPosting},
 		{"ClearingRun", testClearingRun},
+		{"Proposals", testProposals},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

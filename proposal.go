@@ -1,0 +1,410 @@
+package barter
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/barter-clearing/barter/match"
+)
+
+// OfferStatus is where an offer stands in the matching pool.
+type OfferStatus string
+
+// Offer statuses. An open offer is in the pool; a proposed one is in a pending proposal;
+// a matched one is in an accepted proposal; a declined one was withdrawn by its party
+// declining a proposal.
+const (
+	OfferOpen     OfferStatus = "open"
+	OfferProposed OfferStatus = "proposed"
+	OfferMatched  OfferStatus = "matched"
+	OfferDeclined OfferStatus = "declined"
+)
+
+// ProposalStatus is where a proposal stands.
+type ProposalStatus string
+
+// Proposal statuses: pending until every party accepts (accepted), one declines
+// (declined) or the deadline passes (expired).
+const (
+	ProposalPending  ProposalStatus = "pending"
+	ProposalAccepted ProposalStatus = "accepted"
+	ProposalDeclined ProposalStatus = "declined"
+	ProposalExpired  ProposalStatus = "expired"
+)
+
+// Responses of a party to a proposal.
+const (
+	ResponsePending  = "pending"
+	ResponseAccepted = "accepted"
+	ResponseDeclined = "declined"
+)
+
+// Proposal is an exchange cycle put to its parties: the offer of leg i gives to the offer
+// of leg i+1, the last to the first.
+type Proposal struct {
+	ID       int64
+	Created  Date
+	Deadline Date // the last day to respond
+	Status   ProposalStatus
+	Value    int64 // total value that changes hands, in hundredths of the unit of account
+	Legs     []ProposalLeg
+	// Authorizations are created when every party accepts: one per country pair.
+	Authorizations []ProposalAuthorization
+}
+
+// ProposalLeg is one party's place in a proposal.
+type ProposalLeg struct {
+	Offer     string
+	Party     string
+	Country   string
+	Value     int64 // what this offer gives to the next, in hundredths
+	Response  string
+	Responded Date
+	Reason    string
+}
+
+// ProposalAuthorization links a proposal to the authorization created for the legs
+// between the home country and one partner country.
+type ProposalAuthorization struct {
+	Country       string // the partner country
+	Authorization int64  // its ID; its number comes with customs approval
+}
+
+// OfferArcs builds the compatibility graph of offers on a day: an arc from i to j when
+// offer i can give to offer j (see CanGive), weighted by the value that can move, the
+// smaller of what i offers at most and j wants at most.
+func (rbs Rulebooks) OfferArcs(offers []Offer, day Date) []match.Arc {
+	var arcs []match.Arc
+	for i := range offers {
+		for j := range offers {
+			if i == j {
+				continue
+			}
+			if ok, _ := rbs.CanGive(&offers[i], &offers[j], day); ok {
+				arcs = append(arcs, match.Arc{From: int32(i), To: int32(j), Weight: min(offers[i].ValueMax, offers[j].WantMax)})
+			}
+		}
+	}
+	return arcs
+}
+
+// ImportOffers puts offers in the matching pool. An offer already there with the same
+// details is a duplicate; with other details it is an error. Every offer's party must be
+// registered in the offer's country.
+func (s *Service) ImportOffers(ctx context.Context, rows iter.Seq[Row[Offer]], o ImportOptions) (ImportReport, error) {
+	return importRows(ctx, s, rows, o, func(ctx context.Context, tx Tx, _ int, of Offer) (rowResult, error) {
+		if err := of.Validate(); err != nil {
+			return 0, err
+		}
+		if _, err := s.Rulebooks.Lookup("regime", of.Regime); err != nil {
+			return 0, err
+		}
+		p, err := s.party(ctx, tx, "party", of.Party)
+		if err != nil {
+			return 0, err
+		}
+		if p.Country != of.Country {
+			return 0, Invalid("country", "party %s is registered in %s, not %s", p.ID, p.Country, of.Country)
+		}
+		of.Status = OfferOpen
+		old, err := tx.Offer(ctx, of.ID)
+		switch {
+		case err == nil && sameOffer(old, &of):
+			return rowDuplicate, nil
+		case err == nil:
+			return 0, Invalid("id", "offer %s is already in the pool with other details", of.ID)
+		case ErrorCode(err) != ENotFound:
+			return 0, err
+		}
+		return rowWritten, tx.CreateOffer(ctx, &of)
+	})
+}
+
+// sameOffer compares offers field by field, ignoring their status in the pool.
+func sameOffer(a, b *Offer) bool {
+	x, y := *a, *b
+	if !x.Quantity.Equal(y.Quantity) || !slices.Equal(x.Wants, y.Wants) {
+		return false
+	}
+	x.Status, y.Status, x.Quantity, y.Quantity, x.Wants, y.Wants = "", "", Zero, Zero, nil, nil
+	return reflect.DeepEqual(x, y)
+}
+
+// Offers lists the offers in the pool, by id; all when status is "".
+func (s *Service) Offers(ctx context.Context, status OfferStatus) ([]Offer, error) {
+	var out []Offer
+	err := s.Store.View(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.Offers(ctx, status)
+		return err
+	})
+	return out, err
+}
+
+// ProposalRun is the outcome of matching the pool.
+type ProposalRun struct {
+	Result    *match.Result
+	Offers    int // open offers valid on the day
+	Arcs      int
+	Proposals []Proposal
+}
+
+// Propose matches the open offers valid on a day into exchange cycles of at most k
+// parties and puts each cycle to its parties as a proposal to answer by deadline. The
+// offers in proposals leave the pool until the proposal is declined or expires.
+// Proposals past their deadline are expired first, which returns their offers to the
+// pool. Errors: EInvalid, EConflict (the pool changed while matching; run again).
+func (s *Service) Propose(ctx context.Context, day, deadline Date, k int, limit time.Duration) (*ProposalRun, error) {
+	if deadline.Before(day) {
+		return nil, Invalid("deadline", "%s is before %s", deadline, day)
+	}
+	if err := s.Store.Update(ctx, func(tx Tx) error { return s.expireProposals(ctx, tx, day) }); err != nil {
+		return nil, err
+	}
+	open, err := s.Offers(ctx, OfferOpen)
+	if err != nil {
+		return nil, err
+	}
+	pool := open[:0]
+	for _, o := range open {
+		if o.ValidUntil.IsZero() || !o.ValidUntil.Before(day) {
+			pool = append(pool, o)
+		}
+	}
+	arcs := s.Rulebooks.OfferArcs(pool, day)
+	res, err := match.Pack(len(pool), arcs, match.Options{MaxCycle: k, TimeLimit: limit})
+	if err != nil {
+		return nil, Invalid("max_cycle", "%s", strings.TrimPrefix(err.Error(), "match: "))
+	}
+	run := &ProposalRun{Result: res, Offers: len(pool), Arcs: len(arcs)}
+	weight := make(map[[2]int32]int64, len(arcs))
+	for _, a := range arcs {
+		weight[[2]int32{a.From, a.To}] = a.Weight
+	}
+	err = s.Store.Update(ctx, func(tx Tx) error {
+		run.Proposals = run.Proposals[:0]
+		for _, c := range res.Cycles {
+			p := Proposal{Created: day, Deadline: deadline, Status: ProposalPending}
+			for i, v := range c.Nodes {
+				o := &pool[v]
+				cur, err := tx.Offer(ctx, o.ID)
+				if err != nil {
+					return err
+				}
+				if cur.Status != OfferOpen {
+					return Errorf(EConflict, "offer %s was taken while matching; run again", o.ID)
+				}
+				w := weight[[2]int32{v, c.Nodes[(i+1)%len(c.Nodes)]}]
+				p.Value += w
+				p.Legs = append(p.Legs, ProposalLeg{Offer: o.ID, Party: o.Party, Country: o.Country, Value: w, Response: ResponsePending})
+				if err := tx.SetOfferStatus(ctx, o.ID, OfferProposed); err != nil {
+					return err
+				}
+			}
+			if err := tx.CreateProposal(ctx, &p); err != nil {
+				return err
+			}
+			run.Proposals = append(run.Proposals, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return run, nil
+}
+
+// expireProposals expires the pending proposals whose deadline is before day and returns
+// their offers to the pool.
+func (s *Service) expireProposals(ctx context.Context, tx Tx, day Date) error {
+	pending, err := tx.Proposals(ctx, ProposalPending)
+	if err != nil {
+		return err
+	}
+	for _, p := range pending {
+		if !p.Deadline.Before(day) {
+			continue
+		}
+		p.Status = ProposalExpired
+		if err := tx.UpdateProposal(ctx, &p); err != nil {
+			return err
+		}
+		for _, l := range p.Legs {
+			if err := tx.SetOfferStatus(ctx, l.Offer, OfferOpen); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Proposals lists proposals, newest first; all when status is "". Pending proposals
+// past their deadline on day are expired first.
+func (s *Service) Proposals(ctx context.Context, status ProposalStatus, day Date) ([]Proposal, error) {
+	var out []Proposal
+	err := s.Store.Update(ctx, func(tx Tx) error {
+		if err := s.expireProposals(ctx, tx, day); err != nil {
+			return err
+		}
+		var err error
+		out, err = tx.Proposals(ctx, status)
+		return err
+	})
+	return out, err
+}
+
+// Proposal returns one proposal. Errors: ENotFound.
+func (s *Service) Proposal(ctx context.Context, id int64) (*Proposal, error) {
+	var p *Proposal
+	err := s.Store.View(ctx, func(tx Tx) error {
+		var err error
+		p, err = tx.Proposal(ctx, id)
+		return err
+	})
+	return p, err
+}
+
+// Respond records a party's answer to a pending proposal on a day. A decline (which
+// needs a reason) ends the proposal: the other parties' offers return to the pool and the
+// decliner's offer leaves it. When the last party accepts, the proposal is accepted, its
+// offers are matched, and an authorization application is filed for each country pair
+// of its cross-border legs (see authorizationsFor); customs approves them as any other.
+// Errors: EInvalid, ENotFound, EConflict.
+func (s *Service) Respond(ctx context.Context, id int64, party string, accept bool, reason string, day Date) (*Proposal, error) {
+	if !accept && strings.TrimSpace(reason) == "" {
+		return nil, Invalid("reason", "is required to decline")
+	}
+	var p *Proposal
+	err := s.Store.Update(ctx, func(tx Tx) error {
+		if err := s.expireProposals(ctx, tx, day); err != nil {
+			return err
+		}
+		var err error
+		if p, err = tx.Proposal(ctx, id); err != nil {
+			return err
+		}
+		if p.Status != ProposalPending {
+			return Errorf(EConflict, "proposal %d is %s", id, p.Status)
+		}
+		// A party with several offers in the cycle answers for all of them at once.
+		var legs []int
+		for i, l := range p.Legs {
+			if l.Party == party {
+				legs = append(legs, i)
+			}
+		}
+		if len(legs) == 0 {
+			return Invalid("party", "%s is not in proposal %d", party, id)
+		}
+		if r := p.Legs[legs[0]].Response; r != ResponsePending {
+			return Errorf(EConflict, "%s has already %s proposal %d", party, r, id)
+		}
+		response := ResponseAccepted
+		if !accept {
+			response = ResponseDeclined
+		}
+		for _, i := range legs {
+			p.Legs[i].Response, p.Legs[i].Responded, p.Legs[i].Reason = response, day, reason
+		}
+		if !accept {
+			p.Status = ProposalDeclined
+			for _, o := range p.Legs {
+				st := OfferOpen
+				if o.Party == party {
+					st = OfferDeclined
+				}
+				if err := tx.SetOfferStatus(ctx, o.Offer, st); err != nil {
+					return err
+				}
+			}
+			return tx.UpdateProposal(ctx, p)
+		}
+		for _, o := range p.Legs {
+			if o.Response != ResponseAccepted {
+				return tx.UpdateProposal(ctx, p) // others still to answer
+			}
+		}
+		p.Status = ProposalAccepted
+		if err := s.authorizeProposal(ctx, tx, p, day); err != nil {
+			return err
+		}
+		for _, o := range p.Legs {
+			if err := tx.SetOfferStatus(ctx, o.Offer, OfferMatched); err != nil {
+				return err
+			}
+		}
+		return tx.UpdateProposal(ctx, p)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// authorizeProposal files the authorization applications of an accepted proposal. A
+// barter authorization is between two countries, so the cross-border legs are grouped
+// by partner country: the home traders' exports to it and imports from it form one
+// authorization, held by the home trader of the first export to that country, with the
+// foreign party receiving that export as counterparty. (A rulebook keeps every
+// cross-border leg between the home country and a partner, so each group has both
+// directions.) Legs within one country need no authorization.
+func (s *Service) authorizeProposal(ctx context.Context, tx Tx, p *Proposal, day Date) error {
+	offers := make([]*Offer, len(p.Legs))
+	for i, l := range p.Legs {
+		o, err := tx.Offer(ctx, l.Offer)
+		if err != nil {
+			return err
+		}
+		offers[i] = o
+	}
+	type group struct {
+		app      Application
+		exporter bool
+	}
+	var order []string
+	groups := map[string]*group{}
+	for i := range p.Legs {
+		from, to := offers[i], offers[(i+1)%len(offers)]
+		if from.Country == to.Country {
+			continue
+		}
+		home, foreign, dir := from, to, Export
+		if rb, err := s.Rulebooks.Lookup("regime", from.Regime); err != nil || rb.Home != from.Country {
+			home, foreign, dir = to, from, Import
+		}
+		g := groups[foreign.Country]
+		if g == nil {
+			g = &group{app: Application{Party: home.Party, Counterparty: foreign.Party, Regime: home.Regime}}
+			groups[foreign.Country] = g
+			order = append(order, foreign.Country)
+		}
+		if dir == Export && !g.exporter {
+			g.app.Party, g.app.Counterparty, g.app.Regime, g.exporter = home.Party, foreign.Party, home.Regime, true
+		}
+		g.app.Lines = append(g.app.Lines, Line{Direction: dir, HSCode: from.Gives,
+			Description: fmt.Sprintf("proposal %d: %s (%s) to %s (%s)", p.ID, from.Party, from.ID, to.Party, to.ID),
+			Quantity:    from.Quantity, Unit: from.Unit, Value: FromMinorUnits(p.Legs[i].Value), Currency: s.homeCurrency(from.Regime)})
+	}
+	for _, c := range order {
+		g := groups[c]
+		a, err := s.apply(ctx, tx, &g.app, day)
+		if err != nil {
+			return fmt.Errorf("authorization for %s: %w", c, err)
+		}
+		p.Authorizations = append(p.Authorizations, ProposalAuthorization{Country: c, Authorization: a.ID})
+	}
+	return nil
+}
+
+// homeCurrency is the unit of account of a regime's rulebook (offers are valued in it).
+func (s *Service) homeCurrency(regime string) string {
+	if rb, err := s.Rulebooks.Lookup("regime", regime); err == nil {
+		return rb.Currency
+	}
+	return ""
+}
