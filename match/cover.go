@@ -2,6 +2,7 @@ package match
 
 import (
 	"cmp"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -130,90 +131,108 @@ func (s *solver) coverFace(cands []int32, face *lpFace, deadline time.Time) []in
 // repairCover.
 const dfsSteps = 20_000
 
-// repairCover completes a partial cover by min-conflicts local search: it takes an
-// uncovered required participant at random and puts in the face cycle through it that
-// uncovers the fewest other required participants (the cycles it overlaps leave),
-// avoiding cycles it removed recently. Such searches finish quickly when covers are
-// plentiful, as they are when the relaxation is tight; it gives up (returning nil) after
-// a hundred moves per required participant, or at the deadline.
+// repairCover completes a partial cover by local search (see tabuSearch), counting for
+// each cycle the required participants it covers; it returns nil unless it covers all.
 func (s *solver) repairCover(through [][]int32, need, start []int32, deadline time.Time) []int32 {
-	n := s.n
-	required := make([]bool, n)
+	required := make([]bool, s.n)
 	for _, v := range need {
 		required[v] = true
 	}
+	value := func(c int32) int64 {
+		var k int64
+		for _, v := range s.cs.nodes(c) {
+			if required[v] {
+				k++
+			}
+		}
+		return k
+	}
+	set, got := s.tabuSearch(through, required, start, value, int64(len(need)), 100*len(need)+10_000, deadline)
+	if got < int64(len(need)) {
+		return nil
+	}
+	return set
+}
+
+// tabuSearch improves a packing of the cycles in through (the cycles through each
+// participant) for the total value of its cycles, by min-conflicts moves: it takes a
+// free participant among those open to moves (open) at random and puts in the cycle
+// through it that gains the most value net of the cycles it overlaps, which leave, even
+// when that is a loss; cycles that left may not come back for a few moves. It keeps the
+// best packing seen and stops when its value reaches target, after limit moves, or at
+// the deadline. It returns that packing and its value.
+func (s *solver) tabuSearch(through [][]int32, open []bool, start []int32, value func(int32) int64, target int64, limit int, deadline time.Time) ([]int32, int64) {
+	n := s.n
 	owner := make([]int32, n) // the chosen cycle covering each participant, or -1
 	for v := range owner {
 		owner[v] = -1
 	}
-	// open lists the uncovered required participants; at[v] is v's place in it.
+	// free lists the participants open to moves and not covered; at[v] is v's place.
 	at := make([]int32, n)
-	var open []int32
-	uncover := func(v int32) {
+	var free []int32
+	release := func(v int32) {
 		owner[v] = -1
-		if required[v] {
-			at[v] = int32(len(open))
-			open = append(open, v)
+		if open[v] && len(through[v]) > 0 {
+			at[v] = int32(len(free))
+			free = append(free, v)
 		}
 	}
 	cover := func(v, c int32) {
-		if owner[v] < 0 && required[v] {
+		if owner[v] < 0 && open[v] && len(through[v]) > 0 {
 			i := at[v]
-			last := open[len(open)-1]
-			open[i], at[last] = last, i
-			open = open[:len(open)-1]
+			last := free[len(free)-1]
+			free[i], at[last] = last, i
+			free = free[:len(free)-1]
 		}
 		owner[v] = c
 	}
 	for v := range n {
-		if required[v] {
-			uncover(int32(v))
+		if !s.taken[v] {
+			release(int32(v))
 		}
 	}
+	var cur int64
 	for _, c := range start {
 		for _, v := range s.cs.nodes(c) {
 			cover(v, c)
 		}
+		cur += value(c)
 	}
-	rng := rand.New(rand.NewPCG(uint64(len(need)), 7))
-	tabu := make(map[int32]int, 64) // cycle -> step until which it may not come back
+	best, bestSet := cur, slices.Clone(start)
+	rng := rand.New(rand.NewPCG(uint64(n), 7))
+	tabu := make(map[int32]int, 64) // cycle -> move until which it may not come back
 	var ties, conflicts []int32
-	limit := 100*len(need) + 10_000
-	for step := 0; len(open) > 0; step++ {
-		if step > limit || step%1024 == 0 && time.Now().After(deadline) {
-			return nil
+	for step := 0; len(free) > 0 && best < target && step < limit; step++ {
+		if step%1024 == 0 && time.Now().After(deadline) {
+			break
 		}
-		u := open[rng.IntN(len(open))]
-		best := int(1 << 30)
+		u := free[rng.IntN(len(free))]
+		gain := int64(math.MinInt64)
 		ties = ties[:0]
 		for _, c := range through[u] {
 			if tabu[c] > step {
 				continue
 			}
-			lost := 0
+			g := value(c)
+			conflicts = conflicts[:0]
 			for _, v := range s.cs.nodes(c) {
 				if s.taken[v] {
-					lost = 1 << 20
+					g = math.MinInt64 / 2
 					break
 				}
-				if o := owner[v]; o >= 0 {
-					for _, x := range s.cs.nodes(o) {
-						if required[x] && !slices.Contains(s.cs.nodes(c), x) {
-							lost++
-						}
-					}
-				} else if required[v] {
-					lost--
+				if o := owner[v]; o >= 0 && !slices.Contains(conflicts, o) {
+					conflicts = append(conflicts, o)
+					g -= value(o)
 				}
 			}
 			switch {
-			case lost < best:
-				best, ties = lost, append(ties[:0], c)
-			case lost == best:
+			case g > gain:
+				gain, ties = g, append(ties[:0], c)
+			case g == gain:
 				ties = append(ties, c)
 			}
 		}
-		if len(ties) == 0 {
+		if len(ties) == 0 || gain < math.MinInt64/4 {
 			continue
 		}
 		c := ties[rng.IntN(len(ties))]
@@ -225,19 +244,23 @@ func (s *solver) repairCover(through [][]int32, need, start []int32, deadline ti
 		}
 		for _, o := range conflicts {
 			for _, x := range s.cs.nodes(o) {
-				uncover(x)
+				release(x)
 			}
 			tabu[o] = step + 10
+			cur -= value(o)
 		}
 		for _, v := range s.cs.nodes(c) {
 			cover(v, c)
 		}
-	}
-	var set []int32
-	for v, c := range owner {
-		if c >= 0 && s.cs.nodes(c)[0] == int32(v) {
-			set = append(set, c)
+		if cur += value(c); cur > best {
+			best = cur
+			bestSet = bestSet[:0]
+			for v, o := range owner {
+				if o >= 0 && s.cs.nodes(o)[0] == int32(v) {
+					bestSet = append(bestSet, o)
+				}
+			}
 		}
 	}
-	return set
+	return bestSet, best
 }

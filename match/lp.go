@@ -19,6 +19,9 @@ import (
 //
 // start lists positions in cands of disjoint cycles (a packing) that enter the basis
 // first: a crash start from a good packing saves many degenerate pivots.
+// simplexMaxRows bounds the participants for which the dense simplex method runs.
+const simplexMaxRows = 4000
+
 func lpSolve(n int, cs *cycles, cands []int32, start []int, deadline time.Time) (duals, x []float64, optimal bool) {
 	// Only participants in some cycle are rows.
 	row := make([]int32, n)
@@ -38,7 +41,7 @@ func lpSolve(n int, cs *cycles, cands []int32, start []int, deadline time.Time) 
 	if m == 0 {
 		return make([]float64, n), make([]float64, len(cands)), true
 	}
-	if m > 4000 {
+	if m > simplexMaxRows {
 		return nil, nil, false // a dense m x m inverse would be too slow
 	}
 	ncols := len(cands)

@@ -91,18 +91,89 @@ func Pack(n int, arcs []Arc, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := newSolver(n, cs, time.Now().Add(opt.TimeLimit))
-	s.run()
-	res := &Result{Weight: s.best, Bound: s.bound, Enumerated: cs.len()}
-	if res.Bound < res.Weight {
-		res.Bound = res.Weight
+	res := &Result{Enumerated: cs.len()}
+	// Participants that share no cycle, even through others, never compete: each
+	// connected group is packed on its own, the smallest first, each with a share of the
+	// time left in proportion to its cycles.
+	parts := components(n, cs)
+	deadline := time.Now().Add(opt.TimeLimit)
+	left := cs.len()
+	for _, p := range parts {
+		share := time.Duration(float64(time.Until(deadline)) * float64(p.cs.len()) / float64(max(left, 1)))
+		left -= p.cs.len()
+		s := newSolver(len(p.nodes), p.cs, time.Now().Add(max(share, 0)))
+		s.run()
+		res.Weight += s.best
+		res.Bound += max(s.bound, s.best)
+		for _, c := range s.bestSet {
+			nodes := slices.Clone(p.cs.nodes(c))
+			for i, v := range nodes {
+				nodes[i] = p.nodes[v]
+			}
+			res.Cycles = append(res.Cycles, Cycle{Nodes: nodes, Weight: p.cs.w[c]})
+		}
 	}
 	res.Optimal = res.Bound == res.Weight
-	for _, c := range s.bestSet {
-		res.Cycles = append(res.Cycles, Cycle{Nodes: slices.Clone(cs.nodes(c)), Weight: cs.w[c]})
-	}
 	sort.Slice(res.Cycles, func(i, j int) bool { return res.Cycles[i].Weight > res.Cycles[j].Weight })
 	return res, nil
+}
+
+// component is a connected group of participants (nodes, by original number) with its
+// cycles, renumbered from 0 in the order of nodes.
+type component struct {
+	nodes []int32
+	cs    *cycles
+}
+
+// components splits the cycles into the connected groups of participants they join,
+// smallest group (by cycles) first.
+func components(n int, cs *cycles) []component {
+	parent := make([]int32, n)
+	for i := range parent {
+		parent[i] = int32(i)
+	}
+	var find func(int32) int32
+	find = func(v int32) int32 {
+		for parent[v] != v {
+			parent[v] = parent[parent[v]]
+			v = parent[v]
+		}
+		return v
+	}
+	for c := range int32(cs.len()) {
+		nodes := cs.nodes(c)
+		for _, v := range nodes[1:] {
+			if a, b := find(nodes[0]), find(v); a != b {
+				parent[a] = b
+			}
+		}
+	}
+	index := make(map[int32]int) // root -> component
+	local := make([]int32, n)    // participant -> its number in its component
+	assigned := make([]bool, n)
+	var parts []component
+	for c := range int32(cs.len()) {
+		nodes := cs.nodes(c)
+		r := find(nodes[0])
+		k, ok := index[r]
+		if !ok {
+			k = len(parts)
+			index[r] = k
+			parts = append(parts, component{cs: &cycles{start: []int32{0}}})
+		}
+		p := &parts[k]
+		for _, v := range nodes {
+			if !assigned[v] {
+				assigned[v], local[v] = true, int32(len(p.nodes))
+				p.nodes = append(p.nodes, v)
+			}
+			p.cs.flat = append(p.cs.flat, local[v])
+		}
+		p.cs.start = append(p.cs.start, int32(len(p.cs.flat)))
+		p.cs.w = append(p.cs.w, cs.w[c])
+	}
+	sort.SliceStable(parts, func(i, j int) bool { return parts[i].cs.len() < parts[j].cs.len() })
+	return parts
 }
 
 // packPairs solves k = 2 exactly: a 2-cycle is a pair who want each other's goods,
@@ -319,6 +390,9 @@ func (s *solver) node(cands []int32, root bool) int64 {
 	face := ipmSolve(s.n, s.cs, cands, time.Now().Add(budget))
 	if face != nil {
 		y, x, optimal = face.duals, face.x, true
+	} else if rows(s.n, s.cs, cands) > simplexMaxRows {
+		// Too large for either exact method: first-order iterations get close.
+		y, x = pdhgSolve(s.n, s.cs, cands, 1e-5, time.Now().Add(budget))
 	} else {
 		_, packed := s.greedy(cands, s.taken)
 		pos := make(map[int32]int, len(cands))
@@ -353,19 +427,40 @@ func (s *solver) node(cands []int32, root bool) int64 {
 			}
 		}
 	}
-	// Round the LP solution: cycles above one half cannot share a participant.
-	if x != nil {
-		order := make([]int32, len(cands))
-		copy(order, cands)
-		xs := make(map[int32]float64, len(cands))
-		for i, c := range cands {
-			xs[c] = x[i]
+	// Packings from the relaxation: the LP solution rounded (cycles above one half cannot
+	// share a participant), or the Lagrangian one (cycles by reduced cost at the
+	// multipliers), and the greedy packing; each improved by swaps.
+	order := slices.Clone(cands)
+	key := make(map[int32]float64, len(cands))
+	for i, c := range cands {
+		if x != nil {
+			key[c] = x[i]
+		} else {
+			key[c] = float64(rc[i])
 		}
-		sort.SliceStable(order, func(i, j int) bool { return xs[order[i]] > xs[order[j]] })
-		s.improve(s.pack(order))
 	}
-	if w, set := s.greedy(cands, s.taken); s.base+w > s.best {
-		s.improve(set)
+	sort.SliceStable(order, func(i, j int) bool { return key[order[i]] > key[order[j]] })
+	lw, local := s.swapPack(order, s.taken)
+	if w, set := s.greedy(cands, s.taken); w > lw {
+		lw, local = w, set
+	}
+	if root && s.base+lw < s.base+bound {
+		// Then a tabu search from the best of them, with a quarter of the time left.
+		through := make([][]int32, s.n)
+		for _, c := range cands {
+			for _, v := range s.cs.nodes(c) {
+				through[v] = append(through[v], c)
+			}
+		}
+		all := make([]bool, s.n)
+		for v := range all {
+			all[v] = true
+		}
+		value := func(c int32) int64 { return s.cs.w[c] }
+		local, lw = s.tabuSearch(through, all, local, value, bound, 1<<62, time.Now().Add(time.Until(s.deadline)/4))
+	}
+	if s.base+lw > s.best {
+		s.improve(local)
 	}
 	if s.base+bound <= s.best {
 		return s.base + bound
@@ -424,6 +519,21 @@ func (s *solver) node(cands []int32, root bool) int64 {
 	}
 	without := s.node(rest, false)
 	return min(s.base+bound, max(with, without))
+}
+
+// rows counts the participants in some candidate cycle.
+func rows(n int, cs *cycles, cands []int32) int {
+	seen := make([]bool, n)
+	m := 0
+	for _, c := range cands {
+		for _, v := range cs.nodes(c) {
+			if !seen[v] {
+				seen[v] = true
+				m++
+			}
+		}
+	}
+	return m
 }
 
 // improve records the packing of the taken cycles plus set when it beats the best.
@@ -553,6 +663,12 @@ func (s *solver) greedy(cands []int32, taken []bool) (int64, []int32) {
 		}
 		return ci < cj
 	})
+	return s.swapPack(order, taken)
+}
+
+// swapPack packs cycles in the order given, then improves the packing by swaps: a cycle
+// outside it replaces the cycles it conflicts with when it outweighs them.
+func (s *solver) swapPack(order []int32, taken []bool) (int64, []int32) {
 	owner := make([]int32, s.n) // cycle covering each participant, -1 free, -2 fixed above
 	for v := range owner {
 		owner[v] = -1
@@ -596,6 +712,7 @@ func (s *solver) greedy(cands []int32, taken []bool) (int64, []int32) {
 			improved = improved || len(conflicts) > 0
 		}
 	}
+	s.swapTwo(order, owner, in)
 	var total int64
 	chosen := make([]int32, 0, len(in))
 	for c := range in {
@@ -604,6 +721,76 @@ func (s *solver) greedy(cands []int32, taken []bool) (int64, []int32) {
 	}
 	slices.Sort(chosen)
 	return total, chosen
+}
+
+// swapTwo improves a packing (owner: the cycle covering each participant, -1 free, -2
+// fixed; in: the cycles chosen) by two-for-one swaps: a chosen cycle d leaves, and two
+// disjoint cycles enter, each made of participants that are free or were d's, when they
+// outweigh d. Swaps of one for one or more are left to the caller.
+func (s *solver) swapTwo(order []int32, owner []int32, in map[int32]bool) {
+	through := make([][]int32, s.n)
+	for _, c := range order {
+		for _, v := range s.cs.nodes(c) {
+			through[v] = append(through[v], c)
+		}
+	}
+	// fits reports whether cycle c uses only participants that are free or d's, and
+	// none of avoid's.
+	fits := func(c, d, avoid int32) bool {
+		for _, v := range s.cs.nodes(c) {
+			if o := owner[v]; o != -1 && o != d {
+				return false
+			}
+			if avoid >= 0 && slices.Contains(s.cs.nodes(avoid), v) {
+				return false
+			}
+		}
+		return true
+	}
+	for improved := true; improved && time.Now().Before(s.deadline); {
+		improved = false
+		chosen := make([]int32, 0, len(in))
+		for d := range in {
+			chosen = append(chosen, d)
+		}
+		slices.Sort(chosen)
+	next:
+		for _, d := range chosen {
+			for _, u := range s.cs.nodes(d) {
+				for _, c := range through[u] {
+					if in[c] || !fits(c, d, -1) {
+						continue
+					}
+					best, gain := int32(-1), int64(0)
+					for _, f := range s.cs.nodes(d) {
+						if slices.Contains(s.cs.nodes(c), f) {
+							continue
+						}
+						for _, e := range through[f] {
+							if g := s.cs.w[c] + s.cs.w[e] - s.cs.w[d]; g > gain && !in[e] && e != c && fits(e, d, c) {
+								best, gain = e, g
+							}
+						}
+					}
+					if best < 0 {
+						continue
+					}
+					for _, v := range s.cs.nodes(d) {
+						owner[v] = -1
+					}
+					delete(in, d)
+					for _, x := range []int32{c, best} {
+						for _, v := range s.cs.nodes(x) {
+							owner[v] = x
+						}
+						in[x] = true
+					}
+					improved = true
+					continue next
+				}
+			}
+		}
+	}
 }
 
 // compatible returns the candidate cycles that avoid every taken participant.
