@@ -445,7 +445,8 @@ func (s *solver) node(cands []int32, root bool) int64 {
 		lw, local = w, set
 	}
 	if root && s.base+lw < s.base+bound {
-		// Then a tabu search from the best of them, with a quarter of the time left.
+		// Then a tabu search from the best of them, with a quarter of the time left
+		// and two hundred moves per participant at most.
 		through := make([][]int32, s.n)
 		for _, c := range cands {
 			for _, v := range s.cs.nodes(c) {
@@ -457,7 +458,7 @@ func (s *solver) node(cands []int32, root bool) int64 {
 			all[v] = true
 		}
 		value := func(c int32) int64 { return s.cs.w[c] }
-		local, lw = s.tabuSearch(through, all, local, value, bound, 1<<62, time.Now().Add(time.Until(s.deadline)/4))
+		local, lw = s.tabuSearch(through, all, local, value, bound, 200*s.n+10_000, time.Now().Add(time.Until(s.deadline)/4))
 	}
 	if s.base+lw > s.best {
 		s.improve(local)
