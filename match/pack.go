@@ -475,51 +475,80 @@ func (s *solver) node(cands []int32, root bool) int64 {
 		}
 		live = append(live, c)
 	}
-	// Branch on the fractional cycle of largest LP value (or the heaviest live cycle when
-	// the LP is unavailable): take it first, which dives towards good packings, or leave
-	// it out.
+	// Branch on a participant whose cover the LP splits most among live cycles: one
+	// child takes each of those cycles, heaviest share first, which dives towards good
+	// packings, and a last child takes none of them. At most one cycle through a
+	// participant is taken, so the children part the packings between them, and each
+	// cuts off the split. Without an LP solution, branch on the heaviest live cycle.
 	isLive := make(map[int32]bool, len(live))
 	for _, c := range live {
 		isLive[c] = true
 	}
-	pick, top := int32(-1), 0.0
+	var split []int32 // the live cycles through the participant chosen, by share
 	if x != nil {
+		share := make(map[int32]float64, len(cands))
+		top := make([]float64, s.n)
+		cover := make([]float64, s.n)
 		for i, c := range cands {
-			if x[i] > 1e-6 && x[i] < 1-1e-6 && x[i] > top && isLive[c] {
-				pick, top = c, x[i]
+			if x[i] > 1e-6 && isLive[c] {
+				share[c] = x[i]
+				for _, v := range s.cs.nodes(c) {
+					cover[v] += x[i]
+					top[v] = max(top[v], x[i])
+				}
 			}
 		}
+		pick, most := -1, 0.0
+		for v := range cover {
+			// The split: how much of its cover lies outside its largest share.
+			if d := cover[v] - top[v]; d > 1e-6 && d > most {
+				pick, most = v, d
+			}
+		}
+		if pick >= 0 {
+			for _, c := range live {
+				if share[c] > 0 && slices.Contains(s.cs.nodes(c), int32(pick)) {
+					split = append(split, c)
+				}
+			}
+			sort.SliceStable(split, func(i, j int) bool { return share[split[i]] > share[split[j]] })
+		}
 	}
-	if pick < 0 {
+	if len(split) == 0 {
+		pick := int32(-1)
 		for _, c := range live {
 			if pick < 0 || s.cs.w[c] > s.cs.w[pick] {
 				pick = c
 			}
 		}
+		if pick < 0 {
+			return s.base + bound
+		}
+		split = []int32{pick}
 	}
-	if pick < 0 {
-		return s.base + bound
-	}
-	nodes := s.cs.nodes(pick)
-	for _, v := range nodes {
-		s.taken[v] = true
-	}
-	s.base += s.cs.w[pick]
-	s.takenSet = append(s.takenSet, pick)
-	with := s.node(compatible(s.cs, live, s.taken), false)
-	s.takenSet = s.takenSet[:len(s.takenSet)-1]
-	s.base -= s.cs.w[pick]
-	for _, v := range nodes {
-		s.taken[v] = false
+	best := int64(math.MinInt64)
+	for _, c := range split {
+		nodes := s.cs.nodes(c)
+		for _, v := range nodes {
+			s.taken[v] = true
+		}
+		s.base += s.cs.w[c]
+		s.takenSet = append(s.takenSet, c)
+		best = max(best, s.node(compatible(s.cs, live, s.taken), false))
+		s.takenSet = s.takenSet[:len(s.takenSet)-1]
+		s.base -= s.cs.w[c]
+		for _, v := range nodes {
+			s.taken[v] = false
+		}
 	}
 	rest := make([]int32, 0, len(live))
 	for _, c := range live {
-		if c != pick {
+		if !slices.Contains(split, c) {
 			rest = append(rest, c)
 		}
 	}
-	without := s.node(rest, false)
-	return min(s.base+bound, max(with, without))
+	best = max(best, s.node(rest, false))
+	return min(s.base+bound, best)
 }
 
 // rows counts the participants in some candidate cycle.
