@@ -33,9 +33,9 @@ func pdhgSolve(n int, cs *cycles, cands []int32, rel float64, deadline time.Time
 	y := make([]float64, n)
 	xAvg, yAvg := make([]float64, nc), make([]float64, n)
 	xNew := make([]float64, nc)
-	ax := make([]float64, n)  // A x
+	ax := make([]float64, n)   // A x
 	aty := make([]float64, nc) // A^T y
-	ext := make([]float64, n) // A (2 x_new - x)
+	ext := make([]float64, n)  // A (2 x_new - x)
 	var avgCount float64
 
 	// objectives returns the primal value of x made feasible by scaling down each cycle
