@@ -159,7 +159,7 @@ type ProposalRun struct {
 // offers in proposals leave the pool until the proposal is declined or expires.
 // Proposals past their deadline are expired first, which returns their offers to the
 // pool. Errors: EInvalid, EConflict (the pool changed while matching; run again).
-func (s *Service) Propose(ctx context.Context, day, deadline Date, k int, limit time.Duration) (*ProposalRun, error) {
+func (s *Service) Propose(ctx context.Context, day, deadline Date, k int, limit time.Duration, goal MatchGoal) (*ProposalRun, error) {
 	if deadline.Before(day) {
 		return nil, Invalid("deadline", "%s is before %s", deadline, day)
 	}
@@ -177,7 +177,11 @@ func (s *Service) Propose(ctx context.Context, day, deadline Date, k int, limit 
 		}
 	}
 	arcs := s.Rulebooks.OfferArcs(pool, day)
-	res, err := match.Pack(len(pool), arcs, match.Options{MaxCycle: k, TimeLimit: limit})
+	prio, err := s.priority(ctx, pool, day, goal)
+	if err != nil {
+		return nil, err
+	}
+	res, err := match.Pack(len(pool), arcs, match.Options{MaxCycle: k, TimeLimit: limit, Priority: prio})
 	if err != nil {
 		return nil, Invalid("max_cycle", "%s", strings.TrimPrefix(err.Error(), "match: "))
 	}
@@ -217,6 +221,42 @@ func (s *Service) Propose(ctx context.Context, day, deadline Date, k int, limit 
 		return nil, err
 	}
 	return run, nil
+}
+
+// MatchGoal says what a matching run serves first, before the value moved: the most
+// parties, or the parties with an authorization still open within PriorityDays of its
+// net-off deadline (its trader and counterparty both).
+type MatchGoal struct {
+	Parties      bool
+	PriorityDays int // 0: no priority
+}
+
+// priority marks the offers of the parties a goal serves first, or returns nil.
+func (s *Service) priority(ctx context.Context, pool []Offer, day Date, goal MatchGoal) ([]bool, error) {
+	if !goal.Parties && goal.PriorityDays <= 0 {
+		return nil, nil
+	}
+	prio := make([]bool, len(pool))
+	if goal.Parties {
+		for i := range prio {
+			prio[i] = true
+		}
+		return prio, nil
+	}
+	ps, err := s.Positions(ctx, day)
+	if err != nil {
+		return nil, err
+	}
+	urgent := map[string]bool{}
+	for _, p := range ps {
+		if p.Status == PositionOpen && p.DaysLeft <= goal.PriorityDays {
+			urgent[p.Party], urgent[p.Counterparty] = true, true
+		}
+	}
+	for i, o := range pool {
+		prio[i] = urgent[o.Party]
+	}
+	return prio, nil
 }
 
 // expireProposals expires the pending proposals whose deadline is before day and returns

@@ -40,8 +40,11 @@ type Result struct {
 	Cycles     []Cycle
 	Weight     int64 // total weight of the cycles
 	Bound      int64 // no packing weighs more than this
-	Optimal    bool  // Weight == Bound
+	Optimal    bool  // Weight == Bound (with Priority: the order of both goals proven)
 	Enumerated int   // cycles of length <= k in the graph
+	// With Options.Priority: the priority participants served, and a bound on them.
+	// Bound then bounds the weight of the packings that serve at least Served of them.
+	Served, ServedBound int
 }
 
 // Options tune Pack.
@@ -51,6 +54,10 @@ type Options struct {
 	// MaxCycles bounds the cycles enumerated, so that a dense graph fails clearly
 	// instead of exhausting memory; 0 means 50 million.
 	MaxCycles int
+	// Priority, when not nil, marks participants to serve first: the packing maximises
+	// the number of them in its cycles, and then the weight. Marking everyone maximises
+	// the participants served.
+	Priority []bool
 }
 
 // maxWeight bounds an arc's weight so that no sum of weights over a packing, and no
@@ -84,6 +91,9 @@ func Pack(n int, arcs []Arc, opt Options) (*Result, error) {
 			return nil, fmt.Errorf("%w: arc %d has weight %d; want 1 to %d", ErrInput, i, a.Weight, int64(maxWeight))
 		}
 	}
+	if opt.Priority != nil {
+		return packPriority(n, arcs, opt)
+	}
 	if opt.MaxCycle == 2 {
 		return packPairs(n, arcs), nil
 	}
@@ -115,6 +125,51 @@ func Pack(n int, arcs []Arc, opt Options) (*Result, error) {
 	}
 	res.Optimal = res.Bound == res.Weight
 	sort.Slice(res.Cycles, func(i, j int) bool { return res.Cycles[i].Weight > res.Cycles[j].Weight })
+	return res, nil
+}
+
+// packPriority serves the priority participants first by weighting: every arc into
+// one of them gains a bonus larger than the weight of any packing (each participant in
+// a cycle has one arc into it), so one more of them served outweighs any weight. The
+// result is decoded back into weight and participants served.
+func packPriority(n int, arcs []Arc, opt Options) (*Result, error) {
+	if len(opt.Priority) != n {
+		return nil, fmt.Errorf("%w: priority for %d participants; want %d", ErrInput, len(opt.Priority), n)
+	}
+	var total int64
+	for _, a := range arcs {
+		total += a.Weight // no overflow: each is at most maxWeight, checked above
+		if total > maxWeight {
+			return nil, fmt.Errorf("%w: the weights add up to more than %d, too much to serve priority first", ErrInput, int64(maxWeight))
+		}
+	}
+	bonus := total + 1
+	if 2*bonus > maxWeight {
+		return nil, fmt.Errorf("%w: the weights add up to more than %d, too much to serve priority first", ErrInput, int64(maxWeight/2))
+	}
+	boosted := slices.Clone(arcs)
+	for i := range boosted {
+		if opt.Priority[boosted[i].To] {
+			boosted[i].Weight += bonus
+		}
+	}
+	inner := opt
+	inner.Priority = nil
+	res, err := Pack(n, boosted, inner)
+	if err != nil {
+		return nil, err
+	}
+	for i, c := range res.Cycles {
+		for _, v := range c.Nodes {
+			if opt.Priority[v] {
+				res.Cycles[i].Weight -= bonus
+				res.Served++
+			}
+		}
+	}
+	res.ServedBound = int(res.Bound / bonus)
+	res.Weight -= int64(res.Served) * bonus
+	res.Bound -= int64(res.Served) * bonus
 	return res, nil
 }
 

@@ -167,3 +167,46 @@ func TestPack_Invalid(t *testing.T) {
 		}
 	}
 }
+
+// TestPack_Priority checks, against brute force, that priority participants are served
+// first and weight decides among packings serving as many of them.
+func TestPack_Priority(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for i := 0; i < 300; i++ {
+		n := 3 + rng.IntN(6)
+		k := 2 + rng.IntN(3)
+		arcs := randomArcs(rng, n, 0.3+rng.Float64()*0.4, 50)
+		prio := make([]bool, n)
+		for v := range prio {
+			prio[v] = rng.IntN(3) == 0
+		}
+		r, err := match.Pack(n, arcs, match.Options{MaxCycle: k, TimeLimit: 10 * time.Second, Priority: prio})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkPacking(t, n, arcs, k, r)
+		// Brute force with the score served*(big) + weight.
+		const big = 1 << 30
+		cs := allCycles(n, arcs, k)
+		for j := range cs {
+			for _, v := range cs[j].Nodes {
+				if prio[v] {
+					cs[j].Weight += big
+				}
+			}
+		}
+		want := bruteForce(n, cs)
+		served := 0
+		for _, c := range r.Cycles {
+			for _, v := range c.Nodes {
+				if prio[v] {
+					served++
+				}
+			}
+		}
+		if served != r.Served || int64(served)*big+r.Weight != want || !r.Optimal || r.ServedBound != served {
+			t.Fatalf("instance %d (n=%d k=%d prio %v %v): served %d (says %d, bound %d) weight %d optimal %v; brute force %d served, weight %d",
+				i, n, k, prio, arcs, served, r.Served, r.ServedBound, r.Weight, r.Optimal, want/big, want%big)
+		}
+	}
+}

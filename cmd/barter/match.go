@@ -18,6 +18,7 @@ func (a *app) matchCmd() *cobra.Command {
 	var edges, offers, out, asOf, explain string
 	var k int
 	var limit time.Duration
+	var goal matchGoal
 	cmd := &cobra.Command{
 		Use:   "match (--edges edges.csv | --offers offers.csv) --max-cycle K --out cycles.csv",
 		Short: "Find the exchange cycles that move the most value",
@@ -35,6 +36,10 @@ B wants what A gives (a wanted chapter or heading matches every code in it), A's
 fits B's wanted range within the rulebook's tolerance, the delivery windows overlap, the
 countries may trade, and neither party is blocked; its weight is the value that can
 move. --explain A,B says why there is or is no arc from A to B.
+
+--objective parties serves the most participants first and moves the most value among
+such packings; --priority A,B,... serves the named participants first (traders near
+their net-off deadline, say). The summary then adds served and served_bound.
 
 The output has cycle,position,node: cycle numbers from 1, and in each cycle the node at
 position p gives to the node at position p+1, the last to the first. Bad rows are
@@ -66,7 +71,7 @@ written.`,
 				return barter.Invalid("--max-cycle", "%d; want 2, 3 or 4", k)
 			}
 			src := edges + offers
-			return a.match(src, names, arcs, out, k, limit)
+			return a.match(src, names, arcs, out, k, limit, goal)
 		},
 	}
 	cmd.Flags().StringVar(&edges, "edges", "", "edges CSV: from,to,weight")
@@ -76,6 +81,8 @@ written.`,
 	cmd.Flags().StringVar(&out, "out", "", "cycles CSV to write (required)")
 	cmd.Flags().IntVar(&k, "max-cycle", 3, "longest exchange cycle, 2 to 4")
 	cmd.Flags().DurationVar(&limit, "time-limit", time.Minute, "stop proving after this long and report the gap")
+	cmd.Flags().StringVar(&goal.objective, "objective", "value", "what to maximise: value, or parties (the participants served, then value)")
+	cmd.Flags().StringSliceVar(&goal.names, "priority", nil, "participants (nodes or offer ids) to serve first, comma-separated, e.g. those near their net-off deadline")
 	return cmd
 }
 
@@ -90,6 +97,59 @@ type matchSummary struct {
 	Candidates   int     `json:"candidate_cycles"`
 	MaxCycle     int     `json:"max_cycle"`
 	Seconds      float64 `json:"seconds"`
+	// With --objective parties or --priority: the participants served first, how many
+	// of them the cycles serve, and a bound on that; weight and bound are then among
+	// packings serving at least as many.
+	Objective   string `json:"objective,omitempty"`
+	Served      *int   `json:"served,omitempty"`
+	ServedBound *int   `json:"served_bound,omitempty"`
+}
+
+// matchGoal is what a match run maximises first: the value (the default), the
+// participants served (parties), or the named priority participants served.
+type matchGoal struct {
+	objective string
+	names     []string
+}
+
+func (g matchGoal) name() string {
+	if g.objective == "parties" {
+		return "parties served, then value"
+	}
+	return "priority parties served, then value"
+}
+
+// priority returns the participants to serve first, or nil to maximise value alone.
+func (g matchGoal) priority(names []string) ([]bool, error) {
+	switch g.objective {
+	case "", "value":
+		if len(g.names) == 0 {
+			return nil, nil
+		}
+		index := make(map[string]int, len(names))
+		for i, n := range names {
+			index[n] = i
+		}
+		prio := make([]bool, len(names))
+		for _, p := range g.names {
+			i, ok := index[p]
+			if !ok {
+				return nil, barter.Invalid("--priority", "%q is not a participant", p)
+			}
+			prio[i] = true
+		}
+		return prio, nil
+	case "parties":
+		if len(g.names) > 0 {
+			return nil, barter.Invalid("--priority", "does not go with --objective parties")
+		}
+		prio := make([]bool, len(names))
+		for i := range prio {
+			prio[i] = true
+		}
+		return prio, nil
+	}
+	return nil, barter.Invalid("--objective", "%q is not value or parties", g.objective)
 }
 
 // readEdges reads an edges file, reporting every bad row, a repeated arc among them.
@@ -113,9 +173,13 @@ func (a *app) readEdges(path string) ([]string, []match.Arc, error) {
 }
 
 // match packs the cycles and writes them.
-func (a *app) match(src string, names []string, arcs []match.Arc, out string, k int, limit time.Duration) error {
+func (a *app) match(src string, names []string, arcs []match.Arc, out string, k int, limit time.Duration, goal matchGoal) error {
 	start := time.Now()
-	res, err := match.Pack(len(names), arcs, match.Options{MaxCycle: k, TimeLimit: limit})
+	prio, err := goal.priority(names)
+	if err != nil {
+		return err
+	}
+	res, err := match.Pack(len(names), arcs, match.Options{MaxCycle: k, TimeLimit: limit, Priority: prio})
 	if err != nil {
 		return barter.Invalid(src, "%v", err)
 	}
@@ -136,6 +200,9 @@ func (a *app) match(src string, names []string, arcs []match.Arc, out string, k 
 	sum := matchSummary{Cycles: len(res.Cycles), Weight: barter.FormatMinor(res.Weight, 2), Bound: barter.FormatMinor(res.Bound, 2),
 		Optimal: res.Optimal, Gap: barter.FormatMinor(res.Bound-res.Weight, 2), Participants: len(names), Arcs: len(arcs),
 		Candidates: res.Enumerated, MaxCycle: k, Seconds: time.Since(start).Seconds()}
+	if prio != nil {
+		sum.Objective, sum.Served, sum.ServedBound = goal.name(), &res.Served, &res.ServedBound
+	}
 	enc := json.NewEncoder(a.out)
 	enc.SetIndent("", "  ")
 	return enc.Encode(sum)

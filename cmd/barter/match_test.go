@@ -109,3 +109,43 @@ func TestDemoFiles(t *testing.T) {
 		t.Errorf("demo obligations:\n%s", net)
 	}
 }
+
+// TestMatch_Goals checks --objective parties and --priority: the pair a<->b moves the
+// most value (200), the cycle a->c->d serves three participants for 30.
+func TestMatch_Goals(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "e.csv", "from,to,weight\na,b,100\nb,a,100\na,c,10\nc,d,10\nd,a,10\n")
+	for _, tt := range []struct {
+		args           []string
+		weight, nodes  string
+		served, bound  int
+		wantObjectives bool
+	}{
+		{nil, "200.00", "a b", 0, 0, false},
+		{[]string{"--objective", "parties"}, "30.00", "a c d", 3, 3, true},
+		{[]string{"--priority", "c"}, "30.00", "a c d", 1, 1, true},
+		{[]string{"--priority", "b"}, "200.00", "a b", 1, 1, true},
+	} {
+		out := filepath.Join(dir, "c.csv")
+		stdout := mustRun(t, "sqlite:x.db", append([]string{"match", "--edges", in, "--out", out}, tt.args...)...)
+		var sum matchSummary
+		if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
+			t.Fatal(err)
+		}
+		if sum.Weight != tt.weight || !sum.Optimal || (sum.Served != nil) != tt.wantObjectives ||
+			(sum.Served != nil && (*sum.Served != tt.served || *sum.ServedBound != tt.bound)) {
+			t.Errorf("%v: summary %s", tt.args, stdout)
+		}
+		b, _ := os.ReadFile(out)
+		var nodes []string
+		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n")[1:] {
+			nodes = append(nodes, l[strings.LastIndex(l, ",")+1:])
+		}
+		if strings.Join(nodes, " ") != tt.nodes {
+			t.Errorf("%v: cycle %v; want %s", tt.args, nodes, tt.nodes)
+		}
+	}
+	if _, _, err := run(t, "sqlite:x.db", "match", "--edges", in, "--out", filepath.Join(dir, "x.csv"), "--priority", "zz"); err == nil {
+		t.Error("an unknown priority participant was accepted")
+	}
+}

@@ -64,8 +64,9 @@ next run; a proposal not answered by its deadline expires and returns all its of
   barter proposals decline 1 --party ROSTOV --reason "price moved"`,
 	}
 	var asOf, deadline string
-	var k int
+	var k, priorityDays int
 	var limit time.Duration
+	var objective string
 	create := &cobra.Command{
 		Use:   "create",
 		Short: "Match the open offers and propose every cycle found",
@@ -86,7 +87,15 @@ next run; a proposal not answered by its deadline expires and returns all its of
 				return err
 			}
 			defer closeFn()
-			run, err := svc.Propose(cmd.Context(), day, due, k, limit)
+			goal := barter.MatchGoal{PriorityDays: priorityDays}
+			switch objective {
+			case "value":
+			case "parties":
+				goal.Parties = true
+			default:
+				return barter.Invalid("--objective", "%q is not value or parties", objective)
+			}
+			run, err := svc.Propose(cmd.Context(), day, due, k, limit, goal)
 			if err != nil {
 				return err
 			}
@@ -97,6 +106,9 @@ next run; a proposal not answered by its deadline expires and returns all its of
 			}
 			fmt.Fprintf(a.out, "%d open offers, %d possible legs: %d proposals moving %s (%s)\n",
 				run.Offers, run.Arcs, len(run.Proposals), barter.FormatMinor(r.Weight, 2), opt)
+			if goal.Parties || goal.PriorityDays > 0 {
+				fmt.Fprintf(a.out, "served first: %d offers (at most %d possible)\n", r.Served, r.ServedBound)
+			}
 			for _, p := range run.Proposals {
 				a.showProposal(&p)
 			}
@@ -107,6 +119,8 @@ next run; a proposal not answered by its deadline expires and returns all its of
 	create.Flags().StringVar(&deadline, "deadline", "", "last day for the parties to answer, YYYY-MM-DD (default 14 days on)")
 	create.Flags().IntVar(&k, "max-cycle", 3, "most parties in a cycle, 2 to 4")
 	create.Flags().DurationVar(&limit, "time-limit", time.Minute, "stop searching for a proof of optimality after this long")
+	create.Flags().StringVar(&objective, "objective", "value", "what to maximise: value, or parties (the parties served, then value)")
+	create.Flags().IntVar(&priorityDays, "priority-days", 0, "serve first the parties with an authorization open within this many days of its net-off deadline")
 
 	var status, format, listDay string
 	list := &cobra.Command{

@@ -61,7 +61,7 @@ func testProposals(t *testing.T, svc *barter.Service) {
 	}
 
 	day, due := barter.MustDate("2024-01-10"), barter.MustDate("2024-01-20")
-	run, err := svc.Propose(ctx, day, due, 3, 10*time.Second)
+	run, err := svc.Propose(ctx, day, due, 3, 10*time.Second, barter.MatchGoal{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,9 +149,14 @@ func testProposals(t *testing.T, svc *barter.Service) {
 
 	// A new offer of pulses pairs with the kinnow again; unanswered, it expires.
 	MustImport(t, svc.ImportOffers, offer("pulses2", "RU2", "RU", "071320", "0805", 60000))
-	run, err = svc.Propose(ctx, day.AddDays(1), day.AddDays(2), 3, 10*time.Second)
+	// T1 holds authorizations open until May: within 200 days of their deadline, its
+	// kinnow is served first.
+	run, err = svc.Propose(ctx, day.AddDays(1), day.AddDays(2), 3, 10*time.Second, barter.MatchGoal{PriorityDays: 200})
 	if err != nil || len(run.Proposals) != 1 || run.Offers != 2 {
 		t.Fatalf("second run: %+v, %v; want one proposal from 2 offers", run, err)
+	}
+	if run.Result.Served != 1 || run.Result.ServedBound != 1 {
+		t.Errorf("second run served %d priority offers (bound %d); want T1's kinnow", run.Result.Served, run.Result.ServedBound)
 	}
 	ps, err := svc.Proposals(ctx, barter.ProposalExpired, day.AddDays(3))
 	if err != nil || len(ps) != 1 || ps[0].ID != run.Proposals[0].ID {
