@@ -15,6 +15,7 @@
 package match
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -97,6 +98,7 @@ func Pack(n int, arcs []Arc, opt Options) (*Result, error) {
 	if opt.MaxCycle == 2 {
 		return packPairs(n, arcs), nil
 	}
+	deadline := time.Now().Add(opt.TimeLimit) // enumerating counts
 	cs, err := enumerate(n, arcs, opt.MaxCycle, opt.MaxCycles)
 	if err != nil {
 		return nil, err
@@ -106,7 +108,6 @@ func Pack(n int, arcs []Arc, opt Options) (*Result, error) {
 	// connected group is packed on its own, the smallest first, each with a share of the
 	// time left in proportion to its cycles.
 	parts := components(n, cs)
-	deadline := time.Now().Add(opt.TimeLimit)
 	left := cs.len()
 	for _, p := range parts {
 		share := time.Duration(float64(time.Until(deadline)) * float64(p.cs.len()) / float64(max(left, 1)))
@@ -287,8 +288,9 @@ func Enumerate(n int, arcs []Arc, k, limit int) ([]Cycle, error) {
 }
 
 // enumerate lists every cycle of length 2..k once, from its smallest participant,
-// visiting only larger ones.
+// visiting only larger ones. Parallel arcs count once, at the heaviest.
 func enumerate(n int, arcs []Arc, k, limit int) (*cycles, error) {
+	// Out-arcs by tail, sorted by head, parallel arcs merged.
 	first := make([]int32, n+1)
 	for _, a := range arcs {
 		first[a.From+1]++
@@ -303,69 +305,73 @@ func enumerate(n int, arcs []Arc, k, limit int) (*cycles, error) {
 		to[fill[a.From]], wt[fill[a.From]] = a.To, a.Weight
 		fill[a.From]++
 	}
-	// Sort each participant's arcs by head, keeping the heaviest of parallel arcs.
+	type arc struct {
+		to int32
+		w  int64
+	}
+	out := make([][]arc, n)
 	for v := 0; v < n; v++ {
 		lo, hi := first[v], first[v+1]
-		idx := make([]int, hi-lo)
-		for i := range idx {
-			idx[i] = int(lo) + i
+		as := make([]arc, 0, hi-lo)
+		for i := lo; i < hi; i++ {
+			as = append(as, arc{to[i], wt[i]})
 		}
-		sort.Slice(idx, func(i, j int) bool { return to[idx[i]] < to[idx[j]] })
-		ts, ws := make([]int32, len(idx)), make([]int64, len(idx))
-		for i, x := range idx {
-			ts[i], ws[i] = to[x], wt[x]
-		}
-		copy(to[lo:hi], ts)
-		copy(wt[lo:hi], ws)
+		slices.SortFunc(as, func(a, b arc) int { return cmp.Or(cmp.Compare(a.to, b.to), cmp.Compare(b.w, a.w)) })
+		as = slices.CompactFunc(as, func(a, b arc) bool { return a.to == b.to }) // keeps the heaviest
+		out[v] = as
 	}
-	weightOf := func(u, v int32) (int64, bool) {
-		lo, hi := int(first[u]), int(first[u+1])
-		i := lo + sort.Search(hi-lo, func(i int) bool { return to[lo+i] >= v })
-		if i < hi && to[i] == v {
-			w := wt[i]
-			for i+1 < hi && to[i+1] == v { // parallel arcs: the heaviest
-				i++
-				w = max(w, wt[i])
-			}
-			return w, true
+	// back[u] is the weight of the arc from u to the current start s, or 0.
+	back := make([]int64, n)
+	type inArc struct {
+		from int32
+		w    int64
+	}
+	in := make([][]inArc, n) // in-arcs by head
+	for v, as := range out {
+		for _, a := range as {
+			in[a.to] = append(in[a.to], inArc{int32(v), a.w})
 		}
-		return 0, false
 	}
 	cs := &cycles{start: []int32{0}}
 	path := make([]int32, 0, k)
 	var err error
 	var walk func(s, v int32, w int64)
 	walk = func(s, v int32, w int64) {
-		for i := first[v]; i < first[v+1] && err == nil; i++ {
-			u := to[i]
-			if i > first[v] && to[i-1] == u {
-				continue // a parallel arc already followed
+		if len(path) >= 2 && back[v] > 0 {
+			if cs.len() >= limit {
+				err = fmt.Errorf("%w: more than %d cycles of length <= %d", ErrTooLarge, limit, k)
+				return
 			}
-			if u <= s {
-				if u == s && len(path) >= 2 {
-					back, _ := weightOf(v, s)
-					if cs.len() >= limit {
-						err = fmt.Errorf("%w: more than %d cycles of length <= %d", ErrTooLarge, limit, k)
-						return
-					}
-					cs.flat = append(cs.flat, path...)
-					cs.start = append(cs.start, int32(len(cs.flat)))
-					cs.w = append(cs.w, w+back)
-				}
+			cs.flat = append(cs.flat, path...)
+			cs.start = append(cs.start, int32(len(cs.flat)))
+			cs.w = append(cs.w, w+back[v])
+		}
+		if len(path) == k {
+			return
+		}
+		for _, a := range out[v] {
+			if a.to <= s || slices.Contains(path, a.to) {
 				continue
 			}
-			if len(path) == k || slices.Contains(path, u) {
-				continue
-			}
-			aw, _ := weightOf(v, u)
-			path = append(path, u)
-			walk(s, u, w+aw)
+			path = append(path, a.to)
+			walk(s, a.to, w+a.w)
 			path = path[:len(path)-1]
+			if err != nil {
+				return
+			}
 		}
 	}
 	for s := int32(0); s < int32(n) && err == nil; s++ {
+		for _, a := range in[s] {
+			if a.from > s {
+				back[a.from] = a.w
+			}
+		}
 		path = append(path[:0], s)
 		walk(s, s, 0)
+		for _, a := range in[s] {
+			back[a.from] = 0
+		}
 	}
 	return cs, err
 }
@@ -388,6 +394,10 @@ type solver struct {
 	takenSet []int32 // those cycles
 	base     int64   // their weight
 	lambda   []int64 // scratch multipliers
+	// Scratch space per cycle, for use within one node (not across its children):
+	// values set only for the node's candidates, and flags cleared after use.
+	scratchF []float64
+	scratchB []bool
 }
 
 // newSolver prepares the search. Multipliers are kept as fine as the largest possible
@@ -403,7 +413,8 @@ func newSolver(n int, cs *cycles, deadline time.Time) *solver {
 		scale /= 10
 	}
 	return &solver{n: n, cs: cs, deadline: deadline, scale: scale, bound: math.MaxInt64,
-		taken: make([]bool, n), lambda: make([]int64, n)}
+		taken: make([]bool, n), lambda: make([]int64, n),
+		scratchF: make([]float64, cs.len()), scratchB: make([]bool, cs.len())}
 }
 
 func (s *solver) run() {
@@ -450,13 +461,13 @@ func (s *solver) node(cands []int32, root bool) int64 {
 		y, x = pdhgSolve(s.n, s.cs, cands, 1e-5, time.Now().Add(budget))
 	} else {
 		_, packed := s.greedy(cands, s.taken)
-		pos := make(map[int32]int, len(cands))
+		pos := s.scratchF
 		for i, c := range cands {
-			pos[c] = i
+			pos[c] = float64(i)
 		}
 		start := make([]int, 0, len(packed))
 		for _, c := range packed {
-			start = append(start, pos[c])
+			start = append(start, int(pos[c]))
 		}
 		y, x, optimal = lpSolve(s.n, s.cs, cands, start, time.Now().Add(budget))
 	}
@@ -486,7 +497,7 @@ func (s *solver) node(cands []int32, root bool) int64 {
 	// share a participant), or the Lagrangian one (cycles by reduced cost at the
 	// multipliers), and the greedy packing; each improved by swaps.
 	order := slices.Clone(cands)
-	key := make(map[int32]float64, len(cands))
+	key := s.scratchF
 	for i, c := range cands {
 		if x != nil {
 			key[c] = x[i]
@@ -535,13 +546,16 @@ func (s *solver) node(cands []int32, root bool) int64 {
 	// packings, and a last child takes none of them. At most one cycle through a
 	// participant is taken, so the children part the packings between them, and each
 	// cuts off the split. Without an LP solution, branch on the heaviest live cycle.
-	isLive := make(map[int32]bool, len(live))
+	isLive := s.scratchB
 	for _, c := range live {
 		isLive[c] = true
 	}
 	var split []int32 // the live cycles through the participant chosen, by share
 	if x != nil {
-		share := make(map[int32]float64, len(cands))
+		share := s.scratchF
+		for _, c := range cands {
+			share[c] = 0
+		}
 		top := make([]float64, s.n)
 		cover := make([]float64, s.n)
 		for i, c := range cands {
@@ -569,6 +583,9 @@ func (s *solver) node(cands []int32, root bool) int64 {
 			sort.SliceStable(split, func(i, j int) bool { return share[split[i]] > share[split[j]] })
 		}
 	}
+	for _, c := range live {
+		isLive[c] = false // the children use the scratch space too
+	}
 	if len(split) == 0 {
 		pick := int32(-1)
 		for _, c := range live {
@@ -589,6 +606,10 @@ func (s *solver) node(cands []int32, root bool) int64 {
 		}
 		s.base += s.cs.w[c]
 		s.takenSet = append(s.takenSet, c)
+		if time.Now().After(s.deadline) {
+			s.timedOut = true
+			return s.base + bound
+		}
 		best = max(best, s.node(compatible(s.cs, live, s.taken), false))
 		s.takenSet = s.takenSet[:len(s.takenSet)-1]
 		s.base -= s.cs.w[c]
