@@ -59,3 +59,35 @@ func BenchmarkPack(b *testing.B) {
 		})
 	}
 }
+
+// TestPack_TimeLimit stops the search at various points on a pool whose relaxation is
+// not tight: whatever the point, the packing is valid, the bound is at least the
+// optimum (147550.88, cbc agrees) and, once the root is solved, at most the
+// relaxation's bound (147851.31), and the time limit holds.
+func TestPack_TimeLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("several seconds")
+	}
+	const n = 300
+	arcs := matchgen.Generate(1, n, 50, 2)
+	for _, limit := range []time.Duration{50 * time.Millisecond, 300 * time.Millisecond, time.Second, 3 * time.Second} {
+		start := time.Now()
+		r, err := match.Pack(n, arcs, match.Options{MaxCycle: 3, TimeLimit: limit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		took := time.Since(start)
+		checkPacking(t, n, arcs, 3, r)
+		if r.Weight > 14755088 || r.Bound < 14755088 {
+			t.Errorf("limit %v: weight %d bound %d; want weight <= 14755088 <= bound", limit, r.Weight, r.Bound)
+		}
+		// Past the first few milliseconds the relaxation at the root is solved, and
+		// stopping in the middle of branching must not lose its bound.
+		if limit >= 300*time.Millisecond && r.Bound > 14785131 {
+			t.Errorf("limit %v: bound %d above the relaxation's 14785131", limit, r.Bound)
+		}
+		if took > limit+limit/2+100*time.Millisecond {
+			t.Errorf("limit %v: took %v", limit, took)
+		}
+	}
+}

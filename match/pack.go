@@ -108,11 +108,21 @@ func Pack(n int, arcs []Arc, opt Options) (*Result, error) {
 	// connected group is packed on its own, the smallest first, each with a share of the
 	// time left in proportion to its cycles.
 	parts := components(n, cs)
+	// A participant gives along one arc at most, so the heaviest arc out of each bounds
+	// what any packing moves: the first multipliers, and a bound that needs no search.
+	maxOut := make([]int64, n)
+	for _, a := range arcs {
+		maxOut[a.From] = max(maxOut[a.From], a.Weight)
+	}
 	left := cs.len()
 	for _, p := range parts {
 		share := time.Duration(float64(time.Until(deadline)) * float64(p.cs.len()) / float64(max(left, 1)))
 		left -= p.cs.len()
 		s := newSolver(len(p.nodes), p.cs, time.Now().Add(max(share, 0)))
+		heaviest := slices.Max(p.cs.w) // any multipliers give a valid bound; these fit
+		for i, v := range p.nodes {
+			s.lambda[i] = min(maxOut[v], heaviest) * s.scale
+		}
 		s.run()
 		res.Weight += s.best
 		res.Bound += max(s.bound, s.best)
@@ -422,10 +432,30 @@ func (s *solver) run() {
 	for i := range all {
 		all[i] = int32(i)
 	}
+	// The bound at the multipliers given (valid whatever they are) stands if the search
+	// runs out of time before it finds a better one.
+	first, rc := s.certify(all)
 	s.best, s.bestSet = s.greedy(all, nil)
+	// When the cycles priced exactly at their weight cover every participant with a
+	// multiplier, such a cover meets the bound: often so when weights are the values of
+	// the goods each participant gives.
+	face := &lpFace{support: make([]bool, len(all)), must: make([]bool, s.n)}
+	for j, r := range rc {
+		face.support[j] = r == 0
+	}
+	for v, l := range s.lambda {
+		face.must[v] = l > 0
+	}
+	if set := s.coverFace(all, face, time.Now().Add(time.Until(s.deadline)/10)); set != nil {
+		s.improve(set)
+		if s.best >= first {
+			s.bound = s.best
+			return
+		}
+	}
 	root := s.node(all, true)
 	if s.timedOut {
-		s.bound = max(root, s.best)
+		s.bound = max(min(root, first), s.best)
 	} else {
 		s.bound = s.best // the whole tree was searched
 	}
@@ -471,6 +501,9 @@ func (s *solver) node(cands []int32, root bool) int64 {
 		}
 		y, x, optimal = lpSolve(s.n, s.cs, cands, start, time.Now().Add(budget))
 	}
+	if s.expired() {
+		return math.MaxInt64 // the multipliers so far are not worth evaluating
+	}
 	for v, d := range y { // none when the LP is too large: the multipliers stay
 		s.lambda[v] = int64(math.Ceil(d * float64(s.scale)))
 	}
@@ -480,7 +513,7 @@ func (s *solver) node(cands []int32, root bool) int64 {
 		s.subgradient(cands, 300)
 	}
 	bound, rc, exact := s.certifyExact(cands)
-	if s.base+bound <= s.best {
+	if s.base+bound <= s.best || s.expired() {
 		return s.base + bound
 	}
 	// When the relaxation is tight, any packing of its optimal face that covers the
@@ -510,7 +543,7 @@ func (s *solver) node(cands []int32, root bool) int64 {
 	if w, set := s.greedy(cands, s.taken); w > lw {
 		lw, local = w, set
 	}
-	if root && s.base+lw < s.base+bound {
+	if root && s.base+lw < s.base+bound && !s.expired() {
 		// Then a tabu search from the best of them, with a quarter of the time left
 		// and two hundred moves per participant at most.
 		through := make([][]int32, s.n)
@@ -600,16 +633,15 @@ func (s *solver) node(cands []int32, root bool) int64 {
 	}
 	best := int64(math.MinInt64)
 	for _, c := range split {
+		if s.expired() {
+			return s.base + bound
+		}
 		nodes := s.cs.nodes(c)
 		for _, v := range nodes {
 			s.taken[v] = true
 		}
 		s.base += s.cs.w[c]
 		s.takenSet = append(s.takenSet, c)
-		if time.Now().After(s.deadline) {
-			s.timedOut = true
-			return s.base + bound
-		}
 		best = max(best, s.node(compatible(s.cs, live, s.taken), false))
 		s.takenSet = s.takenSet[:len(s.takenSet)-1]
 		s.base -= s.cs.w[c]
@@ -640,6 +672,15 @@ func rows(n int, cs *cycles, cands []int32) int {
 		}
 	}
 	return m
+}
+
+// expired reports whether the deadline has passed, and if so marks the search as
+// stopped by it.
+func (s *solver) expired() bool {
+	if time.Now().After(s.deadline) {
+		s.timedOut = true
+	}
+	return s.timedOut
 }
 
 // improve records the packing of the taken cycles plus set when it beats the best.
@@ -774,7 +815,10 @@ func (s *solver) greedy(cands []int32, taken []bool) (int64, []int32) {
 
 // swapPack packs cycles in the order given, then improves the packing by swaps: a cycle
 // outside it replaces the cycles it conflicts with when it outweighs them.
+//
+// It takes a quarter of the time left at most: on millions of cycles a pass is long.
 func (s *solver) swapPack(order []int32, taken []bool) (int64, []int32) {
+	until := time.Now().Add(time.Until(s.deadline) / 4)
 	owner := make([]int32, s.n) // cycle covering each participant, -1 free, -2 fixed above
 	for v := range owner {
 		owner[v] = -1
@@ -788,7 +832,7 @@ func (s *solver) swapPack(order []int32, taken []bool) (int64, []int32) {
 			owner[v] = o
 		}
 	}
-	for improved := true; improved && time.Now().Before(s.deadline); {
+	for improved := true; improved && time.Now().Before(until); {
 		improved = false
 		for _, c := range order {
 			if in[c] {
@@ -818,7 +862,7 @@ func (s *solver) swapPack(order []int32, taken []bool) (int64, []int32) {
 			improved = improved || len(conflicts) > 0
 		}
 	}
-	s.swapTwo(order, owner, in)
+	s.swapTwo(order, owner, in, until)
 	var total int64
 	chosen := make([]int32, 0, len(in))
 	for c := range in {
@@ -833,7 +877,7 @@ func (s *solver) swapPack(order []int32, taken []bool) (int64, []int32) {
 // fixed; in: the cycles chosen) by two-for-one swaps: a chosen cycle d leaves, and two
 // disjoint cycles enter, each made of participants that are free or were d's, when they
 // outweigh d. Swaps of one for one or more are left to the caller.
-func (s *solver) swapTwo(order []int32, owner []int32, in map[int32]bool) {
+func (s *solver) swapTwo(order []int32, owner []int32, in map[int32]bool, until time.Time) {
 	through := make([][]int32, s.n)
 	for _, c := range order {
 		for _, v := range s.cs.nodes(c) {
@@ -853,7 +897,7 @@ func (s *solver) swapTwo(order []int32, owner []int32, in map[int32]bool) {
 		}
 		return true
 	}
-	for improved := true; improved && time.Now().Before(s.deadline); {
+	for improved := true; improved && time.Now().Before(until); {
 		improved = false
 		chosen := make([]int32, 0, len(in))
 		for d := range in {

@@ -97,7 +97,8 @@ func pdhgSolve(n int, cs *cycles, cands []int32, rel float64, deadline time.Time
 		for v := range y {
 			yAvg[v] += (y[v] - yAvg[v]) / avgCount
 		}
-		if iter%restartEvery != 0 {
+		late := time.Now().After(deadline)
+		if iter%restartEvery != 0 && !late {
 			continue
 		}
 		// Restart from whichever of the current and average points has the smaller gap.
@@ -115,7 +116,7 @@ func pdhgSolve(n int, cs *cycles, cands []int32, rel float64, deadline time.Time
 		clear(xAvg)
 		clear(yAvg)
 		avgCount = 0
-		if bestBound-pc <= rel*bestBound || time.Now().After(deadline) {
+		if bestBound-pc <= rel*bestBound || late {
 			break
 		}
 	}
