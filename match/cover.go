@@ -33,7 +33,7 @@ func (s *solver) coverFace(cands []int32, face *lpFace, deadline time.Time) []in
 			need = append(need, int32(v))
 		}
 	}
-	alive := make(map[int32]bool, len(face0))
+	alive := make([]bool, s.cs.len()) // by cycle
 	for _, c := range face0 {
 		alive[c] = true
 	}
@@ -98,16 +98,29 @@ func (s *solver) coverFace(cands []int32, face *lpFace, deadline time.Time) []in
 		if fewest == 0 {
 			return false
 		}
-		// Try the heaviest cycles first: with a loose relaxation they make the better
-		// packings.
+		// Try the shortest cycles first, which leave the most room to cover the rest,
+		// and among them the heaviest: with a loose relaxation they pack better.
 		options := make([]int32, 0, fewest)
 		for _, c := range through[pick] {
 			if alive[c] {
 				options = append(options, c)
 			}
 		}
-		slices.SortFunc(options, func(a, b int32) int { return cmp.Compare(s.cs.w[b], s.cs.w[a]) })
-		for _, c := range options {
+		better := func(a, b int32) bool {
+			return cmp.Or(cmp.Compare(len(s.cs.nodes(a)), len(s.cs.nodes(b))), cmp.Compare(s.cs.w[b], s.cs.w[a])) < 0
+		}
+		// The best option first, found by a scan: most steps never try a second one,
+		// so sorting them all would be wasted on large pools.
+		for len(options) > 0 {
+			i := 0
+			for j := range options {
+				if better(options[j], options[i]) {
+					i = j
+				}
+			}
+			c := options[i]
+			options[i] = options[len(options)-1]
+			options = options[:len(options)-1]
 			mark := len(killed)
 			take(c)
 			if search() {

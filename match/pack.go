@@ -446,7 +446,7 @@ func (s *solver) run() {
 	for v, l := range s.lambda {
 		face.must[v] = l > 0
 	}
-	if set := s.coverFace(all, face, time.Now().Add(time.Until(s.deadline)/10)); set != nil {
+	if set := s.coverFace(all, face, time.Now().Add(time.Until(s.deadline)/2)); set != nil {
 		s.improve(set)
 		if s.best >= first {
 			s.bound = s.best
