@@ -91,3 +91,31 @@ func TestPack_TimeLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestPack_PairsByCover checks the quick proof for pairs (a cover meeting the bound of
+// the heaviest arcs) against the matching algorithm on the same pools.
+func TestPack_PairsByCover(t *testing.T) {
+	for seed := uint64(1); seed <= 3; seed++ {
+		const n = 1000
+		arcs := matchgen.Generate(seed, n, 50, 2)
+		r, err := match.Pack(n, arcs, match.Options{MaxCycle: 2, TimeLimit: time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkPacking(t, n, arcs, 2, r)
+		w := map[[2]int32]int64{}
+		for _, a := range arcs {
+			w[[2]int32{a.From, a.To}] = a.Weight
+		}
+		var edges []match.Edge
+		for k, x := range w {
+			if y, ok := w[[2]int32{k[1], k[0]}]; ok && k[0] < k[1] {
+				edges = append(edges, match.Edge{U: k[0], V: k[1], W: x + y})
+			}
+		}
+		_, want := match.MaxWeightMatching(n, edges)
+		if r.Weight != want || !r.Optimal {
+			t.Errorf("seed %d: weight %d optimal %v; the matching weighs %d", seed, r.Weight, r.Optimal, want)
+		}
+	}
+}

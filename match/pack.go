@@ -95,10 +95,15 @@ func Pack(n int, arcs []Arc, opt Options) (*Result, error) {
 	if opt.Priority != nil {
 		return packPriority(n, arcs, opt)
 	}
+	deadline := time.Now().Add(opt.TimeLimit) // enumerating counts
 	if opt.MaxCycle == 2 {
+		// A cover meeting the bound of the heaviest arcs is optimal and often quick to
+		// find; otherwise the matching algorithm decides.
+		if res := coverPairs(n, arcs, time.Now().Add(opt.TimeLimit/4)); res != nil {
+			return res, nil
+		}
 		return packPairs(n, arcs), nil
 	}
-	deadline := time.Now().Add(opt.TimeLimit) // enumerating counts
 	cs, err := enumerate(n, arcs, opt.MaxCycle, opt.MaxCycles)
 	if err != nil {
 		return nil, err
@@ -108,21 +113,13 @@ func Pack(n int, arcs []Arc, opt Options) (*Result, error) {
 	// connected group is packed on its own, the smallest first, each with a share of the
 	// time left in proportion to its cycles.
 	parts := components(n, cs)
-	// A participant gives along one arc at most, so the heaviest arc out of each bounds
-	// what any packing moves: the first multipliers, and a bound that needs no search.
-	maxOut := make([]int64, n)
-	for _, a := range arcs {
-		maxOut[a.From] = max(maxOut[a.From], a.Weight)
-	}
+	maxOut := heaviestOut(n, arcs)
 	left := cs.len()
 	for _, p := range parts {
 		share := time.Duration(float64(time.Until(deadline)) * float64(p.cs.len()) / float64(max(left, 1)))
 		left -= p.cs.len()
 		s := newSolver(len(p.nodes), p.cs, time.Now().Add(max(share, 0)))
-		heaviest := slices.Max(p.cs.w) // any multipliers give a valid bound; these fit
-		for i, v := range p.nodes {
-			s.lambda[i] = min(maxOut[v], heaviest) * s.scale
-		}
+		s.startFrom(maxOut, p.nodes)
 		s.run()
 		res.Weight += s.best
 		res.Bound += max(s.bound, s.best)
@@ -182,6 +179,57 @@ func packPriority(n int, arcs []Arc, opt Options) (*Result, error) {
 	res.Weight -= int64(res.Served) * bonus
 	res.Bound -= int64(res.Served) * bonus
 	return res, nil
+}
+
+// heaviestOut returns the heaviest arc out of each participant. A participant gives
+// along one arc at most, so these bound what any packing moves: they are the first
+// multipliers, and give a bound that needs no search.
+func heaviestOut(n int, arcs []Arc) []int64 {
+	out := make([]int64, n)
+	for _, a := range arcs {
+		out[a.From] = max(out[a.From], a.Weight)
+	}
+	return out
+}
+
+// startFrom sets the multipliers of the solver's participants (nodes[i] is participant
+// i's original number) to the heaviest arcs out of them, capped so that they fit: any
+// multipliers give a valid bound.
+func (s *solver) startFrom(maxOut []int64, nodes []int32) {
+	heaviest := slices.Max(s.cs.w)
+	for i, v := range nodes {
+		s.lambda[i] = min(maxOut[v], heaviest) * s.scale
+	}
+}
+
+// coverPairs tries to prove a packing of pairs optimal by a cover that meets the bound
+// of the heaviest arcs (see solver.coverFirst); it returns nil when it finds none.
+func coverPairs(n int, arcs []Arc, deadline time.Time) *Result {
+	cs, err := enumerate(n, arcs, 2, math.MaxInt32)
+	if err != nil || cs.len() == 0 {
+		return nil
+	}
+	s := newSolver(n, cs, deadline)
+	for _, v := range cs.flat { // only participants in a pair: any others stay at 0
+		s.lambda[v] = 1
+	}
+	heaviest, maxOut := slices.Max(cs.w), heaviestOut(n, arcs)
+	for v, l := range s.lambda {
+		s.lambda[v] = l * min(maxOut[v], heaviest) * s.scale
+	}
+	all := make([]int32, cs.len())
+	for i := range all {
+		all[i] = int32(i)
+	}
+	if _, done := s.coverFirst(all, deadline); !done {
+		return nil
+	}
+	res := &Result{Weight: s.best, Bound: s.bound, Optimal: true, Enumerated: cs.len()}
+	for _, c := range s.bestSet {
+		res.Cycles = append(res.Cycles, Cycle{Nodes: slices.Clone(cs.nodes(c)), Weight: cs.w[c]})
+	}
+	sort.Slice(res.Cycles, func(i, j int) bool { return res.Cycles[i].Weight > res.Cycles[j].Weight })
+	return res
 }
 
 // component is a connected group of participants (nodes, by original number) with its
@@ -434,24 +482,10 @@ func (s *solver) run() {
 	}
 	// The bound at the multipliers given (valid whatever they are) stands if the search
 	// runs out of time before it finds a better one.
-	first, rc := s.certify(all)
 	s.best, s.bestSet = s.greedy(all, nil)
-	// When the cycles priced exactly at their weight cover every participant with a
-	// multiplier, such a cover meets the bound: often so when weights are the values of
-	// the goods each participant gives.
-	face := &lpFace{support: make([]bool, len(all)), must: make([]bool, s.n)}
-	for j, r := range rc {
-		face.support[j] = r == 0
-	}
-	for v, l := range s.lambda {
-		face.must[v] = l > 0
-	}
-	if set := s.coverFace(all, face, time.Now().Add(time.Until(s.deadline)/2)); set != nil {
-		s.improve(set)
-		if s.best >= first {
-			s.bound = s.best
-			return
-		}
+	first, done := s.coverFirst(all, time.Now().Add(time.Until(s.deadline)/2))
+	if done {
+		return
 	}
 	root := s.node(all, true)
 	if s.timedOut {
@@ -672,6 +706,31 @@ func rows(n int, cs *cycles, cands []int32) int {
 		}
 	}
 	return m
+}
+
+// coverFirst evaluates the bound at the multipliers the solver starts from and looks,
+// until the deadline, for a packing that meets it: when the cycles priced exactly at
+// their weight cover every participant with a multiplier, such a cover does, which is
+// often so when weights are the values of the goods each participant gives. It returns
+// the bound, and whether a packing meeting it was found (then s.best and s.bound hold
+// it).
+func (s *solver) coverFirst(all []int32, deadline time.Time) (int64, bool) {
+	first, rc := s.certify(all)
+	face := &lpFace{support: make([]bool, len(all)), must: make([]bool, s.n)}
+	for j, r := range rc {
+		face.support[j] = r == 0
+	}
+	for v, l := range s.lambda {
+		face.must[v] = l > 0
+	}
+	if set := s.coverFace(all, face, deadline); set != nil {
+		s.improve(set)
+		if s.best >= first {
+			s.bound = s.best
+			return first, true
+		}
+	}
+	return first, false
 }
 
 // expired reports whether the deadline has passed, and if so marks the search as
