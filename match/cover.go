@@ -15,7 +15,7 @@ import (
 // best one: depth first, always extending the cover at the required participant with
 // the fewest cycles left, as in Knuth's Algorithm X. It gives up at the deadline and
 // returns nil then, or when no such packing exists.
-func (s *solver) coverFace(cands []int32, face *lpFace, deadline time.Time) []int32 {
+func (s *solver) coverFace(cands []int32, face *lpFace, attempts int, deadline time.Time) []int32 {
 	n := s.n
 	through := make([][]int32, n) // the face's cycles through each participant
 	var face0 []int32
@@ -136,7 +136,7 @@ func (s *solver) coverFace(cands []int32, face *lpFace, deadline time.Time) []in
 	if search() {
 		return chosen
 	}
-	return s.repairCover(through, need, deepest, deadline)
+	return s.repairCover(through, need, deepest, attempts, deadline)
 }
 
 // dfsSteps bounds the depth-first search for a cover. Its early choices are rarely
@@ -146,7 +146,7 @@ const dfsSteps = 20_000
 
 // repairCover completes a partial cover by local search (see tabuSearch), counting for
 // each cycle the required participants it covers; it returns nil unless it covers all.
-func (s *solver) repairCover(through [][]int32, need, start []int32, deadline time.Time) []int32 {
+func (s *solver) repairCover(through [][]int32, need, start []int32, attempts int, deadline time.Time) []int32 {
 	required := make([]bool, s.n)
 	for _, v := range need {
 		required[v] = true
@@ -160,11 +160,14 @@ func (s *solver) repairCover(through [][]int32, need, start []int32, deadline ti
 		}
 		return k
 	}
-	set, got := s.tabuSearch(through, required, start, value, int64(len(need)), 100*len(need)+10_000, deadline)
-	if got < int64(len(need)) {
-		return nil
+	// Walks that stall are restarted from the same start with other random choices.
+	for attempt := 0; attempt < attempts && (attempt == 0 || time.Now().Before(deadline)); attempt++ {
+		set, got := s.tabuSearch(through, required, start, value, int64(len(need)), 100*len(need)+10_000, deadline)
+		if got == int64(len(need)) {
+			return set
+		}
 	}
-	return set
+	return nil
 }
 
 // tabuSearch improves a packing of the cycles in through (the cycles through each
@@ -212,7 +215,8 @@ func (s *solver) tabuSearch(through [][]int32, open []bool, start []int32, value
 		cur += value(c)
 	}
 	best, bestSet := cur, slices.Clone(start)
-	rng := rand.New(rand.NewPCG(uint64(n), 7))
+	s.walks++ // each walk makes its own random choices
+	rng := rand.New(rand.NewPCG(uint64(n), s.walks))
 	tabu := make(map[int32]int, 64) // cycle -> move until which it may not come back
 	var ties, conflicts []int32
 	for step := 0; len(free) > 0 && best < target && step < limit; step++ {

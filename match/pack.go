@@ -456,6 +456,7 @@ type solver struct {
 	// values set only for the node's candidates, and flags cleared after use.
 	scratchF []float64
 	scratchB []bool
+	walks    uint64 // tabu searches so far, which seed their random choices
 }
 
 // newSolver prepares the search. Multipliers are kept as fine as the largest possible
@@ -553,7 +554,7 @@ func (s *solver) node(cands []int32, root bool) int64 {
 	// When the relaxation is tight, any packing of its optimal face that covers the
 	// participants the face requires is optimal.
 	if face != nil {
-		if set := s.coverFace(cands, face, time.Now().Add(time.Until(s.deadline)/4)); set != nil {
+		if set := s.coverFace(cands, face, 20, time.Now().Add(time.Until(s.deadline)/4)); set != nil {
 			s.improve(set)
 			if s.base+bound <= s.best {
 				return s.base + bound
@@ -723,7 +724,9 @@ func (s *solver) coverFirst(all []int32, deadline time.Time) (int64, bool) {
 	for v, l := range s.lambda {
 		face.must[v] = l > 0
 	}
-	if set := s.coverFace(all, face, deadline); set != nil {
+	// Few walks: when some participants cannot be covered, the relaxation's face below
+	// is the one to search.
+	if set := s.coverFace(all, face, 2, deadline); set != nil {
 		s.improve(set)
 		if s.best >= first {
 			s.bound = s.best
