@@ -2,6 +2,7 @@ package barter
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"reflect"
@@ -183,7 +184,13 @@ func (s *Service) Propose(ctx context.Context, day, deadline Date, k int, limit 
 	}
 	res, err := match.Pack(len(pool), arcs, match.Options{MaxCycle: k, TimeLimit: limit, Priority: prio})
 	if err != nil {
-		return nil, Invalid("max_cycle", "%s", strings.TrimPrefix(err.Error(), "match: "))
+		field := "max_cycle"
+		if errors.Is(err, match.ErrTooLarge) {
+			field = "offers"
+		} else if prio != nil {
+			field = "priority"
+		}
+		return nil, Invalid(field, "%s", strings.TrimPrefix(err.Error(), "match: "))
 	}
 	run := &ProposalRun{Result: res, Offers: len(pool), Arcs: len(arcs)}
 	weight := make(map[[2]int32]int64, len(arcs))
@@ -196,19 +203,15 @@ func (s *Service) Propose(ctx context.Context, day, deadline Date, k int, limit 
 			p := Proposal{Created: day, Deadline: deadline, Status: ProposalPending}
 			for i, v := range c.Nodes {
 				o := &pool[v]
-				cur, err := tx.Offer(ctx, o.ID)
-				if err != nil {
+				switch moved, err := tx.MoveOffer(ctx, o.ID, OfferOpen, OfferProposed); {
+				case err != nil:
 					return err
-				}
-				if cur.Status != OfferOpen {
+				case !moved:
 					return Errorf(EConflict, "offer %s was taken while matching; run again", o.ID)
 				}
 				w := weight[[2]int32{v, c.Nodes[(i+1)%len(c.Nodes)]}]
 				p.Value += w
 				p.Legs = append(p.Legs, ProposalLeg{Offer: o.ID, Party: o.Party, Country: o.Country, Value: w, Response: ResponsePending})
-				if err := tx.SetOfferStatus(ctx, o.ID, OfferProposed); err != nil {
-					return err
-				}
 			}
 			if err := tx.CreateProposal(ctx, &p); err != nil {
 				return err
@@ -270,12 +273,16 @@ func (s *Service) expireProposals(ctx context.Context, tx Tx, day Date) error {
 		if !p.Deadline.Before(day) {
 			continue
 		}
-		p.Status = ProposalExpired
-		if err := tx.UpdateProposal(ctx, &p); err != nil {
+		// Only a proposal still pending expires: an answer committed meanwhile wins.
+		moved, err := tx.MoveProposal(ctx, p.ID, ProposalPending, ProposalExpired)
+		if err != nil {
 			return err
 		}
+		if !moved {
+			continue
+		}
 		for _, l := range p.Legs {
-			if err := tx.SetOfferStatus(ctx, l.Offer, OfferOpen); err != nil {
+			if _, err := tx.MoveOffer(ctx, l.Offer, OfferProposed, OfferOpen); err != nil {
 				return err
 			}
 		}
@@ -358,7 +365,7 @@ func (s *Service) Respond(ctx context.Context, id int64, party string, accept bo
 				if o.Party == party {
 					st = OfferDeclined
 				}
-				if err := tx.SetOfferStatus(ctx, o.Offer, st); err != nil {
+				if _, err := tx.MoveOffer(ctx, o.Offer, OfferProposed, st); err != nil {
 					return err
 				}
 			}
@@ -374,7 +381,7 @@ func (s *Service) Respond(ctx context.Context, id int64, party string, accept bo
 			return err
 		}
 		for _, o := range p.Legs {
-			if err := tx.SetOfferStatus(ctx, o.Offer, OfferMatched); err != nil {
+			if _, err := tx.MoveOffer(ctx, o.Offer, OfferProposed, OfferMatched); err != nil {
 				return err
 			}
 		}

@@ -69,7 +69,9 @@ type Tx interface {
 	CreateOffer(ctx context.Context, o *Offer) error
 	// Offers lists offers by id; all when status is "".
 	Offers(ctx context.Context, status OfferStatus) ([]Offer, error)
-	SetOfferStatus(ctx context.Context, id string, status OfferStatus) error
+	// MoveOffer changes an offer's status from one to another, and reports false when
+	// its status was not from (another run or answer got there first).
+	MoveOffer(ctx context.Context, id string, from, to OfferStatus) (bool, error)
 	// CreateProposal stores a proposal with its legs and sets p.ID.
 	CreateProposal(ctx context.Context, p *Proposal) error
 	// Proposal returns a proposal with its legs and authorizations, and in a read-write
@@ -81,6 +83,9 @@ type Tx interface {
 	// UpdateProposal saves a proposal's status, its legs' responses, and the links to
 	// authorizations not yet saved.
 	UpdateProposal(ctx context.Context, p *Proposal) error
+	// MoveProposal changes a proposal's status from one to another, and reports false
+	// when its status was not from.
+	MoveProposal(ctx context.Context, id int64, from, to ProposalStatus) (bool, error)
 
 	// CreateClearingRun stores a run with its obligations and sets r.ID.
 	CreateClearingRun(ctx context.Context, r *ClearingRun) error

@@ -175,7 +175,13 @@ func packPriority(n int, arcs []Arc, opt Options) (*Result, error) {
 			}
 		}
 	}
-	res.ServedBound = int(res.Bound / bonus)
+	marked := 0
+	for _, p := range opt.Priority {
+		if p {
+			marked++
+		}
+	}
+	res.ServedBound = min(int(res.Bound/bonus), marked)
 	res.Weight -= int64(res.Served) * bonus
 	res.Bound -= int64(res.Served) * bonus
 	return res, nil
@@ -457,6 +463,7 @@ type solver struct {
 	scratchF []float64
 	scratchB []bool
 	walks    uint64 // tabu searches so far, which seed their random choices
+	heaviest int64  // the heaviest cycle's weight
 }
 
 // newSolver prepares the search. Multipliers are kept as fine as the largest possible
@@ -471,7 +478,7 @@ func newSolver(n int, cs *cycles, deadline time.Time) *solver {
 	for scale > 1 && total > math.MaxInt64/4/scale {
 		scale /= 10
 	}
-	return &solver{n: n, cs: cs, deadline: deadline, scale: scale, bound: math.MaxInt64,
+	return &solver{n: n, cs: cs, deadline: deadline, scale: scale, bound: math.MaxInt64, heaviest: total / int64(max(n, 1)),
 		taken: make([]bool, n), lambda: make([]int64, n),
 		scratchF: make([]float64, cs.len()), scratchB: make([]bool, cs.len())}
 }
@@ -540,7 +547,7 @@ func (s *solver) node(cands []int32, root bool) int64 {
 		return math.MaxInt64 // the multipliers so far are not worth evaluating
 	}
 	for v, d := range y { // none when the LP is too large: the multipliers stay
-		s.lambda[v] = int64(math.Ceil(d * float64(s.scale)))
+		s.lambda[v] = s.multiplier(d)
 	}
 	if !optimal {
 		// Too large for the dense simplex, or stopped early: subgradient steps improve
@@ -801,10 +808,30 @@ func (s *solver) certifyExact(cands []int32) (int64, []int64, int64) {
 		}
 		rc[i] = r
 		if r > 0 {
-			sum += r
+			// Many cycles priced below their weight could add up past 64 bits: the
+			// bound then says nothing, which is still true.
+			if sum > math.MaxInt64-r {
+				sum = math.MaxInt64
+			} else {
+				sum += r
+			}
 		}
 	}
 	return floorDiv(sum, s.scale), rc, sum
+}
+
+// multiplier converts a dual value to a multiplier in 1/scale units, kept between 0
+// and the heaviest cycle's weight (any such multipliers give a valid bound, and these
+// keep every sum of them within 64 bits).
+func (s *solver) multiplier(d float64) int64 {
+	limit := s.heaviest * s.scale
+	if !(d > 0) { // also NaN
+		return 0
+	}
+	if x := math.Ceil(d * float64(s.scale)); x < float64(limit) {
+		return int64(x)
+	}
+	return limit
 }
 
 func floorDiv(a, b int64) int64 {
@@ -853,7 +880,7 @@ func (s *solver) subgradient(cands []int32, iters int) {
 		step := theta * gap / norm
 		for v := range cover {
 			if !s.taken[v] {
-				s.lambda[v] = max(0, s.lambda[v]-int64(step*(1-float64(cover[v]))))
+				s.lambda[v] = min(max(0, s.lambda[v]-int64(step*(1-float64(cover[v])))), s.heaviest*s.scale)
 			}
 		}
 	}
@@ -894,7 +921,7 @@ func (s *solver) swapPack(order []int32, taken []bool) (int64, []int32) {
 			owner[v] = o
 		}
 	}
-	for improved := true; improved && time.Now().Before(until); {
+	for pass, improved := 0, true; improved && (pass == 0 || time.Now().Before(until)); pass++ {
 		improved = false
 		for _, c := range order {
 			if in[c] {
@@ -959,7 +986,7 @@ func (s *solver) swapTwo(order []int32, owner []int32, in map[int32]bool, until 
 		}
 		return true
 	}
-	for improved := true; improved && time.Now().Before(until); {
+	for pass, improved := 0, true; improved && (pass == 0 || time.Now().Before(until)); pass++ {
 		improved = false
 		chosen := make([]int32, 0, len(in))
 		for d := range in {

@@ -91,6 +91,9 @@ next run; a proposal not answered by its deadline expires and returns all its of
 			switch objective {
 			case "value":
 			case "parties":
+				if priorityDays > 0 {
+					return barter.Invalid("--priority-days", "does not go with --objective parties")
+				}
 				goal.Parties = true
 			default:
 				return barter.Invalid("--objective", "%q is not value or parties", objective)

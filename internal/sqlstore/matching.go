@@ -68,8 +68,28 @@ func (t *Tx) Offers(ctx context.Context, status barter.OfferStatus) ([]barter.Of
 	return out, rows.Err()
 }
 
-func (t *Tx) SetOfferStatus(ctx context.Context, id string, status barter.OfferStatus) error {
-	return t.exec(ctx, `UPDATE offers SET status = ? WHERE id = ?`, string(status), id)
+func (t *Tx) MoveOffer(ctx context.Context, id string, from, to barter.OfferStatus) (bool, error) {
+	return t.move(ctx, `UPDATE offers SET status = ? WHERE id = ? AND status = ?`, string(to), id, string(from))
+}
+
+func (t *Tx) MoveProposal(ctx context.Context, id int64, from, to barter.ProposalStatus) (bool, error) {
+	return t.move(ctx, `UPDATE proposals SET status = ? WHERE id = ? AND status = ?`, string(to), id, string(from))
+}
+
+// move runs a conditional update of one row and reports whether it changed it. On
+// PostgreSQL a concurrent writer's change is waited for and the condition checked
+// again, so of two racing moves from the same status only one succeeds.
+func (t *Tx) move(ctx context.Context, q string, args ...any) (bool, error) {
+	st, err := t.stmt(ctx, q)
+	if err != nil {
+		return false, err
+	}
+	res, err := st.ExecContext(ctx, args...)
+	if err != nil {
+		return false, t.mapErr(err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 func (t *Tx) CreateProposal(ctx context.Context, p *barter.Proposal) error {

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -167,5 +168,39 @@ func testProposals(t *testing.T, svc *barter.Service) {
 	}
 	if _, err := svc.Respond(ctx, ps[0].ID, "RU2", true, "", day.AddDays(3)); barter.ErrorCode(err) != barter.EConflict {
 		t.Errorf("accepting an expired proposal: %v; want conflict", err)
+	}
+}
+
+// testConcurrentProposals runs two matching runs at once over a pool with one pair:
+// however they interleave, no offer ends up in two pending proposals.
+func testConcurrentProposals(t *testing.T, svc *barter.Service) {
+	MustSeed(t, svc)
+	MustImport(t, svc.ImportParties, barter.Party{ID: "RU2", Name: "Kazan Pulses", Country: "RU", TaxID: "1027701", Kind: barter.PartyPrivate})
+	MustImport(t, svc.ImportOffers,
+		offer("kinnow", Trader, "PK", "080521", "0713", 50000),
+		offer("pulses", "RU2", "RU", "071320", "0805", 60000),
+	)
+	day := barter.MustDate("2024-01-10")
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = svc.Propose(ctx, day, day.AddDays(5), 2, 5*time.Second, barter.MatchGoal{})
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil && barter.ErrorCode(err) != barter.EConflict {
+			t.Fatalf("concurrent run: %v", err)
+		}
+	}
+	ps, err := svc.Proposals(ctx, barter.ProposalPending, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 1 {
+		t.Errorf("%d pending proposals for one pair; want 1", len(ps))
 	}
 }

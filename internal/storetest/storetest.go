@@ -41,6 +41,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentPosting", testConcurrentPosting},
 		{"ClearingRun", testClearingRun},
 		{"Proposals", testProposals},
+		{"ConcurrentProposals", testConcurrentProposals},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -26,7 +26,7 @@ CREATE TABLE proposals (
 	created  TEXT NOT NULL,
 	deadline TEXT NOT NULL,
 	status   TEXT NOT NULL,
-	value    INTEGER NOT NULL
+	value    BIGINT NOT NULL
 );
 
 CREATE TABLE proposal_legs (
