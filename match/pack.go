@@ -490,10 +490,12 @@ func (s *solver) run() {
 	}
 	// The bound at the multipliers given (valid whatever they are) stands if the search
 	// runs out of time before it finds a better one.
-	s.best, s.bestSet = s.greedy(all, nil)
 	first, done := s.coverFirst(all, time.Now().Add(time.Until(s.deadline)/2))
 	if done {
 		return
+	}
+	if w, set := s.greedy(all, nil); w > s.best || s.bestSet == nil {
+		s.best, s.bestSet = w, set
 	}
 	root := s.node(all, true)
 	if s.timedOut {
