@@ -265,14 +265,11 @@ func (s *Service) priority(ctx context.Context, pool []Offer, day Date, goal Mat
 // expireProposals expires the pending proposals whose deadline is before day and returns
 // their offers to the pool.
 func (s *Service) expireProposals(ctx context.Context, tx Tx, day Date) error {
-	pending, err := tx.Proposals(ctx, ProposalPending)
+	due, err := tx.ProposalsDue(ctx, day)
 	if err != nil {
 		return err
 	}
-	for _, p := range pending {
-		if !p.Deadline.Before(day) {
-			continue
-		}
+	for _, p := range due {
 		// Only a proposal still pending expires: an answer committed meanwhile wins.
 		moved, err := tx.MoveProposal(ctx, p.ID, ProposalPending, ProposalExpired)
 		if err != nil {

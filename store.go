@@ -83,6 +83,9 @@ type Tx interface {
 	// UpdateProposal saves a proposal's status, its legs' responses, and the links to
 	// authorizations not yet saved.
 	UpdateProposal(ctx context.Context, p *Proposal) error
+	// ProposalsDue lists the pending proposals whose deadline is before day, with
+	// their legs.
+	ProposalsDue(ctx context.Context, day Date) ([]Proposal, error)
 	// MoveProposal changes a proposal's status from one to another, and reports false
 	// when its status was not from.
 	MoveProposal(ctx context.Context, id int64, from, to ProposalStatus) (bool, error)

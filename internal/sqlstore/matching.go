@@ -127,6 +127,10 @@ func (t *Tx) Proposals(ctx context.Context, status barter.ProposalStatus) ([]bar
 	return t.proposals(ctx, `SELECT id, created, deadline, status, value FROM proposals WHERE ? = '' OR status = ? ORDER BY id DESC`, string(status), string(status))
 }
 
+func (t *Tx) ProposalsDue(ctx context.Context, day barter.Date) ([]barter.Proposal, error) {
+	return t.proposals(ctx, `SELECT id, created, deadline, status, value FROM proposals WHERE status = 'pending' AND deadline < ? ORDER BY id`, dateStr(day))
+}
+
 // proposals runs a query of proposals and fills in their legs and authorizations.
 func (t *Tx) proposals(ctx context.Context, q string, args ...any) ([]barter.Proposal, error) {
 	rows, err := t.query(ctx, q, args...)
