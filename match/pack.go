@@ -48,6 +48,11 @@ type Result struct {
 	Served, ServedBound int
 }
 
+// sortCycles puts the heaviest cycles first.
+func (r *Result) sortCycles() {
+	sort.Slice(r.Cycles, func(i, j int) bool { return r.Cycles[i].Weight > r.Cycles[j].Weight })
+}
+
 // Options tune Pack.
 type Options struct {
 	MaxCycle  int           // k, from 2 to 4
@@ -119,7 +124,11 @@ func Pack(n int, arcs []Arc, opt Options) (*Result, error) {
 		share := time.Duration(float64(time.Until(deadline)) * float64(p.cs.len()) / float64(max(left, 1)))
 		left -= p.cs.len()
 		s := newSolver(len(p.nodes), p.cs, time.Now().Add(max(share, 0)))
-		s.startFrom(maxOut, p.nodes)
+		local := make([]int64, len(p.nodes))
+		for i, v := range p.nodes {
+			local[i] = maxOut[v]
+		}
+		s.startFrom(local)
 		s.run()
 		res.Weight += s.best
 		res.Bound += max(s.bound, s.best)
@@ -132,7 +141,7 @@ func Pack(n int, arcs []Arc, opt Options) (*Result, error) {
 		}
 	}
 	res.Optimal = res.Bound == res.Weight
-	sort.Slice(res.Cycles, func(i, j int) bool { return res.Cycles[i].Weight > res.Cycles[j].Weight })
+	res.sortCycles()
 	return res, nil
 }
 
@@ -198,13 +207,12 @@ func heaviestOut(n int, arcs []Arc) []int64 {
 	return out
 }
 
-// startFrom sets the multipliers of the solver's participants (nodes[i] is participant
-// i's original number) to the heaviest arcs out of them, capped so that they fit: any
-// multipliers give a valid bound.
-func (s *solver) startFrom(maxOut []int64, nodes []int32) {
-	heaviest := slices.Max(s.cs.w)
-	for i, v := range nodes {
-		s.lambda[i] = min(maxOut[v], heaviest) * s.scale
+// startFrom sets each participant's multiplier to the heaviest arc out of it
+// (maxOut, by the solver's numbering), capped at the heaviest cycle so that sums fit:
+// any multipliers give a valid bound.
+func (s *solver) startFrom(maxOut []int64) {
+	for v, w := range maxOut {
+		s.lambda[v] = min(w, s.heaviest) * s.scale
 	}
 }
 
@@ -216,13 +224,17 @@ func coverPairs(n int, arcs []Arc, deadline time.Time) *Result {
 		return nil
 	}
 	s := newSolver(n, cs, deadline)
-	for _, v := range cs.flat { // only participants in a pair: any others stay at 0
-		s.lambda[v] = 1
+	maxOut := heaviestOut(n, arcs)
+	inPair := make([]bool, n)
+	for _, v := range cs.flat {
+		inPair[v] = true
 	}
-	heaviest, maxOut := slices.Max(cs.w), heaviestOut(n, arcs)
-	for v, l := range s.lambda {
-		s.lambda[v] = l * min(maxOut[v], heaviest) * s.scale
+	for v := range maxOut {
+		if !inPair[v] { // no packing covers it: a multiplier would only loosen the bound
+			maxOut[v] = 0
+		}
 	}
+	s.startFrom(maxOut)
 	all := make([]int32, cs.len())
 	for i := range all {
 		all[i] = int32(i)
@@ -234,7 +246,7 @@ func coverPairs(n int, arcs []Arc, deadline time.Time) *Result {
 	for _, c := range s.bestSet {
 		res.Cycles = append(res.Cycles, Cycle{Nodes: slices.Clone(cs.nodes(c)), Weight: cs.w[c]})
 	}
-	sort.Slice(res.Cycles, func(i, j int) bool { return res.Cycles[i].Weight > res.Cycles[j].Weight })
+	res.sortCycles()
 	return res
 }
 
@@ -318,7 +330,7 @@ func packPairs(n int, arcs []Arc) *Result {
 			res.Cycles = append(res.Cycles, Cycle{Nodes: []int32{int32(v), u}, Weight: w[[2]int32{int32(v), u}] + w[[2]int32{u, int32(v)}]})
 		}
 	}
-	sort.Slice(res.Cycles, func(i, j int) bool { return res.Cycles[i].Weight > res.Cycles[j].Weight })
+	res.sortCycles()
 	return res
 }
 
@@ -469,16 +481,16 @@ type solver struct {
 // newSolver prepares the search. Multipliers are kept as fine as the largest possible
 // bound allows in 64 bits, so that LP duals lose next to nothing when rounded up.
 func newSolver(n int, cs *cycles, deadline time.Time) *solver {
-	var total int64
+	var heaviest int64
 	for _, w := range cs.w {
-		total = max(total, w)
+		heaviest = max(heaviest, w)
 	}
-	total *= int64(max(n, 1))
+	total := heaviest * int64(max(n, 1))
 	scale := int64(1_000_000)
 	for scale > 1 && total > math.MaxInt64/4/scale {
 		scale /= 10
 	}
-	return &solver{n: n, cs: cs, deadline: deadline, scale: scale, bound: math.MaxInt64, heaviest: total / int64(max(n, 1)),
+	return &solver{n: n, cs: cs, deadline: deadline, scale: scale, bound: math.MaxInt64, heaviest: heaviest,
 		taken: make([]bool, n), lambda: make([]int64, n),
 		scratchF: make([]float64, cs.len()), scratchB: make([]bool, cs.len())}
 }
@@ -764,25 +776,6 @@ func (s *solver) improve(set []int32) {
 		s.best = w
 		s.bestSet = append(slices.Clone(s.takenSet), set...)
 	}
-}
-
-// pack takes cycles in order while they fit beside the taken participants and each other.
-func (s *solver) pack(order []int32) []int32 {
-	used := slices.Clone(s.taken)
-	var set []int32
-next:
-	for _, c := range order {
-		for _, v := range s.cs.nodes(c) {
-			if used[v] {
-				continue next
-			}
-		}
-		for _, v := range s.cs.nodes(c) {
-			used[v] = true
-		}
-		set = append(set, c)
-	}
-	return set
 }
 
 // certify evaluates the Lagrangian bound at the current multipliers exactly:

@@ -82,7 +82,7 @@ written.`,
 	cmd.Flags().IntVar(&k, "max-cycle", 3, "longest exchange cycle, 2 to 4")
 	cmd.Flags().DurationVar(&limit, "time-limit", time.Minute, "stop proving after this long and report the gap")
 	cmd.Flags().StringVar(&goal.objective, "objective", "value", "what to maximise: value, or parties (the participants served, then value)")
-	cmd.Flags().StringSliceVar(&goal.names, "priority", nil, "participants (nodes or offer ids) to serve first, comma-separated, e.g. those near their net-off deadline")
+	cmd.Flags().StringSliceVar(&goal.first, "priority", nil, "participants (nodes or offer ids) to serve first, comma-separated, e.g. those near their net-off deadline")
 	return cmd
 }
 
@@ -109,7 +109,7 @@ type matchSummary struct {
 // participants served (parties), or the named priority participants served.
 type matchGoal struct {
 	objective string
-	names     []string
+	first     []string // --priority: participants to serve first
 }
 
 func (g matchGoal) name() string {
@@ -123,7 +123,7 @@ func (g matchGoal) name() string {
 func (g matchGoal) priority(names []string) ([]bool, error) {
 	switch g.objective {
 	case "", "value":
-		if len(g.names) == 0 {
+		if len(g.first) == 0 {
 			return nil, nil
 		}
 		index := make(map[string]int, len(names))
@@ -131,7 +131,7 @@ func (g matchGoal) priority(names []string) ([]bool, error) {
 			index[n] = i
 		}
 		prio := make([]bool, len(names))
-		for _, p := range g.names {
+		for _, p := range g.first {
 			i, ok := index[p]
 			if !ok {
 				return nil, barter.Invalid("--priority", "%q is not a participant", p)
@@ -140,7 +140,7 @@ func (g matchGoal) priority(names []string) ([]bool, error) {
 		}
 		return prio, nil
 	case "parties":
-		if len(g.names) > 0 {
+		if len(g.first) > 0 {
 			return nil, barter.Invalid("--priority", "does not go with --objective parties")
 		}
 		prio := make([]bool, len(names))
