@@ -99,31 +99,65 @@ func (rbs Rulebooks) OfferArcs(offers []Offer, day Date) []match.Arc {
 // registered in the offer's country.
 func (s *Service) ImportOffers(ctx context.Context, rows iter.Seq[Row[Offer]], o ImportOptions) (ImportReport, error) {
 	return importRows(ctx, s, rows, o, func(ctx context.Context, tx Tx, _ int, of Offer) (rowResult, error) {
-		if err := of.Validate(); err != nil {
-			return 0, err
-		}
-		if _, err := s.Rulebooks.Lookup("regime", of.Regime); err != nil {
-			return 0, err
-		}
-		p, err := s.party(ctx, tx, "party", of.Party)
-		if err != nil {
-			return 0, err
-		}
-		if p.Country != of.Country {
-			return 0, Invalid("country", "party %s is registered in %s, not %s", p.ID, p.Country, of.Country)
-		}
-		of.Status = OfferOpen
-		old, err := tx.Offer(ctx, of.ID)
-		switch {
-		case err == nil && sameOffer(old, &of):
-			return rowDuplicate, nil
-		case err == nil:
-			return 0, Invalid("id", "offer %s is already in the pool with other details", of.ID)
-		case ErrorCode(err) != ENotFound:
-			return 0, err
-		}
-		return rowWritten, tx.CreateOffer(ctx, &of)
+		return s.createOffer(ctx, tx, &of)
 	})
+}
+
+// CreateOffer puts one offer in the matching pool, as ImportOffers does. Offering the same
+// details again is a no-op that reports duplicate and returns the offer as it stands.
+// Errors: EInvalid, EConflict (an offer with that ID and other details exists).
+func (s *Service) CreateOffer(ctx context.Context, of *Offer) (duplicate bool, err error) {
+	err = s.Store.Update(ctx, func(tx Tx) error {
+		res, err := s.createOffer(ctx, tx, of)
+		if err != nil || res != rowDuplicate {
+			return err
+		}
+		duplicate = true
+		old, err := tx.Offer(ctx, of.ID)
+		if err == nil {
+			*of = *old
+		}
+		return err
+	})
+	return duplicate, err
+}
+
+func (s *Service) createOffer(ctx context.Context, tx Tx, of *Offer) (rowResult, error) {
+	if err := of.Validate(); err != nil {
+		return 0, err
+	}
+	if _, err := s.Rulebooks.Lookup("regime", of.Regime); err != nil {
+		return 0, err
+	}
+	p, err := s.party(ctx, tx, "party", of.Party)
+	if err != nil {
+		return 0, err
+	}
+	if p.Country != of.Country {
+		return 0, Invalid("country", "party %s is registered in %s, not %s", p.ID, p.Country, of.Country)
+	}
+	of.Status = OfferOpen
+	old, err := tx.Offer(ctx, of.ID)
+	switch {
+	case err == nil && sameOffer(old, of):
+		return rowDuplicate, nil
+	case err == nil:
+		return 0, &Error{Code: EConflict, Field: "id", Message: fmt.Sprintf("offer %s is already in the pool with other details", of.ID)}
+	case ErrorCode(err) != ENotFound:
+		return 0, err
+	}
+	return rowWritten, tx.CreateOffer(ctx, of)
+}
+
+// Offer returns one offer of the pool. Errors: ENotFound.
+func (s *Service) Offer(ctx context.Context, id string) (*Offer, error) {
+	var of *Offer
+	err := s.Store.View(ctx, func(tx Tx) error {
+		var err error
+		of, err = tx.Offer(ctx, id)
+		return err
+	})
+	return of, err
 }
 
 // sameOffer compares offers field by field, ignoring their status in the pool.

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	barterhttp "github.com/barter-clearing/barter/http"
 )
 
 // run runs barter with args against the database dsn and returns its output streams.
@@ -39,9 +41,9 @@ func writeFile(t *testing.T, dir, name, content string) string {
 	return p
 }
 
-func positions(t *testing.T, dsn, asOf string) []positionJSON {
+func positions(t *testing.T, dsn, asOf string) []barterhttp.Position {
 	t.Helper()
-	var ps []positionJSON
+	var ps []barterhttp.Position
 	out := mustRun(t, dsn, "positions", "--as-of", asOf, "--format", "json")
 	if err := json.Unmarshal([]byte(out), &ps); err != nil {
 		t.Fatalf("positions json: %v\n%s", err, out)
@@ -130,7 +132,7 @@ GD-4,BT-1,import,2024-01-15,071320,10,t,USD,1.234567,
 		t.Errorf("import: %s", out)
 	}
 	ps := positions(t, dsn, "2024-02-01")
-	want := positionJSON{Authorization: "BT-1", Party: "T1", Counterparty: "F1", Regime: "2023", Issued: "2024-01-10",
+	want := barterhttp.Position{Authorization: "BT-1", Party: "T1", Counterparty: "F1", Regime: "2023", Issued: "2024-01-10",
 		Imports: "28000.00", Exports: "30800.00", Imbalance: "2800.00", Deadline: "2024-04-09", DaysLeft: 68, Status: "balanced"}
 	if len(ps) != 1 || ps[0] != want {
 		t.Errorf("positions = %+v\nwant %+v", ps, want)

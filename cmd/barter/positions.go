@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/barter-clearing/barter"
+	barterhttp "github.com/barter-clearing/barter/http"
 	"github.com/spf13/cobra"
 )
 
@@ -63,27 +64,10 @@ left, and the status: balanced, open (before the deadline), overdue, or cancelle
 	return cmd
 }
 
-// positionJSON is the JSON form of a position: amounts as decimal strings with 2 places.
-type positionJSON struct {
-	Authorization string `json:"authorization"`
-	Party         string `json:"party"`
-	Counterparty  string `json:"counterparty"`
-	Regime        string `json:"regime"`
-	Issued        string `json:"issued"`
-	Imports       string `json:"imports"`
-	Exports       string `json:"exports"`
-	Imbalance     string `json:"imbalance"`
-	Deadline      string `json:"deadline"`
-	DaysLeft      int    `json:"days_left"`
-	Status        string `json:"status"`
-}
-
 func writePositionsJSON(w io.Writer, ps []barter.Position) error {
-	out := make([]positionJSON, len(ps))
-	for i, p := range ps {
-		out[i] = positionJSON{p.Authorization, p.Party, p.Counterparty, p.Regime, p.Issued.String(),
-			barter.FormatHome(p.Imports), barter.FormatHome(p.Exports), barter.FormatHome(p.Imbalance),
-			p.Deadline.String(), p.DaysLeft, string(p.Status)}
+	out := make([]barterhttp.Position, len(ps))
+	for i := range ps {
+		out[i] = barterhttp.NewPosition(&ps[i])
 	}
 	// One object a line: readable, and compact enough for a hundred thousand positions.
 	bw := bufio.NewWriterSize(w, 1<<16)

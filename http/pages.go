@@ -1,0 +1,459 @@
+package http
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"math"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/barter-clearing/barter"
+	"github.com/shopspring/decimal"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// pages holds one template set per page, each with the shared layout.
+type pages map[string]*template.Template
+
+func loadPages() pages {
+	funcs := template.FuncMap{
+		"money":   grouped,
+		"minor":   func(n int64) string { return grouped(barter.FromMinorUnits(n)) },
+		"query":   func(v url.Values) template.URL { return template.URL(v.Encode()) },
+		"add":     func(a, b int) int { return a + b },
+		"half":    func(a int) int { return a / 2 },
+		"neg":     func(a int) int { return -a },
+		"lower":   strings.ToLower,
+		"pending": func(p *barter.Proposal) bool { return p.Status == barter.ProposalPending },
+	}
+	ps := pages{}
+	for _, name := range []string{"dashboard", "positions", "offers", "proposals", "proposal", "error"} {
+		ps[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+name+".html"))
+	}
+	return ps
+}
+
+func (s *Server) pageRoutes() {
+	s.pages = loadPages()
+	s.mux.Handle("GET /{$}", s.page("dashboard", s.dashboardPage))
+	s.mux.Handle("GET /positions", s.page("positions", s.positionsPage))
+	s.mux.Handle("GET /offers", s.page("offers", s.offersPage))
+	s.mux.Handle("GET /proposals", s.page("proposals", s.proposalsPage))
+	s.mux.Handle("GET /proposals/{id}", s.page("proposal", s.proposalPage))
+	s.mux.HandleFunc("POST /proposals/{id}/respond", s.respondForm)
+	s.mux.Handle("/", s.page("error", func(r *http.Request) (any, error) {
+		return nil, barter.Errorf(barter.ENotFound, "there is no page %s", r.URL.Path)
+	}))
+}
+
+// view is what every page template gets.
+type view struct {
+	Title string
+	Nav   string
+	Data  any
+	Error *apiError
+	// Heading says what kind of error it is, in words.
+	Heading string
+}
+
+// headings name each kind of error on the error page.
+var headings = map[barter.Code]string{
+	barter.EInvalid:  "Please check the request",
+	barter.ENotFound: "Not found",
+	barter.EConflict: "Not possible now",
+	barter.EInternal: "Something went wrong on our side",
+}
+
+// page adapts a handler returning a page's data to net/http, rendering the page or the
+// error page. A page is rendered to memory first so that a failing template never sends
+// half a page.
+func (s *Server) page(name string, h func(*http.Request) (any, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		data, err := h(r)
+		status, t, v := http.StatusOK, s.pages[name], view{Title: name, Nav: name, Data: data}
+		if err != nil {
+			var body errorBody
+			status, body = s.errorOf(r, err)
+			t, v = s.pages["error"], view{Title: "error", Nav: name, Error: &body.Error, Heading: headings[body.Error.Code]}
+		}
+		var buf bytes.Buffer
+		if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+			s.Logger.Error("render page", "page", name, "err", err)
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(status)
+		w.Write(buf.Bytes())
+	})
+}
+
+// grouped writes an amount with thousands separators and 2 decimals: 1,234,567.50.
+func grouped(d barter.Decimal) string {
+	s := barter.FormatHome(d)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String() + "." + frac
+}
+
+// bar is one bar of a chart; Width is in percent of the widest.
+type bar struct {
+	Label string
+	Count int
+	Width int
+	Class string
+	Link  string
+}
+
+func bars(counts []int, labels, classes, links []string) []bar {
+	most := 1
+	for _, c := range counts {
+		most = max(most, c)
+	}
+	out := make([]bar, len(counts))
+	for i, c := range counts {
+		out[i] = bar{labels[i], c, c * 100 / most, classes[i], links[i]}
+	}
+	return out
+}
+
+type dashboard struct {
+	AsOf                barter.Date
+	Total               int
+	Statuses, Deadlines []bar
+	Imports, Exports    barter.Decimal
+	Urgent              []urgent
+	Offers, Pending     int
+}
+
+// urgent is an open authorization near its deadline, with the widths of its two legs in
+// percent of the larger, for a picture of how far it is from balance.
+type urgent struct {
+	barter.Position
+	ImportWidth, ExportWidth int
+}
+
+func (s *Server) dashboardPage(r *http.Request) (any, error) {
+	asOf, err := query{r}.date("as_of", s.today())
+	if err != nil {
+		return nil, err
+	}
+	ps, err := s.Service.Positions(r.Context(), asOf)
+	if err != nil {
+		return nil, err
+	}
+	d := dashboard{AsOf: asOf, Total: len(ps), Imports: barter.Zero, Exports: barter.Zero}
+	statuses := []barter.PositionStatus{barter.PositionBalanced, barter.PositionOpen, barter.PositionOverdue, barter.PositionCancelled}
+	counts := make([]int, len(statuses))
+	// Open authorizations by days left: the deadline pressure customs watch.
+	limits := []int{7, 30, 60, 90, 1 << 30}
+	dlabels := []string{"7 days or less", "8 to 30 days", "31 to 60 days", "61 to 90 days", "more than 90 days"}
+	dcounts := make([]int, len(limits))
+	var open []barter.Position
+	for _, p := range ps {
+		for i, st := range statuses {
+			if p.Status == st {
+				counts[i]++
+			}
+		}
+		d.Imports, d.Exports = d.Imports.Add(p.Imports), d.Exports.Add(p.Exports)
+		if p.Status == barter.PositionOpen {
+			open = append(open, p)
+			for i, l := range limits {
+				if p.DaysLeft <= l {
+					dcounts[i]++
+					break
+				}
+			}
+		}
+	}
+	labels, links := make([]string, len(statuses)), make([]string, len(statuses))
+	classes := make([]string, len(statuses))
+	for i, st := range statuses {
+		labels[i], classes[i] = string(st), string(st)
+		links[i] = "/positions?" + url.Values{"as_of": {asOf.String()}, "status": {string(st)}}.Encode()
+	}
+	d.Statuses = bars(counts, labels, classes, links)
+	dlinks := make([]string, len(limits))
+	dclasses := make([]string, len(limits))
+	for i := range limits {
+		dclasses[i] = "open"
+		dlinks[i] = links[1]
+	}
+	dclasses[0] = "overdue"
+	d.Deadlines = bars(dcounts, dlabels, dclasses, dlinks)
+	sort.SliceStable(open, func(i, j int) bool { return open[i].DaysLeft < open[j].DaysLeft })
+	for _, p := range open[:min(len(open), 12)] {
+		u := urgent{Position: p}
+		if most := decimal.Max(p.Imports, p.Exports); most.IsPositive() {
+			hundred := decimal.NewFromInt(100)
+			u.ImportWidth = int(p.Imports.Mul(hundred).Div(most).IntPart())
+			u.ExportWidth = int(p.Exports.Mul(hundred).Div(most).IntPart())
+		}
+		d.Urgent = append(d.Urgent, u)
+	}
+	offers, err := s.Service.Offers(r.Context(), barter.OfferOpen)
+	if err != nil {
+		return nil, err
+	}
+	pending, err := s.Service.Proposals(r.Context(), barter.ProposalPending, asOf)
+	if err != nil {
+		return nil, err
+	}
+	d.Offers, d.Pending = len(offers), len(pending)
+	return d, nil
+}
+
+// listing is a page of a long list with links to its neighbours.
+type listing struct {
+	AsOf               barter.Date
+	Filter             url.Values
+	Items              any
+	From, To, Total    int
+	PrevLink, NextLink string
+	Statuses           []string
+	Status, Party      string
+}
+
+const perPage = 50
+
+// cut returns the bounds of the page the request asks for (?page=N, from 1) and the
+// links to the pages before and after it.
+func cut(r *http.Request, total int) (from, to int, prev, next string, err error) {
+	n, err := query{r}.int("page", 1, 1, 1<<31-1)
+	if err != nil {
+		return 0, 0, "", "", err
+	}
+	from = min((n-1)*perPage, total)
+	to = min(from+perPage, total)
+	link := func(p int) string {
+		v := r.URL.Query()
+		v.Set("page", strconv.Itoa(p))
+		return r.URL.Path + "?" + v.Encode()
+	}
+	if n > 1 {
+		prev = link(n - 1)
+	}
+	if to < total {
+		next = link(n + 1)
+	}
+	return from, to, prev, next, nil
+}
+
+func (s *Server) positionsPage(r *http.Request) (any, error) {
+	q := query{r}
+	asOf, err := q.date("as_of", s.today())
+	if err != nil {
+		return nil, err
+	}
+	ps, err := s.Service.Positions(r.Context(), asOf)
+	if err != nil {
+		return nil, err
+	}
+	ps = filterPositions(ps, q.str("status"), q.str("party"))
+	from, to, prev, next, err := cut(r, len(ps))
+	if err != nil {
+		return nil, err
+	}
+	return listing{AsOf: asOf, Items: ps[from:to], From: from + 1, To: to, Total: len(ps), PrevLink: prev, NextLink: next,
+		Statuses: []string{"balanced", "open", "overdue", "cancelled"}, Status: q.str("status"), Party: q.str("party")}, nil
+}
+
+func (s *Server) offersPage(r *http.Request) (any, error) {
+	status := query{r}.str("status")
+	os, err := s.Service.Offers(r.Context(), barter.OfferStatus(status))
+	if err != nil {
+		return nil, err
+	}
+	from, to, prev, next, err := cut(r, len(os))
+	if err != nil {
+		return nil, err
+	}
+	return listing{Items: os[from:to], From: from + 1, To: to, Total: len(os), PrevLink: prev, NextLink: next,
+		Statuses: []string{"open", "proposed", "matched", "declined"}, Status: status}, nil
+}
+
+// proposalView is a proposal with the picture of its cycle.
+type proposalView struct {
+	*barter.Proposal
+	Cycle cycle
+}
+
+func (s *Server) proposalsPage(r *http.Request) (any, error) {
+	q := query{r}
+	asOf, err := q.date("as_of", s.today())
+	if err != nil {
+		return nil, err
+	}
+	ps, err := s.Service.Proposals(r.Context(), barter.ProposalStatus(q.str("status")), asOf)
+	if err != nil {
+		return nil, err
+	}
+	from, to, prev, next, err := cut(r, len(ps))
+	if err != nil {
+		return nil, err
+	}
+	views := make([]proposalView, 0, to-from)
+	for i := from; i < to; i++ {
+		views = append(views, proposalView{&ps[i], drawCycle(&ps[i], 300)})
+	}
+	return listing{AsOf: asOf, Items: views, From: from + 1, To: to, Total: len(ps), PrevLink: prev, NextLink: next,
+		Statuses: []string{"pending", "accepted", "declined", "expired"}, Status: q.str("status")}, nil
+}
+
+type proposalPage struct {
+	proposalView
+	Today  barter.Date
+	Answer string // what the last form did, from the redirect
+}
+
+func (s *Server) proposalPage(r *http.Request) (any, error) {
+	id, err := pathID(r, "proposal")
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.Service.Proposal(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	return proposalPage{proposalView{p, drawCycle(p, 380)}, s.today(), query{r}.str("answer")}, nil
+}
+
+// respondForm takes a party's answer from the proposal page and sends the browser back
+// to it (post, redirect, get), so that reloading does not answer twice.
+func (s *Server) respondForm(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, s.MaxBody)
+	id, msg, err := s.answer(r)
+	if err != nil {
+		s.page("proposal", func(*http.Request) (any, error) { return nil, err }).ServeHTTP(w, r)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/proposals/%d?answer=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
+}
+
+func (s *Server) answer(r *http.Request) (id int64, msg string, err error) {
+	if id, err = pathID(r, "proposal"); err != nil {
+		return 0, "", err
+	}
+	if err := r.ParseForm(); err != nil {
+		return 0, "", barter.Invalid("form", "%v", err)
+	}
+	party, answer := r.PostForm.Get("party"), r.PostForm.Get("answer")
+	if party == "" {
+		return 0, "", barter.Invalid("party", "is required")
+	}
+	if answer != "accept" && answer != "decline" {
+		return 0, "", barter.Invalid("answer", "%q is not accept or decline", answer)
+	}
+	if _, err := s.Service.Respond(r.Context(), id, party, answer == "accept", r.PostForm.Get("reason"), s.today()); err != nil {
+		return 0, "", err
+	}
+	return id, fmt.Sprintf("%s %sed.", party, answer), nil
+}
+
+// cycle is the picture of an exchange cycle: parties on a circle, arrows for who gives
+// to whom. Coordinates are drawing positions in pixels, not amounts.
+type cycle struct {
+	Size   int
+	Nodes  []node
+	Arrows []arrow
+}
+
+type node struct {
+	X, Y, W, H     int // centre and size of the box
+	Party, Country string
+	Response       string
+}
+
+type arrow struct {
+	X1, Y1, X2, Y2 int
+	LX, LY         int
+	Anchor         string // text-anchor of the label
+	Label          string
+}
+
+func drawCycle(p *barter.Proposal, size int) cycle {
+	n := len(p.Legs)
+	c := cycle{Size: size}
+	centre, radius := float64(size)/2, float64(size)/2-48
+	for i, l := range p.Legs {
+		a := -math.Pi/2 + 2*math.Pi*float64(i)/float64(n)
+		c.Nodes = append(c.Nodes, node{X: int(math.Round(centre + radius*math.Cos(a))), Y: int(math.Round(centre + radius*math.Sin(a))),
+			W: max(7*len(l.Party), 6*(len(l.Country)+3+len(l.Response))) + 18, H: 34, Party: l.Party, Country: l.Country, Response: l.Response})
+	}
+	// clip is how far from a box's centre a line in direction (ux, uy) leaves the box.
+	clip := func(b node, ux, uy float64) float64 {
+		t := math.Inf(1)
+		if ux != 0 {
+			t = float64(b.W) / 2 / math.Abs(ux)
+		}
+		if uy != 0 {
+			t = math.Min(t, float64(b.H)/2/math.Abs(uy))
+		}
+		return t
+	}
+	for i, l := range p.Legs {
+		a, b := c.Nodes[i], c.Nodes[(i+1)%n]
+		dx, dy := float64(b.X-a.X), float64(b.Y-a.Y)
+		length := math.Hypot(dx, dy)
+		if length == 0 {
+			continue
+		}
+		ux, uy := dx/length, dy/length
+		// The label sits beside the arrow's midpoint, on the side away from the centre. The
+		// two arrows of a pair run side by side, each with its label on its own side.
+		mx, my := float64(a.X+b.X)/2, float64(a.Y+b.Y)/2
+		ox, oy := -uy, ux
+		var sx, sy float64
+		if n == 2 {
+			sx, sy = ox*8, oy*8
+		} else if ox*(mx-centre)+oy*(my-centre) < 0 {
+			ox, oy = -ox, -oy
+		}
+		from, to := clip(a, ux, uy)+2, clip(b, ux, uy)+4
+		ar := arrow{X1: a.X + int(ux*from+sx), Y1: a.Y + int(uy*from+sy), X2: b.X - int(ux*to-sx), Y2: b.Y - int(uy*to-sy),
+			Label: compact(barter.FromMinorUnits(l.Value)), Anchor: "middle"}
+		mx, my = mx+sx, my+sy
+		ar.LX, ar.LY = int(mx+ox*10), int(my+oy*10+4)
+		switch {
+		case ox > 0.3:
+			ar.Anchor = "start"
+		case ox < -0.3:
+			ar.Anchor = "end"
+		}
+		if oy > 0.3 {
+			ar.LY += 6
+		}
+		c.Arrows = append(c.Arrows, ar)
+	}
+	return c
+}
+
+// compact writes an amount for a picture: 1.85 bn, 640.00 m, 12,500.00.
+func compact(d barter.Decimal) string {
+	switch {
+	case d.Abs().Cmp(decimal.New(1, 9)) >= 0:
+		return d.Shift(-9).StringFixedBank(2) + " bn"
+	case d.Abs().Cmp(decimal.New(1, 6)) >= 0:
+		return d.Shift(-6).StringFixedBank(2) + " m"
+	}
+	return grouped(d)
+}

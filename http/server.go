@@ -1,0 +1,264 @@
+// Package http serves the clearing house over HTTP: a JSON API under /api/v1/ for traders'
+// systems and tools, and HTML pages for traders, customs officers and analysts. Both call
+// the same barter.Service, so the rules are the ones the CLI applies.
+package http
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/barter-clearing/barter"
+)
+
+// Server is the HTTP front of a Service.
+type Server struct {
+	Service *barter.Service
+	Logger  *slog.Logger
+	// MaxBody bounds a request body, in bytes (default 1 MiB).
+	MaxBody int64
+
+	mux   *http.ServeMux
+	pages pages
+}
+
+// NewServer returns a server of svc, logging to logger.
+func NewServer(svc *barter.Service, logger *slog.Logger) *Server {
+	s := &Server{Service: svc, Logger: logger, MaxBody: 1 << 20, mux: http.NewServeMux()}
+	s.routes()
+	return s
+}
+
+// ServeHTTP routes a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// ListenAndServe serves on addr until ctx is done, then shuts down, giving requests in
+// flight a few seconds to finish. ready, when set, receives the address listened on.
+func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(net.Addr)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return barter.Invalid("--addr", "%v", err)
+	}
+	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn)}
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(ln) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return hs.Shutdown(shut)
+}
+
+func (s *Server) routes() {
+	api := map[string]func(*http.Request) (int, any, error){
+		"GET /api/v1/positions":                    s.positions,
+		"GET /api/v1/authorizations":               s.authorizations,
+		"POST /api/v1/authorizations":              s.apply,
+		"POST /api/v1/authorizations/{id}/approve": s.approve,
+		"POST /api/v1/authorizations/{id}/reject":  s.reject,
+		"POST /api/v1/declarations":                s.declare,
+		"GET /api/v1/offers":                       s.offers,
+		"GET /api/v1/offers/{id}":                  s.offer,
+		"POST /api/v1/offers":                      s.createOffer,
+		"GET /api/v1/proposals":                    s.proposals,
+		"GET /api/v1/proposals/{id}":               s.proposal,
+		"POST /api/v1/proposals":                   s.propose,
+		"POST /api/v1/proposals/{id}/accept":       s.respond(true),
+		"POST /api/v1/proposals/{id}/decline":      s.respond(false),
+		"POST /api/v1/reconciliations":             s.reconcile,
+		"GET /api/v1/ledger/verify":                s.verify,
+	}
+	for pattern, h := range api {
+		s.mux.Handle(pattern, s.json(h))
+	}
+	s.mux.Handle("/api/", s.json(func(r *http.Request) (int, any, error) {
+		return 0, nil, barter.Errorf(barter.ENotFound, "no API route %s %s", r.Method, r.URL.Path)
+	}))
+	s.pageRoutes()
+}
+
+// statusOf maps error codes to HTTP statuses: the one table of it.
+var statusOf = map[barter.Code]int{
+	barter.EInvalid:  http.StatusBadRequest,
+	barter.ENotFound: http.StatusNotFound,
+	barter.EConflict: http.StatusConflict,
+	barter.EInternal: http.StatusInternalServerError,
+}
+
+// errorBody is the JSON of an error response.
+type errorBody struct {
+	Error apiError `json:"error"`
+}
+
+type apiError struct {
+	Code    barter.Code `json:"code"`
+	Field   string      `json:"field,omitempty"`
+	Message string      `json:"message"`
+}
+
+// errorOf turns err into a status and the body users see; faults of the system are
+// logged with their cause and shown without it.
+func (s *Server) errorOf(r *http.Request, err error) (int, errorBody) {
+	code := barter.ErrorCode(err)
+	body := apiError{Code: code, Message: barter.ErrorMessage(err)}
+	var e *barter.Error
+	if errors.As(err, &e) {
+		body.Field, body.Message = e.Field, e.Message
+	}
+	if code == barter.EInternal {
+		s.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	status, ok := statusOf[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	return status, errorBody{body}
+}
+
+// json adapts a handler returning a status and a value to net/http, writing the value or
+// the error as JSON.
+func (s *Server) json(h func(*http.Request) (int, any, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, s.MaxBody)
+		}
+		status, v, err := h(r)
+		if err != nil {
+			status, v = s.errorOf(r, err)
+		}
+		writeJSON(w, status, v)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+// decode reads a JSON request body into v, refusing unknown fields and trailing data, and
+// says which field is wrong.
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.Is(err, io.EOF):
+			return barter.Invalid("body", "is empty; a JSON object is expected")
+		case errors.As(err, &syn):
+			return barter.Invalid("body", "is not valid JSON at byte %d", syn.Offset)
+		case errors.As(err, &typ) && typ.Type.Kind().String() == "string":
+			return barter.Invalid(typ.Field, "must be a string (amounts and quantities are decimal strings such as \"1250.50\")")
+		case errors.As(err, &typ):
+			return barter.Invalid(typ.Field, "must be a %s, not a JSON %s", typ.Type, typ.Value)
+		case errors.As(err, &tooBig):
+			return barter.Invalid("body", "is larger than %d bytes", tooBig.Limit)
+		default:
+			// Unknown fields and the like: the decoder's message names the field.
+			return barter.Invalid("body", "%v", err)
+		}
+	}
+	if dec.More() {
+		return barter.Invalid("body", "has data after the JSON object")
+	}
+	return nil
+}
+
+// query reads optional query parameters.
+type query struct{ r *http.Request }
+
+func (q query) date(name string, def barter.Date) (barter.Date, error) {
+	v := q.r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := barter.ParseDate(v)
+	if err != nil {
+		return d, barter.Invalid(name, "%v", err)
+	}
+	return d, nil
+}
+
+func (q query) int(name string, def, lo, hi int) (int, error) {
+	v := q.r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, barter.Invalid(name, "%q is not a whole number from %d to %d", v, lo, hi)
+	}
+	return n, nil
+}
+
+func (q query) str(name string) string { return q.r.URL.Query().Get(name) }
+
+// pathID reads a numeric path parameter.
+func pathID(r *http.Request, noun string) (int64, error) {
+	v := r.PathValue("id")
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, barter.Invalid("id", "%q is not a %s ID", v, noun)
+	}
+	return id, nil
+}
+
+// page is a slice of a list with what a client needs to ask for the next one.
+type page[T any] struct {
+	Total  int `json:"total"`
+	Offset int `json:"offset"`
+	Limit  int `json:"limit"`
+	Items  []T `json:"items"`
+}
+
+// paginate cuts the slice the request asks for (?offset=&limit=, 100 by default, at most
+// 10,000) out of all.
+func paginate[T, U any](r *http.Request, all []T, conv func(*T) U) (page[U], error) {
+	q := query{r}
+	limit, err := q.int("limit", 100, 1, 10_000)
+	if err != nil {
+		return page[U]{}, err
+	}
+	offset, err := q.int("offset", 0, 0, 1<<31-1)
+	if err != nil {
+		return page[U]{}, err
+	}
+	p := page[U]{Total: len(all), Offset: offset, Limit: limit, Items: []U{}}
+	for i := offset; i < len(all) && i < offset+limit; i++ {
+		p.Items = append(p.Items, conv(&all[i]))
+	}
+	return p, nil
+}
+
+func (s *Server) today() barter.Date {
+	if s.Service.Now != nil {
+		return barter.DateOf(s.Service.Now())
+	}
+	return barter.DateOf(time.Now())
+}
+
+// created is the status of a write: 201 when it made something, 200 when the same
+// request had already done so.
+func created(duplicate bool) int {
+	if duplicate {
+		return http.StatusOK
+	}
+	return http.StatusCreated
+}

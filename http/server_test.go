@@ -1,0 +1,377 @@
+package http_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/barter-clearing/barter"
+	barterhttp "github.com/barter-clearing/barter/http"
+	"github.com/barter-clearing/barter/internal/storetest"
+	"github.com/barter-clearing/barter/sqlite"
+)
+
+// newServer serves a service on a fresh SQLite database seeded with the storetest
+// fixture.
+func newServer(t *testing.T) (*httptest.Server, *barter.Service) {
+	t.Helper()
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "barter.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	svc := storetest.NewService(t, store)
+	storetest.MustSeed(t, svc)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ts := httptest.NewServer(barterhttp.NewServer(svc, logger))
+	t.Cleanup(ts.Close)
+	return ts, svc
+}
+
+// call sends a request with a JSON (or raw string) body and decodes the JSON answer into
+// out, returning the status.
+func call(t *testing.T, ts *httptest.Server, method, path string, body any, out any) int {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		buf, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(buf)
+	}
+	req, err := http.NewRequest(method, ts.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Fatalf("%s %s: content type %q, want JSON", method, path, ct)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			t.Fatalf("%s %s: %v in %s", method, path, err, raw)
+		}
+	}
+	return resp.StatusCode
+}
+
+type apiError struct {
+	Error struct {
+		Code, Field, Message string
+	}
+}
+
+// wantError checks an error answer's status and field.
+func wantError(t *testing.T, ts *httptest.Server, method, path string, body any, status int, field string) {
+	t.Helper()
+	var e apiError
+	if got := call(t, ts, method, path, body, &e); got != status || e.Error.Field != field || e.Error.Message == "" {
+		t.Errorf("%s %s: %d %+v; want %d about %q", method, path, got, e, status, field)
+	}
+}
+
+func entries(t *testing.T, ts *httptest.Server) int64 {
+	t.Helper()
+	var rep barterhttp.LedgerReport
+	if got := call(t, ts, "GET", "/api/v1/ledger/verify", nil, &rep); got != 200 || !rep.OK {
+		t.Fatalf("ledger verify: %d %+v", got, rep)
+	}
+	return rep.Entries
+}
+
+func TestServer_Declarations(t *testing.T) {
+	ts, _ := newServer(t)
+	gd := barterhttp.Declaration{Number: "GD-API-1", Authorization: storetest.Auth2025, Direction: "import", Date: "2024-01-15",
+		HSCode: "0713.20", Quantity: "10", Unit: "t", Currency: "usd", Declared: "1000.50"}
+	var first barterhttp.Declaration
+	if got := call(t, ts, "POST", "/api/v1/declarations", gd, &first); got != http.StatusCreated {
+		t.Fatalf("post: status %d, want 201", got)
+	}
+	// 1000.50 USD at 280 PKR, the rate of 2024-01-01.
+	if first.Value != "280140.00" || first.Rate != "280" || first.RateDate != "2024-01-01" || first.Entry == 0 || first.HSCode != "071320" {
+		t.Errorf("posted %+v; want value 280140.00 at 280 of 2024-01-01, HS 071320, an entry", first)
+	}
+	var again barterhttp.Declaration
+	if got := call(t, ts, "POST", "/api/v1/declarations", gd, &again); got != http.StatusOK || again != first {
+		t.Errorf("posting again: %d %+v; want 200 and the first result %+v", got, again, first)
+	}
+	if n := entries(t, ts); n != 1 {
+		t.Errorf("ledger has %d entries after posting one GD twice; want 1", n)
+	}
+
+	t.Run("bad input", func(t *testing.T) {
+		for _, tt := range []struct {
+			name, body, field string
+		}{
+			{"amount as a number", `{"number": "GD-X", "declared_value": 1000.5}`, "declared_value"},
+			{"unknown field", `{"number": "GD-X", "colour": "red"}`, "body"},
+			{"not JSON", `{"number": `, "body"},
+			{"empty", ``, "body"},
+			{"two objects", `{"number": "GD-X"} {}`, "body"},
+			{"bad date", `{"number": "GD-X", "authorization": "BT-2025-1", "direction": "import", "date": "2024-02-30"}`, "date"},
+			{"bad direction", `{"number": "GD-X", "direction": "sideways"}`, "direction"},
+			{"too many decimals", `{"number": "GD-X", "authorization": "BT-2025-1", "direction": "import", "date": "2024-01-15", "quantity": "1", "declared_value": "1.00001"}`, "declared_value"},
+			{"HS code not covered", `{"number": "GD-X", "authorization": "BT-2025-1", "direction": "import", "date": "2024-01-15", "hs_code": "100630", "quantity": "1", "unit": "t", "currency": "USD", "declared_value": "10"}`, "hs_code"},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				wantError(t, ts, "POST", "/api/v1/declarations", tt.body, http.StatusBadRequest, tt.field)
+			})
+		}
+		if n := entries(t, ts); n != 1 {
+			t.Errorf("ledger has %d entries after rejected requests; want 1", n)
+		}
+	})
+}
+
+func TestServer_Positions(t *testing.T) {
+	ts, svc := newServer(t)
+	storetest.MustPost(t, svc, storetest.GD(t, storetest.Auth2025, barter.Import, "2024-01-15", "1000"))
+	var p struct {
+		Total, Offset, Limit int
+		Items                []barterhttp.Position
+	}
+	if got := call(t, ts, "GET", "/api/v1/positions?as_of=2024-02-01", nil, &p); got != 200 || p.Total != 2 || len(p.Items) != 2 {
+		t.Fatalf("positions: %d %+v; want both authorizations", got, p)
+	}
+	if got := call(t, ts, "GET", "/api/v1/positions?as_of=2024-02-01&limit=1&offset=1", nil, &p); got != 200 || p.Total != 2 || len(p.Items) != 1 || p.Items[0].Authorization != storetest.Auth2025 {
+		t.Errorf("second page: %d %+v; want the 2025 authorization alone", got, p)
+	}
+	if p.Items[0].Imports != "280000.00" || p.Items[0].Status != "open" || p.Items[0].DaysLeft != 98 {
+		t.Errorf("position %+v; want imports 280000.00, open, 98 days left", p.Items[0])
+	}
+	if got := call(t, ts, "GET", "/api/v1/positions?as_of=2024-12-31&status=overdue&party="+storetest.Trader, nil, &p); got != 200 || p.Total != 2 {
+		t.Errorf("overdue at year end: %d %+v; want both", got, p)
+	}
+	wantError(t, ts, "GET", "/api/v1/positions?as_of=yesterday", nil, http.StatusBadRequest, "as_of")
+	wantError(t, ts, "GET", "/api/v1/positions?limit=0", nil, http.StatusBadRequest, "limit")
+	wantError(t, ts, "GET", "/api/v1/nothing", nil, http.StatusNotFound, "")
+}
+
+func TestServer_Authorizations(t *testing.T) {
+	ts, _ := newServer(t)
+	app := barterhttp.Application{Party: storetest.Trader, Counterparty: storetest.Russian, Regime: "2025", Lines: []barterhttp.Line{
+		{Direction: "import", HSCode: "0713", Description: "chickpeas", Quantity: "500", Unit: "t", Value: "350000", Currency: "USD"},
+		{Direction: "export", HSCode: "1006", Description: "rice", Quantity: "520", Unit: "t", Value: "346840", Currency: "USD"},
+	}}
+	var a barterhttp.Authorization
+	if got := call(t, ts, "POST", "/api/v1/authorizations", app, &a); got != http.StatusCreated || a.Status != "applied" || a.ID == 0 || len(a.Lines) != 2 {
+		t.Fatalf("apply: %d %+v; want 201 applied with 2 lines", got, a)
+	}
+	if got := call(t, ts, "POST", fmt.Sprintf("/api/v1/authorizations/%d/approve", a.ID), `{"date": "2024-01-06"}`, &a); got != 200 || a.Status != "approved" || a.Number == "" || a.Deadline != "2024-05-05" {
+		t.Errorf("approve: %d %+v; want approved with a number and deadline 2024-05-05", got, a)
+	}
+	wantError(t, ts, "POST", fmt.Sprintf("/api/v1/authorizations/%d/reject", a.ID), `{"reason": "late"}`, http.StatusConflict, "")
+	bad := app
+	bad.Lines = append([]barterhttp.Line{}, app.Lines...)
+	bad.Lines[1].Quantity = "lots"
+	wantError(t, ts, "POST", "/api/v1/authorizations", bad, http.StatusBadRequest, "lines[1].quantity")
+	wantError(t, ts, "POST", "/api/v1/authorizations/abc/approve", `{}`, http.StatusBadRequest, "id")
+	var list struct{ Total int }
+	if got := call(t, ts, "GET", "/api/v1/authorizations?status=approved", nil, &list); got != 200 || list.Total != 3 {
+		t.Errorf("approved authorizations: %d %+v; want 3", got, list)
+	}
+}
+
+func offer(id, party, country, gives, wants, value string) barterhttp.Offer {
+	return barterhttp.Offer{ID: id, Party: party, Country: country, Regime: "2025", Gives: gives, Quantity: "1", Unit: "t",
+		ValueMin: value, ValueMax: value, DeliveryFrom: "2024-01-01", DeliveryTo: "2024-03-31", Wants: []string{wants},
+		WantMin: "1.00", WantMax: "99999999.00", WantFrom: "2024-01-01", WantTo: "2024-03-31", ValidUntil: "2024-01-31"}
+}
+
+// mustOffers puts a cycle of three (rice, cement, wheat) and a pair (kinnow, pulses) in
+// the pool through the API.
+func mustOffers(t *testing.T, ts *httptest.Server, svc *barter.Service) {
+	t.Helper()
+	storetest.MustImport(t, svc.ImportParties,
+		barter.Party{ID: "T2", Name: "Karachi Cement", Country: "PK", TaxID: "7654321", Kind: barter.PartyPrivate, ActiveTaxpayer: true},
+		barter.Party{ID: "RU2", Name: "Kazan Pulses", Country: "RU", TaxID: "1027701", Kind: barter.PartyPrivate},
+	)
+	for _, o := range []barterhttp.Offer{
+		offer("rice", storetest.Trader, "PK", "1006.30", "1001", "1000.00"),
+		offer("cement", "T2", "PK", "252329", "1006", "1100.00"),
+		offer("wheat", storetest.Russian, "ru", "100199", "2523", "1200.00"),
+		offer("kinnow", storetest.Trader, "PK", "080521", "0713", "500.00"),
+		offer("pulses", "RU2", "RU", "071320", "0805", "600.00"),
+	} {
+		var got barterhttp.Offer
+		if status := call(t, ts, "POST", "/api/v1/offers", o, &got); status != http.StatusCreated || got.Status != "open" {
+			t.Fatalf("offer %s: %d %+v; want 201 open", o.ID, status, got)
+		}
+	}
+}
+
+func TestServer_Offers(t *testing.T) {
+	ts, svc := newServer(t)
+	mustOffers(t, ts, svc)
+	rice := offer("rice", storetest.Trader, "PK", "1006.30", "1001", "1000.00")
+	var got barterhttp.Offer
+	if status := call(t, ts, "POST", "/api/v1/offers", rice, &got); status != http.StatusOK || got.Gives != "100630" || got.Country != "PK" {
+		t.Errorf("offering again: %d %+v; want 200 and the offer", status, got)
+	}
+	other := rice
+	other.ValueMax = "2000.00"
+	wantError(t, ts, "POST", "/api/v1/offers", other, http.StatusConflict, "id")
+	nobody := offer("x", "ghost", "PK", "1006", "1001", "10.00")
+	wantError(t, ts, "POST", "/api/v1/offers", nobody, http.StatusBadRequest, "party")
+	noValue := offer("y", storetest.Trader, "PK", "1006", "1001", "10.00")
+	noValue.WantMin = ""
+	wantError(t, ts, "POST", "/api/v1/offers", noValue, http.StatusBadRequest, "want_min")
+	withStatus := offer("z", storetest.Trader, "PK", "1006", "1001", "10.00")
+	withStatus.Status = "matched"
+	wantError(t, ts, "POST", "/api/v1/offers", withStatus, http.StatusBadRequest, "status")
+
+	if status := call(t, ts, "GET", "/api/v1/offers/wheat", nil, &got); status != 200 || got.Party != storetest.Russian || got.ValueMin != "1200.00" {
+		t.Errorf("get wheat: %d %+v", status, got)
+	}
+	wantError(t, ts, "GET", "/api/v1/offers/nothing", nil, http.StatusNotFound, "")
+	var list struct {
+		Total int
+		Items []barterhttp.Offer
+	}
+	if status := call(t, ts, "GET", "/api/v1/offers?status=open", nil, &list); status != 200 || list.Total != 5 {
+		t.Errorf("open offers: %d %+v; want 5", status, list)
+	}
+}
+
+func TestServer_Proposals(t *testing.T) {
+	ts, svc := newServer(t)
+	mustOffers(t, ts, svc)
+	var run barterhttp.ProposalRun
+	req := barterhttp.ProposalRequest{AsOf: "2024-01-10", Deadline: "2024-01-20", MaxCycle: 3, TimeLimit: "10s"}
+	if status := call(t, ts, "POST", "/api/v1/proposals", req, &run); status != http.StatusCreated || len(run.Proposals) != 2 || !run.Optimal || run.Weight != "4400.00" {
+		t.Fatalf("propose: %d %+v; want 2 proposals moving 4400.00, proven", status, run)
+	}
+	var cycle, pair barterhttp.Proposal
+	for _, p := range run.Proposals {
+		if len(p.Legs) == 3 {
+			cycle = p
+		} else {
+			pair = p
+		}
+	}
+	if cycle.Legs[0].GivesTo != cycle.Legs[1].Party || cycle.Value != "3300.00" {
+		t.Errorf("cycle %+v; each leg gives to the next, 3300.00 in all", cycle)
+	}
+	answer := func(p barterhttp.Proposal, party, verb, reason string) (int, barterhttp.Proposal) {
+		var out barterhttp.Proposal
+		status := call(t, ts, "POST", fmt.Sprintf("/api/v1/proposals/%d/%s", p.ID, verb), barterhttp.Response{Party: party, Reason: reason, Date: "2024-01-11"}, &out)
+		return status, out
+	}
+	for _, l := range pair.Legs {
+		if status, p := answer(pair, l.Party, "accept", ""); status != 200 {
+			t.Fatalf("%s accepts: %d %+v", l.Party, status, p)
+		}
+	}
+	var got barterhttp.Proposal
+	if status := call(t, ts, "GET", fmt.Sprintf("/api/v1/proposals/%d", pair.ID), nil, &got); status != 200 || got.Status != "accepted" || len(got.Authorizations) != 1 || got.Authorizations[0].Country != "RU" {
+		t.Errorf("pair after both accepted: %d %+v; want accepted with one application for RU", status, got)
+	}
+	wantError(t, ts, "POST", fmt.Sprintf("/api/v1/proposals/%d/decline", cycle.ID), barterhttp.Response{Party: "T2"}, http.StatusBadRequest, "reason")
+	wantError(t, ts, "POST", fmt.Sprintf("/api/v1/proposals/%d/accept", cycle.ID), barterhttp.Response{Party: "RU2"}, http.StatusBadRequest, "party")
+	wantError(t, ts, "GET", "/api/v1/proposals/999", nil, http.StatusNotFound, "")
+	wantError(t, ts, "POST", "/api/v1/proposals", `{"objective": "speed"}`, http.StatusBadRequest, "objective")
+	wantError(t, ts, "POST", "/api/v1/proposals", `{"time_limit": "forever"}`, http.StatusBadRequest, "time_limit")
+
+	// A trader answers on the proposal page: the form posts, and the browser is sent back.
+	noRedirect := *ts.Client()
+	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	form := url.Values{"party": {"T2"}, "answer": {"decline"}, "reason": {"price moved"}}
+	resp, err := noRedirect.PostForm(fmt.Sprintf("%s/proposals/%d/respond", ts.URL, cycle.ID), form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), fmt.Sprintf("/proposals/%d?answer=", cycle.ID)) {
+		t.Errorf("form: %d to %q; want 303 back to the proposal", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if status := call(t, ts, "GET", fmt.Sprintf("/api/v1/proposals/%d", cycle.ID), nil, &got); status != 200 || got.Status != "declined" {
+		t.Errorf("cycle after T2 declined on the page: %d %+v; want declined", status, got)
+	}
+	var list struct{ Total int }
+	if status := call(t, ts, "GET", "/api/v1/offers?status=open", nil, &list); status != 200 || list.Total != 2 {
+		t.Errorf("open offers after the decline: %d %+v; want rice and wheat back in the pool", status, list)
+	}
+}
+
+func TestServer_Reconciliations(t *testing.T) {
+	ts, _ := newServer(t)
+	var rec barterhttp.Reconciliation
+	if status := call(t, ts, "POST", "/api/v1/reconciliations", `{"as_of": "2024-12-31"}`, &rec); status != http.StatusCreated || len(rec.Cancelled) != 2 {
+		t.Errorf("reconcile: %d %+v; want both authorizations cancelled", status, rec)
+	}
+	wantError(t, ts, "POST", "/api/v1/reconciliations", `{}`, http.StatusBadRequest, "as_of")
+}
+
+// get fetches a page and returns its status and HTML.
+func get(t *testing.T, ts *httptest.Server, path string) (int, string) {
+	t.Helper()
+	resp, err := ts.Client().Get(ts.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+		t.Errorf("%s: content type %q", path, ct)
+	}
+	return resp.StatusCode, string(b)
+}
+
+func TestServer_Pages(t *testing.T) {
+	ts, svc := newServer(t)
+	storetest.MustPost(t, svc, storetest.GD(t, storetest.Auth2025, barter.Import, "2024-01-11", "1000"))
+	mustOffers(t, ts, svc)
+	if status := call(t, ts, "POST", "/api/v1/proposals", barterhttp.ProposalRequest{AsOf: "2024-01-10"}, nil); status != http.StatusCreated {
+		t.Fatalf("propose: %d", status)
+	}
+	for _, tt := range []struct {
+		path   string
+		status int
+		want   []string
+	}{
+		{"/?as_of=2024-01-12", 200, []string{"Clearing house as of 2024-01-12", "280,000.00", ">2</a></b>proposals awaiting", "more than 90 days"}},
+		{"/positions?as_of=2024-02-01&status=open", 200, []string{storetest.Auth2025, "280,000.00", "1–2 of 2"}},
+		{"/positions?as_of=2024-02-01&page=2", 200, []string{"Nothing on this page; 2 in all", `rel="prev"`}},
+		{"/offers?status=proposed", 200, []string{"kinnow", "1–5 of 5"}},
+		{"/proposals", 200, []string{"Proposal 1", "<svg", "1,200.00"}},
+		{"/proposals/1", 200, []string{"Accept", `name="reason"`, "<svg"}},
+		{"/proposals/99", 404, []string{"Not found", "no proposal &#34;99&#34;"}},
+		{"/positions?page=0", 400, []string{"Please check the request", "<b>page</b>"}},
+		{"/nowhere", 404, []string{"there is no page /nowhere"}},
+	} {
+		status, body := get(t, ts, tt.path)
+		if status != tt.status {
+			t.Errorf("%s: status %d, want %d", tt.path, status, tt.status)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s: page lacks %q", tt.path, w)
+			}
+		}
+	}
+}
