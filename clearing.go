@@ -176,7 +176,7 @@ func (s *Service) CreateClearingRun(ctx context.Context, source string, obs []Ob
 	for i, o := range obs {
 		r.Obligations[i] = ClearedObligation{Obligation: o, Cleared: cleared[i]}
 	}
-	if err := s.Store.Update(ctx, func(tx Tx) error { return tx.CreateClearingRun(ctx, r) }); err != nil {
+	if err := s.update(ctx, func(tx Tx) error { return tx.CreateClearingRun(ctx, r) }); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -251,7 +251,7 @@ func (s *Service) ClearingRuns(ctx context.Context) ([]ClearingRun, error) {
 // because a set-off leaves every net position unchanged. Errors: ENotFound, EConflict.
 func (s *Service) CommitClearingRun(ctx context.Context, id int64, day Date) (*ClearingRun, error) {
 	var r *ClearingRun
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		var err error
 		if r, err = tx.ClearingRun(ctx, id); err != nil {
 			return err

@@ -279,7 +279,7 @@ func (s *Service) PostDeclaration(ctx context.Context, d *Declaration) (duplicat
 }
 
 func (s *Service) postDeclaration(ctx context.Context, d *Declaration) (duplicate bool, err error) {
-	err = s.Store.Update(ctx, func(tx Tx) error {
+	err = s.update(ctx, func(tx Tx) error {
 		rows, out := []Row[Declaration]{{Value: *d}}, make([]outcome, 1)
 		if err := s.newPoster(tx).postBatch(ctx, rows, out); err != nil {
 			return err
@@ -321,7 +321,7 @@ func (s *Service) Reassess(ctx context.Context, number string, assessed Decimal,
 		return nil, Invalid("assessed_value", "must be positive")
 	}
 	var r *Reassessment
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		d, err := tx.Declaration(ctx, number)
 		if err != nil {
 			return err

@@ -107,7 +107,7 @@ func (s *Service) ImportOffers(ctx context.Context, rows iter.Seq[Row[Offer]], o
 // details again is a no-op that reports duplicate and returns the offer as it stands.
 // Errors: EInvalid, EConflict (an offer with that ID and other details exists).
 func (s *Service) CreateOffer(ctx context.Context, of *Offer) (duplicate bool, err error) {
-	err = s.Store.Update(ctx, func(tx Tx) error {
+	err = s.update(ctx, func(tx Tx) error {
 		res, err := s.createOffer(ctx, tx, of)
 		if err != nil || res != rowDuplicate {
 			return err
@@ -198,6 +198,7 @@ func (s *Service) Propose(ctx context.Context, day, deadline Date, k int, limit 
 	if deadline.Before(day) {
 		return nil, Invalid("deadline", "%s is before %s", deadline, day)
 	}
+	// Expiring first is housekeeping: the run's idempotency key goes with its proposals.
 	if err := s.Store.Update(ctx, func(tx Tx) error { return s.expireProposals(ctx, tx, day) }); err != nil {
 		return nil, err
 	}
@@ -231,7 +232,7 @@ func (s *Service) Propose(ctx context.Context, day, deadline Date, k int, limit 
 	for _, a := range arcs {
 		weight[[2]int32{a.From, a.To}] = a.Weight
 	}
-	err = s.Store.Update(ctx, func(tx Tx) error {
+	err = s.update(ctx, func(tx Tx) error {
 		run.Proposals = run.Proposals[:0]
 		for _, c := range res.Cycles {
 			p := Proposal{Created: day, Deadline: deadline, Status: ProposalPending}
@@ -325,6 +326,7 @@ func (s *Service) expireProposals(ctx context.Context, tx Tx, day Date) error {
 // past their deadline on day are expired first.
 func (s *Service) Proposals(ctx context.Context, status ProposalStatus, day Date) ([]Proposal, error) {
 	var out []Proposal
+	// Listing is a read whose expiries are housekeeping: it never spends an idempotency key.
 	err := s.Store.Update(ctx, func(tx Tx) error {
 		if err := s.expireProposals(ctx, tx, day); err != nil {
 			return err
@@ -358,7 +360,7 @@ func (s *Service) Respond(ctx context.Context, id int64, party string, accept bo
 		return nil, Invalid("reason", "is required to decline")
 	}
 	var p *Proposal
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		if err := s.expireProposals(ctx, tx, day); err != nil {
 			return err
 		}

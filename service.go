@@ -133,7 +133,7 @@ func importBatches[T any](ctx context.Context, s *Service, rows iter.Seq[Row[T]]
 		o.OnError(re)
 	}
 	out := make([]outcome, size)
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		// Reading and parsing the next batch overlaps with checking and writing this one.
 		batches, stop := readBatches(rows, size)
 		defer stop()
@@ -218,7 +218,7 @@ func (s *Service) ImportParties(ctx context.Context, rows iter.Seq[Row[Party]], 
 
 // CreateParty registers one party. Errors: EInvalid, EConflict.
 func (s *Service) CreateParty(ctx context.Context, p *Party) error {
-	return s.Store.Update(ctx, func(tx Tx) error {
+	return s.update(ctx, func(tx Tx) error {
 		_, err := s.createParty(ctx, tx, p)
 		return err
 	})

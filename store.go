@@ -101,6 +101,15 @@ type Tx interface {
 	// ClearedFromPositions sums, per obligation ID, what committed runs whose source
 	// starts with PositionsSource have cleared.
 	ClearedFromPositions(ctx context.Context) (map[string]int64, error)
+
+	// ClaimKey records an idempotency key with r's fingerprint and time, and reports
+	// false when the key is already recorded. A claim racing another of the same key
+	// waits for it and reports false if it commits.
+	ClaimKey(ctx context.Context, r *StoredResponse) (bool, error)
+	// SaveResponse keeps the answer under a claimed key.
+	SaveResponse(ctx context.Context, key string, status int, body []byte) error
+	// StoredResponse returns what is recorded under a key.
+	StoredResponse(ctx context.Context, key string) (*StoredResponse, error)
 }
 
 // PositionsSource starts the source of clearing runs made from positions.

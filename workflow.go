@@ -19,7 +19,7 @@ type Application struct {
 // but no number yet. Errors: EInvalid.
 func (s *Service) Apply(ctx context.Context, app *Application) (*Authorization, error) {
 	var a *Authorization
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		var err error
 		a, err = s.apply(ctx, tx, app, s.today())
 		return err
@@ -61,7 +61,7 @@ func (s *Service) apply(ctx context.Context, tx Tx, app *Application, day Date) 
 // trader's NTN and a net-off deadline from its rulebook. Errors: ENotFound, EConflict.
 func (s *Service) Approve(ctx context.Context, id int64, day Date) (*Authorization, error) {
 	var a *Authorization
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		var err error
 		if a, err = tx.AuthorizationByID(ctx, id); err != nil {
 			return err
@@ -104,7 +104,7 @@ func (s *Service) Reject(ctx context.Context, id int64, reason string) (*Authori
 		return nil, Invalid("reason", "is required")
 	}
 	var a *Authorization
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		var err error
 		if a, err = tx.AuthorizationByID(ctx, id); err != nil {
 			return err
@@ -160,7 +160,7 @@ func (s *Service) positions(ctx context.Context, tx Tx, asOf Date) ([]Position, 
 // the run. Declarations against a cancelled authorization are rejected from then on.
 func (s *Service) Reconcile(ctx context.Context, asOf Date) (*Reconciliation, error) {
 	run := &Reconciliation{AsOf: asOf}
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		ps, err := s.positions(ctx, tx, asOf)
 		if err != nil {
 			return err

@@ -4,7 +4,10 @@
 package http
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -128,26 +131,108 @@ func (s *Server) errorOf(r *http.Request, err error) (int, errorBody) {
 }
 
 // json adapts a handler returning a status and a value to net/http, writing the value or
-// the error as JSON.
+// the error as JSON. A POST with an Idempotency-Key header is carried out at most once.
 func (s *Server) json(h func(*http.Request) (int, any, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, s.MaxBody)
 		}
+		if key := r.Header.Get("Idempotency-Key"); key != "" && r.Method == http.MethodPost {
+			s.once(w, r, key, h)
+			return
+		}
 		status, v, err := h(r)
 		if err != nil {
 			status, v = s.errorOf(r, err)
 		}
-		writeJSON(w, status, v)
+		writeJSON(w, status, encode(v))
 	})
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// once carries out a POST under an idempotency key. The service records the key in the
+// transaction of the request's changes, so a retry finds it whether or not the first
+// answer reached the client, and gets the first answer again instead of a second
+// posting. A request that failed recorded nothing and may be retried as it is.
+func (s *Server) once(w http.ResponseWriter, r *http.Request, key string, h func(*http.Request) (int, any, error)) {
+	fail := func(err error) {
+		status, v := s.errorOf(r, err)
+		writeJSON(w, status, encode(v))
+	}
+	if len(key) > 255 {
+		fail(barter.Invalid("Idempotency-Key", "is longer than 255 characters"))
+		return
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		fail(barter.Invalid("body", "%v", err))
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	sum := sha256.Sum256([]byte(r.Method + " " + r.URL.RequestURI() + "\n" + string(body)))
+	fingerprint := hex.EncodeToString(sum[:])
+	ctx := r.Context()
+	stored, err := s.Service.StoredResponse(ctx, key)
+	if err == nil {
+		s.replay(w, r, stored, fingerprint)
+		return
+	}
+	if barter.ErrorCode(err) != barter.ENotFound {
+		fail(err)
+		return
+	}
+	status, v, err := h(r.WithContext(barter.WithIdempotencyKey(ctx, key, fingerprint)))
+	if errors.Is(err, barter.ErrKeyUsed) {
+		// A retry raced this one and committed first.
+		if stored, err := s.Service.StoredResponse(ctx, key); err == nil {
+			s.replay(w, r, stored, fingerprint)
+			return
+		}
+	}
+	if err != nil {
+		fail(err)
+		return
+	}
+	out := encode(v)
+	if err := s.Service.SaveResponse(ctx, key, status, out); err != nil && barter.ErrorCode(err) != barter.ENotFound {
+		// The work is committed; only the copy of the answer is missing, and a retry
+		// will be told so.
+		s.Logger.Error("keep idempotent answer", "key", key, "err", err)
+	}
+	writeJSON(w, status, out)
+}
+
+// replay answers a retry with the first answer under its key.
+func (s *Server) replay(w http.ResponseWriter, r *http.Request, stored *barter.StoredResponse, fingerprint string) {
+	var err error
+	switch {
+	case stored.Fingerprint != fingerprint:
+		err = barter.Invalid("Idempotency-Key", "was used on %s for another request; use a new key for a new request", stored.Created.UTC().Format(time.RFC3339))
+	case stored.Status == 0:
+		err = &barter.Error{Code: barter.EConflict, Field: "Idempotency-Key", Message: "the request with this key is still being carried out, or was carried out and its answer was not kept; look the result up before trying anything else"}
+	}
+	if err != nil {
+		status, v := s.errorOf(r, err)
+		writeJSON(w, status, encode(v))
+		return
+	}
+	w.Header().Set("Idempotent-Replayed", "true")
+	writeJSON(w, stored.Status, stored.Body)
+}
+
+// encode writes v as indented JSON.
+func encode(v any) []byte {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		// Every value the handlers return marshals; this is a fault of the code.
+		b = []byte(`{"error": {"code": "internal", "message": "internal error"}}`)
+	}
+	return append(b, '\n')
+}
+
+func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.Encode(v)
+	w.Write(body)
 }
 
 // decode reads a JSON request body into v, refusing unknown fields and trailing data, and

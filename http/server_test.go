@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/barter-clearing/barter"
@@ -41,6 +42,18 @@ func newServer(t *testing.T) (*httptest.Server, *barter.Service) {
 // out, returning the status.
 func call(t *testing.T, ts *httptest.Server, method, path string, body any, out any) int {
 	t.Helper()
+	status, _, raw := send(t, ts, method, path, body, nil)
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			t.Fatalf("%s %s: %v in %s", method, path, err, raw)
+		}
+	}
+	return status
+}
+
+// send sends a request with headers and returns the answer's status, headers and body.
+func send(t *testing.T, ts *httptest.Server, method, path string, body any, header http.Header) (int, http.Header, []byte) {
+	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -49,32 +62,33 @@ func call(t *testing.T, ts *httptest.Server, method, path string, body any, out 
 	default:
 		buf, err := json.Marshal(b)
 		if err != nil {
-			t.Fatal(err)
+			t.Error(err)
+			return 0, nil, nil
 		}
 		rd = bytes.NewReader(buf)
 	}
 	req, err := http.NewRequest(method, ts.URL+path, rd)
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err)
+		return 0, nil, nil
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	resp, err := ts.Client().Do(req)
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err)
+		return 0, nil, nil
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err)
 	}
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		t.Fatalf("%s %s: content type %q, want JSON", method, path, ct)
+		t.Errorf("%s %s: content type %q, want JSON", method, path, ct)
 	}
-	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			t.Fatalf("%s %s: %v in %s", method, path, err, raw)
-		}
-	}
-	return resp.StatusCode
+	return resp.StatusCode, resp.Header, raw
 }
 
 type apiError struct {
@@ -373,5 +387,81 @@ func TestServer_Pages(t *testing.T) {
 				t.Errorf("%s: page lacks %q", tt.path, w)
 			}
 		}
+	}
+}
+
+func TestServer_IdempotencyKey(t *testing.T) {
+	ts, svc := newServer(t)
+	key := func(k string) http.Header { return http.Header{"Idempotency-Key": {k}} }
+	app := barterhttp.Application{Party: storetest.Trader, Counterparty: storetest.Russian, Regime: "2025", Lines: []barterhttp.Line{
+		{Direction: "import", HSCode: "0713", Description: "chickpeas", Quantity: "500", Unit: "t", Value: "350000", Currency: "USD"},
+		{Direction: "export", HSCode: "1006", Description: "rice", Quantity: "520", Unit: "t", Value: "346840", Currency: "USD"},
+	}}
+	status, h, first := send(t, ts, "POST", "/api/v1/authorizations", app, key("apply-1"))
+	if status != http.StatusCreated || h.Get("Idempotent-Replayed") != "" {
+		t.Fatalf("apply: %d %v %s", status, h, first)
+	}
+	status, h, again := send(t, ts, "POST", "/api/v1/authorizations", app, key("apply-1"))
+	if status != http.StatusCreated || h.Get("Idempotent-Replayed") != "true" || !bytes.Equal(again, first) {
+		t.Errorf("retry: %d %v %s; want the first answer replayed: %s", status, h, again, first)
+	}
+	applied := func() int {
+		var list struct{ Total int }
+		call(t, ts, "GET", "/api/v1/authorizations?status=applied", nil, &list)
+		return list.Total
+	}
+	if n := applied(); n != 1 {
+		t.Errorf("%d applications after a retry; want 1", n)
+	}
+	other := app
+	other.Regime = "2023"
+	var e apiError
+	status, _, raw := send(t, ts, "POST", "/api/v1/authorizations", other, key("apply-1"))
+	if json.Unmarshal(raw, &e); status != http.StatusBadRequest || e.Error.Field != "Idempotency-Key" {
+		t.Errorf("key reused for another request: %d %s; want 400 about the key", status, raw)
+	}
+	// A request that failed kept nothing: the corrected request may use the same key.
+	bad := app
+	bad.Party = "ghost"
+	if status, _, raw := send(t, ts, "POST", "/api/v1/authorizations", bad, key("apply-2")); status != http.StatusBadRequest {
+		t.Errorf("bad application: %d %s", status, raw)
+	}
+	if status, _, raw := send(t, ts, "POST", "/api/v1/authorizations", app, key("apply-2")); status != http.StatusCreated {
+		t.Errorf("corrected application under the failed request's key: %d %s", status, raw)
+	}
+	if n := applied(); n != 2 {
+		t.Errorf("%d applications; want 2", n)
+	}
+
+	// Retries of a matching run racing each other: one run, and every answer is either
+	// its answer or "in progress".
+	mustOffers(t, ts, svc)
+	req := barterhttp.ProposalRequest{AsOf: "2024-01-10", Deadline: "2024-01-20"}
+	const racers = 6
+	var wg sync.WaitGroup
+	answers := make([][]byte, racers)
+	statuses := make([]int, racers)
+	for i := range racers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i], _, answers[i] = send(t, ts, "POST", "/api/v1/proposals", req, key("run-1"))
+		}()
+	}
+	wg.Wait()
+	var created []byte
+	for i, st := range statuses {
+		switch {
+		case st == http.StatusCreated && created == nil:
+			created = answers[i]
+		case st == http.StatusCreated && !bytes.Equal(answers[i], created):
+			t.Errorf("two different answers under one key:\n%s\n%s", created, answers[i])
+		case st != http.StatusCreated && st != http.StatusConflict:
+			t.Errorf("racing retry: %d %s", st, answers[i])
+		}
+	}
+	var list struct{ Total int }
+	if call(t, ts, "GET", "/api/v1/proposals?as_of=2024-01-10", nil, &list); created == nil || list.Total != 2 {
+		t.Errorf("after %d racing retries: %d proposals, first answer %s; want the 2 of one run", racers, list.Total, created)
 	}
 }

@@ -14,6 +14,9 @@
 # warns loudly and those tests skip.
 #
 # Environment:
+#   BARTER_CHROMIUM   the Chromium to test the web pages with (default: chromium
+#                     on PATH; without one those tests skip, or fail when
+#                     BARTER_REQUIRE_BROWSER is set)
 #   BARTER_PG_BINDIR  use the PostgreSQL server binaries in this directory
 #                     instead of searching for them. A directory without them
 #                     (e.g. BARTER_PG_BINDIR=/nonexistent) makes the script
@@ -174,6 +177,12 @@ else
 	export BARTER_TEST_POSTGRES="postgres://barter@127.0.0.1:$pg_port/postgres?sslmode=disable"
 	pg_version=$("$pg_bindir/postgres" --version)
 	log "PostgreSQL ${pg_version#postgres (PostgreSQL) } from $pg_bindir on 127.0.0.1:$pg_port (BARTER_TEST_POSTGRES=$BARTER_TEST_POSTGRES)"
+fi
+
+# The web pages are tested in a headless Chromium; without one those tests skip,
+# unless BARTER_REQUIRE_BROWSER is set (CI sets it), when they fail.
+if [ -z "${BARTER_CHROMIUM:-}" ] && ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
+	log "!!! Chromium not found: the browser tests of the web pages will be SKIPPED (install Debian's chromium package)"
 fi
 
 status=0

@@ -42,6 +42,7 @@ func Run(t *testing.T, open Opener) {
 		{"ClearingRun", testClearingRun},
 		{"Proposals", testProposals},
 		{"ConcurrentProposals", testConcurrentProposals},
+		{"IdempotencyKeys", testIdempotencyKeys},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,109 @@
+package http_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	barterhttp "github.com/barter-clearing/barter/http"
+	"github.com/chromedp/chromedp"
+)
+
+// browser starts a headless Chromium for a test. Without one the test is skipped, loudly,
+// unless BARTER_REQUIRE_BROWSER is set (as the test script sets it in CI), when it fails.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path := os.Getenv("BARTER_CHROMIUM")
+	if path == "" {
+		for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+			if p, err := exec.LookPath(name); err == nil {
+				path = p
+				break
+			}
+		}
+	}
+	if path == "" {
+		if os.Getenv("BARTER_REQUIRE_BROWSER") != "" {
+			t.Fatal("no Chromium found (install Debian's chromium package, or set BARTER_CHROMIUM)")
+		}
+		t.Skip("SKIPPED: no Chromium found; the pages were not tested in a browser (install Debian's chromium package)")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true))
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(alloc)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
+	return ctx
+}
+
+// TestPages_Browser answers a proposal as traders would: in a browser, on its page.
+func TestPages_Browser(t *testing.T) {
+	ctx := browser(t)
+	ts, svc := newServer(t)
+	mustOffers(t, ts, svc)
+	var run barterhttp.ProposalRun
+	if status := call(t, ts, "POST", "/api/v1/proposals", barterhttp.ProposalRequest{AsOf: "2024-01-05"}, &run); status != 201 || len(run.Proposals) != 2 {
+		t.Fatalf("propose: %d %+v", status, run)
+	}
+	var cycle barterhttp.Proposal
+	for _, p := range run.Proposals {
+		if len(p.Legs) == 3 {
+			cycle = p
+		}
+	}
+	button := func(party, answer string) chromedp.Search {
+		return chromedp.Search(fmt.Sprintf(`//form[input[@name="party" and @value=%q]]//button[@value=%q]`, party, answer))
+	}
+	run1 := func(a chromedp.Action[string]) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	count := func(selector string) int {
+		t.Helper()
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](fmt.Sprintf("document.querySelectorAll(%q).length", selector)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	do := func(steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	do(chromedp.Navigate(fmt.Sprintf("%s/proposals/%d", ts.URL, cycle.ID)))
+	arrows := count("svg line")
+	do(chromedp.Click(button(cycle.Legs[0].Party, "accept")), chromedp.WaitVisible(chromedp.CSS(`[role=status]`)))
+	notice := run1(chromedp.Text(chromedp.CSS(`[role=status]`)))
+	reason := fmt.Sprintf(`//form[input[@name="party" and @value=%q]]//input[@name="reason"]`, cycle.Legs[1].Party)
+	do(chromedp.SendKeys(chromedp.Search(reason), "price moved"), chromedp.Click(button(cycle.Legs[1].Party, "decline")),
+		chromedp.WaitVisible(chromedp.Search(`//h1/span[contains(@class, "declined")]`)))
+	answers := run1(chromedp.Text(chromedp.CSS(`table`)))
+	status := run1(chromedp.Text(chromedp.CSS(`h1 .status`)))
+	do(chromedp.Navigate(ts.URL + "/?as_of=2024-01-05"))
+	bars := count(".chart .bar")
+	if arrows != 3 {
+		t.Errorf("the cycle's picture has %d arrows; want 3", arrows)
+	}
+	if want := cycle.Legs[0].Party + " accepted."; notice != want {
+		t.Errorf("notice %q; want %q", notice, want)
+	}
+	if status != "declined" || !strings.Contains(answers, "accepted on 2024-01-05") || !strings.Contains(answers, "declined on 2024-01-05: price moved") {
+		t.Errorf("after the answers: status %q, table %q", status, answers)
+	}
+	if bars != 9 {
+		t.Errorf("dashboard has %d bars; want 4 statuses and 5 deadline ranges", bars)
+	}
+}
