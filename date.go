@@ -45,6 +45,9 @@ func DateOf(t time.Time) Date {
 	return Date{time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}
 }
 
+// Time returns the start of the day in UTC.
+func (d Date) Time() time.Time { return d.t }
+
 // IsZero reports whether d is the zero Date.
 func (d Date) IsZero() bool { return d.t.IsZero() }
 

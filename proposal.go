@@ -87,7 +87,7 @@ func (rbs Rulebooks) OfferArcs(offers []Offer, day Date) []match.Arc {
 				continue
 			}
 			if ok, _ := rbs.CanGive(&offers[i], &offers[j], day); ok {
-				arcs = append(arcs, match.Arc{From: int32(i), To: int32(j), Weight: min(offers[i].ValueMax, offers[j].WantMax)})
+				arcs = append(arcs, match.Arc{From: int32(i), To: int32(j), Weight: LegValue(&offers[i], &offers[j])})
 			}
 		}
 	}
@@ -147,6 +147,40 @@ func (s *Service) createOffer(ctx context.Context, tx Tx, of *Offer) (rowResult,
 		return 0, err
 	}
 	return rowWritten, tx.CreateOffer(ctx, of)
+}
+
+// Leg says whether the offer from can give to the offer to on a day, as matching sees it:
+// the value that would move, or the reasons there is no arc. Errors: ENotFound.
+type Leg struct {
+	From, To *Offer
+	Possible bool
+	Value    int64 // hundredths of the unit of account, when possible
+	Reasons  []string
+}
+
+// LegValue is the value that moves when offer a gives to offer b: as much as a offers, up
+// to what b wants.
+func LegValue(a, b *Offer) int64 { return min(a.ValueMax, b.WantMax) }
+
+// ExplainLeg says whether, and if not why not, one stored offer can give to another on a
+// day. Errors: ENotFound.
+func (s *Service) ExplainLeg(ctx context.Context, from, to string, day Date) (*Leg, error) {
+	l := &Leg{}
+	err := s.Store.View(ctx, func(tx Tx) error {
+		var err error
+		if l.From, err = tx.Offer(ctx, from); err != nil {
+			return err
+		}
+		l.To, err = tx.Offer(ctx, to)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if l.Possible, l.Reasons = s.Rulebooks.CanGive(l.From, l.To, day); l.Possible {
+		l.Value = LegValue(l.From, l.To)
+	}
+	return l, nil
 }
 
 // Offer returns one offer of the pool. Errors: ENotFound.

@@ -200,8 +200,11 @@ func (o *Offer) parse() (*barter.Offer, error) {
 	if o.Status != "" {
 		return nil, barter.Invalid("status", "is set by the clearing house, not by the party")
 	}
+	if o.Blocked {
+		return nil, barter.Invalid("blocked", "is set by sanctions screening, not by the party")
+	}
 	of := &barter.Offer{ID: o.ID, Party: o.Party, Country: strings.ToUpper(o.Country), Regime: o.Regime,
-		Gives: barter.NormalizeHS(o.Gives), Unit: o.Unit, Blocked: o.Blocked}
+		Gives: barter.NormalizeHS(o.Gives), Unit: o.Unit}
 	for _, w := range o.Wants {
 		if w = barter.NormalizeHS(strings.TrimSpace(w)); w != "" {
 			of.Wants = append(of.Wants, w)
@@ -236,6 +239,24 @@ func (o *Offer) parse() (*barter.Offer, error) {
 		}
 	}
 	return of, nil
+}
+
+// Leg says whether one offer can give to another, as matching sees it.
+type Leg struct {
+	From     string   `json:"from"`
+	To       string   `json:"to"`
+	Possible bool     `json:"possible"`
+	Value    string   `json:"value,omitempty"`
+	Reasons  []string `json:"reasons"`
+}
+
+// NewLeg returns the JSON form of l.
+func NewLeg(l *barter.Leg) Leg {
+	out := Leg{From: l.From.ID, To: l.To.ID, Possible: l.Possible, Reasons: append([]string{}, l.Reasons...)}
+	if l.Possible {
+		out.Value = barter.FormatMinor(l.Value, 2)
+	}
+	return out
 }
 
 // Proposal is an exchange cycle put to its parties.
@@ -281,10 +302,9 @@ func NewProposal(p *barter.Proposal) Proposal {
 	return out
 }
 
-// ProposalRequest asks for a matching run.
+// ProposalRequest asks for a matching run of the offers valid today.
 type ProposalRequest struct {
-	AsOf         string `json:"as_of"`
-	Deadline     string `json:"deadline"`
+	Deadline     string `json:"deadline"` // default two weeks from today`
 	MaxCycle     int    `json:"max_cycle"`
 	TimeLimit    string `json:"time_limit"` // a Go duration such as "30s"
 	Objective    string `json:"objective"`  // value (default) or parties
@@ -303,11 +323,10 @@ type ProposalRun struct {
 	Proposals   []Proposal `json:"proposals"`
 }
 
-// Response is a party's answer to a proposal.
+// Response is a party's answer to a proposal. It is dated by the clearing house.
 type Response struct {
 	Party  string `json:"party"`
 	Reason string `json:"reason"`
-	Date   string `json:"date"` // default today
 }
 
 // LedgerReport says whether the ledger holds its invariants.
@@ -431,29 +450,18 @@ func (s *Server) apply(r *http.Request) (int, any, error) {
 	return http.StatusCreated, NewAuthorization(a), nil
 }
 
-// decision is customs' approval or rejection of an application.
-type decision struct {
-	Date   string `json:"date"`
-	Reason string `json:"reason"`
-}
+// Approval and rejection are dated by the clearing house, not by the client.
 
 func (s *Server) approve(r *http.Request) (int, any, error) {
 	id, err := pathID(r, "application")
 	if err != nil {
 		return 0, nil, err
 	}
-	var in decision
+	var in struct{}
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
-	d, err := optionalDate("date", in.Date)
-	if err != nil {
-		return 0, nil, err
-	}
-	if d.IsZero() {
-		d = s.today()
-	}
-	a, err := s.Service.Approve(r.Context(), id, d)
+	a, err := s.Service.Approve(r.Context(), id, s.today())
 	if err != nil {
 		return 0, nil, err
 	}
@@ -465,7 +473,9 @@ func (s *Server) reject(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	var in decision
+	var in struct {
+		Reason string `json:"reason"`
+	}
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
@@ -505,6 +515,18 @@ func (s *Server) offer(r *http.Request) (int, any, error) {
 	return http.StatusOK, NewOffer(o), nil
 }
 
+func (s *Server) explainLeg(r *http.Request) (int, any, error) {
+	asOf, err := query{r}.date("as_of", s.today())
+	if err != nil {
+		return 0, nil, err
+	}
+	l, err := s.Service.ExplainLeg(r.Context(), r.PathValue("id"), r.PathValue("to"), asOf)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, NewLeg(l), nil
+}
+
 func (s *Server) createOffer(r *http.Request) (int, any, error) {
 	of, err := decodeAs[*barter.Offer](r, &Offer{})
 	if err != nil {
@@ -518,12 +540,9 @@ func (s *Server) createOffer(r *http.Request) (int, any, error) {
 }
 
 func (s *Server) proposals(r *http.Request) (int, any, error) {
-	q := query{r}
-	asOf, err := q.date("as_of", s.today())
-	if err != nil {
-		return 0, nil, err
-	}
-	ps, err := s.Service.Proposals(r.Context(), barter.ProposalStatus(q.str("status")), asOf)
+	// Proposals past their deadline by the clearing house's clock show as expired; no
+	// client's date can expire them early.
+	ps, err := s.Service.Proposals(r.Context(), barter.ProposalStatus(query{r}.str("status")), s.today())
 	if err != nil {
 		return 0, nil, err
 	}
@@ -548,13 +567,7 @@ func (s *Server) propose(r *http.Request) (int, any, error) {
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
-	asOf, err := optionalDate("as_of", in.AsOf)
-	if err != nil {
-		return 0, nil, err
-	}
-	if asOf.IsZero() {
-		asOf = s.today()
-	}
+	asOf := s.today()
 	due, err := optionalDate("deadline", in.Deadline)
 	if err != nil {
 		return 0, nil, err
@@ -562,12 +575,16 @@ func (s *Server) propose(r *http.Request) (int, any, error) {
 	if due.IsZero() {
 		due = asOf.AddDays(14)
 	}
-	if in.MaxCycle == 0 {
+	switch in.MaxCycle {
+	case 0:
 		in.MaxCycle = 3
+	case 2, 3, 4:
+	default:
+		return 0, nil, barter.Invalid("max_cycle", "%d is not 2, 3 or 4", in.MaxCycle)
 	}
 	limit := 30 * time.Second
 	if in.TimeLimit != "" {
-		if limit, err = time.ParseDuration(in.TimeLimit); err != nil || limit <= 0 || limit > 10*time.Minute {
+		if limit, err = time.ParseDuration(in.TimeLimit); err != nil || limit < time.Second || limit > 10*time.Minute {
 			return 0, nil, barter.Invalid("time_limit", "%q is not a duration from 1s to 10m such as \"30s\"", in.TimeLimit)
 		}
 	}
@@ -611,14 +628,7 @@ func (s *Server) respond(accept bool) func(*http.Request) (int, any, error) {
 		if in.Party == "" {
 			return 0, nil, barter.Invalid("party", "is required")
 		}
-		d, err := optionalDate("date", in.Date)
-		if err != nil {
-			return 0, nil, err
-		}
-		if d.IsZero() {
-			d = s.today()
-		}
-		p, err := s.Service.Respond(r.Context(), id, in.Party, accept, in.Reason, d)
+		p, err := s.Service.Respond(r.Context(), id, in.Party, accept, in.Reason, s.today())
 		if err != nil {
 			return 0, nil, err
 		}

@@ -49,7 +49,7 @@ func TestPages_Browser(t *testing.T) {
 	ts, svc := newServer(t)
 	mustOffers(t, ts, svc)
 	var run barterhttp.ProposalRun
-	if status := call(t, ts, "POST", "/api/v1/proposals", barterhttp.ProposalRequest{AsOf: "2024-01-05"}, &run); status != 201 || len(run.Proposals) != 2 {
+	if status := call(t, ts, "POST", "/api/v1/proposals", barterhttp.ProposalRequest{}, &run); status != 201 || len(run.Proposals) != 2 {
 		t.Fatalf("propose: %d %+v", status, run)
 	}
 	var cycle barterhttp.Proposal
@@ -97,7 +97,7 @@ func TestPages_Browser(t *testing.T) {
 	if arrows != 3 {
 		t.Errorf("the cycle's picture has %d arrows; want 3", arrows)
 	}
-	if want := cycle.Legs[0].Party + " accepted."; notice != want {
+	if want := cycle.Legs[0].Party + " accepted on 2024-01-05."; notice != want {
 		t.Errorf("notice %q; want %q", notice, want)
 	}
 	if status != "declined" || !strings.Contains(answers, "accepted on 2024-01-05") || !strings.Contains(answers, "declined on 2024-01-05: price moved") {

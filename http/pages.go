@@ -26,7 +26,6 @@ func loadPages() pages {
 	funcs := template.FuncMap{
 		"money":   grouped,
 		"minor":   func(n int64) string { return grouped(barter.FromMinorUnits(n)) },
-		"query":   func(v url.Values) template.URL { return template.URL(v.Encode()) },
 		"add":     func(a, b int) int { return a + b },
 		"half":    func(a int) int { return a / 2 },
 		"neg":     func(a int) int { return -a },
@@ -34,7 +33,7 @@ func loadPages() pages {
 		"pending": func(p *barter.Proposal) bool { return p.Status == barter.ProposalPending },
 	}
 	ps := pages{}
-	for _, name := range []string{"dashboard", "positions", "offers", "proposals", "proposal", "error"} {
+	for _, name := range []string{"dashboard", "positions", "offers", "offer", "proposals", "proposal", "error"} {
 		ps[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+name+".html"))
 	}
 	return ps
@@ -45,6 +44,8 @@ func (s *Server) pageRoutes() {
 	s.mux.Handle("GET /{$}", s.page("dashboard", s.dashboardPage))
 	s.mux.Handle("GET /positions", s.page("positions", s.positionsPage))
 	s.mux.Handle("GET /offers", s.page("offers", s.offersPage))
+	s.mux.Handle("GET /offers/new", s.page("offer", func(*http.Request) (any, error) { return offerForm{}, nil }))
+	s.mux.HandleFunc("POST /offers", s.offerForm)
 	s.mux.Handle("GET /proposals", s.page("proposals", s.proposalsPage))
 	s.mux.Handle("GET /proposals/{id}", s.page("proposal", s.proposalPage))
 	s.mux.HandleFunc("POST /proposals/{id}/respond", s.respondForm)
@@ -72,27 +73,31 @@ var headings = map[barter.Code]string{
 }
 
 // page adapts a handler returning a page's data to net/http, rendering the page or the
-// error page. A page is rendered to memory first so that a failing template never sends
-// half a page.
+// error page.
 func (s *Server) page(name string, h func(*http.Request) (any, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		data, err := h(r)
-		status, t, v := http.StatusOK, s.pages[name], view{Title: name, Nav: name, Data: data}
 		if err != nil {
-			var body errorBody
-			status, body = s.errorOf(r, err)
-			t, v = s.pages["error"], view{Title: "error", Nav: name, Error: &body.Error, Heading: headings[body.Error.Code]}
-		}
-		var buf bytes.Buffer
-		if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
-			s.Logger.Error("render page", "page", name, "err", err)
-			http.Error(w, "internal error", http.StatusInternalServerError)
+			status, body := s.errorOf(r, err)
+			s.render(w, status, "error", view{Title: "error", Nav: name, Error: &body.Error, Heading: headings[body.Error.Code]})
 			return
 		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.WriteHeader(status)
-		w.Write(buf.Bytes())
+		s.render(w, http.StatusOK, name, view{Title: name, Nav: name, Data: data})
 	})
+}
+
+// render writes a page. It is rendered to memory first so that a failing template never
+// sends half a page.
+func (s *Server) render(w http.ResponseWriter, status int, name string, v view) {
+	var buf bytes.Buffer
+	if err := s.pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {
+		s.Logger.Error("render page", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
 }
 
 // grouped writes an amount with thousands separators and 2 decimals: 1,234,567.50.
@@ -214,7 +219,7 @@ func (s *Server) dashboardPage(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	pending, err := s.Service.Proposals(r.Context(), barter.ProposalPending, asOf)
+	pending, err := s.Service.Proposals(r.Context(), barter.ProposalPending, s.today())
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +243,7 @@ const perPage = 50
 // cut returns the bounds of the page the request asks for (?page=N, from 1) and the
 // links to the pages before and after it.
 func cut(r *http.Request, total int) (from, to int, prev, next string, err error) {
-	n, err := query{r}.int("page", 1, 1, 1<<31-1)
+	n, err := query{r}.int("page", 1, 1, 1_000_000)
 	if err != nil {
 		return 0, 0, "", "", err
 	}
@@ -277,18 +282,80 @@ func (s *Server) positionsPage(r *http.Request) (any, error) {
 		Statuses: []string{"balanced", "open", "overdue", "cancelled"}, Status: q.str("status"), Party: q.str("party")}, nil
 }
 
+// offersListing is the offers page: a page of the pool, and the answer to "can this
+// offer give to that one?" when asked.
+type offersListing struct {
+	listing
+	IDs     []string
+	Leg     *barter.Leg
+	Created string
+}
+
 func (s *Server) offersPage(r *http.Request) (any, error) {
-	status := query{r}.str("status")
-	os, err := s.Service.Offers(r.Context(), barter.OfferStatus(status))
+	q := query{r}
+	status := q.str("status")
+	asOf, err := q.date("as_of", s.today())
 	if err != nil {
 		return nil, err
 	}
-	from, to, prev, next, err := cut(r, len(os))
+	all, err := s.Service.Offers(r.Context(), "")
 	if err != nil {
 		return nil, err
 	}
-	return listing{Items: os[from:to], From: from + 1, To: to, Total: len(os), PrevLink: prev, NextLink: next,
-		Statuses: []string{"open", "proposed", "matched", "declined"}, Status: status}, nil
+	out := offersListing{Created: q.str("created")}
+	var os []barter.Offer
+	for _, o := range all {
+		out.IDs = append(out.IDs, o.ID)
+		if status == "" || string(o.Status) == status {
+			os = append(os, o)
+		}
+	}
+	if from, to := q.str("from"), q.str("to"); from != "" || to != "" {
+		if out.Leg, err = s.Service.ExplainLeg(r.Context(), from, to, asOf); err != nil {
+			return nil, err
+		}
+	}
+	first, last, prev, next, err := cut(r, len(os))
+	if err != nil {
+		return nil, err
+	}
+	out.listing = listing{AsOf: asOf, Items: os[first:last], From: first + 1, To: last, Total: len(os), PrevLink: prev, NextLink: next,
+		Statuses: []string{"open", "proposed", "matched", "declined"}, Status: status}
+	return out, nil
+}
+
+// offerForm is the form for a new offer: what was typed, and why it was refused.
+type offerForm struct {
+	Offer
+	WantsText string
+	Error     *apiError
+}
+
+// offerForm puts an offer typed on the page in the pool and sends the browser to the
+// pool; a refused offer comes back with what was typed and the reason.
+func (s *Server) offerForm(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, s.MaxBody)
+	if err := r.ParseForm(); err != nil {
+		s.page("offer", func(*http.Request) (any, error) { return nil, barter.Invalid("form", "%v", err) }).ServeHTTP(w, r)
+		return
+	}
+	f := r.PostForm
+	in := offerForm{Offer: Offer{ID: f.Get("id"), Party: f.Get("party"), Country: f.Get("country"), Regime: f.Get("regime"),
+		Gives: f.Get("gives"), Quantity: f.Get("quantity"), Unit: f.Get("unit"), ValueMin: f.Get("value_min"), ValueMax: f.Get("value_max"),
+		DeliveryFrom: f.Get("delivery_from"), DeliveryTo: f.Get("delivery_to"), WantMin: f.Get("want_min"), WantMax: f.Get("want_max"),
+		WantFrom: f.Get("want_from"), WantTo: f.Get("want_to"), ValidUntil: f.Get("valid_until")}, WantsText: f.Get("wants")}
+	in.Wants = strings.FieldsFunc(in.WantsText, func(c rune) bool { return c == ';' || c == ',' || c == ' ' })
+	of, err := in.parse()
+	if err == nil {
+		_, err = s.Service.CreateOffer(r.Context(), of)
+	}
+	if err == nil {
+		http.Redirect(w, r, "/offers?created="+url.QueryEscape(of.ID), http.StatusSeeOther)
+		return
+	}
+	status, body := s.errorOf(r, err)
+	in.Error = &body.Error
+	s.render(w, status, "offer", view{Title: "new offer", Nav: "offers", Data: in})
 }
 
 // proposalView is a proposal with the picture of its cycle.
@@ -299,11 +366,7 @@ type proposalView struct {
 
 func (s *Server) proposalsPage(r *http.Request) (any, error) {
 	q := query{r}
-	asOf, err := q.date("as_of", s.today())
-	if err != nil {
-		return nil, err
-	}
-	ps, err := s.Service.Proposals(r.Context(), barter.ProposalStatus(q.str("status")), asOf)
+	ps, err := s.Service.Proposals(r.Context(), barter.ProposalStatus(q.str("status")), s.today())
 	if err != nil {
 		return nil, err
 	}
@@ -315,14 +378,14 @@ func (s *Server) proposalsPage(r *http.Request) (any, error) {
 	for i := from; i < to; i++ {
 		views = append(views, proposalView{&ps[i], drawCycle(&ps[i], 300)})
 	}
-	return listing{AsOf: asOf, Items: views, From: from + 1, To: to, Total: len(ps), PrevLink: prev, NextLink: next,
+	return listing{AsOf: s.today(), Items: views, From: from + 1, To: to, Total: len(ps), PrevLink: prev, NextLink: next,
 		Statuses: []string{"pending", "accepted", "declined", "expired"}, Status: q.str("status")}, nil
 }
 
 type proposalPage struct {
 	proposalView
-	Today  barter.Date
-	Answer string // what the last form did, from the redirect
+	Today    barter.Date
+	Answered *barter.ProposalLeg // the leg answered by the form just sent, if any
 }
 
 func (s *Server) proposalPage(r *http.Request) (any, error) {
@@ -334,22 +397,29 @@ func (s *Server) proposalPage(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return proposalPage{proposalView{p, drawCycle(p, 380)}, s.today(), query{r}.str("answer")}, nil
+	page := proposalPage{proposalView: proposalView{p, drawCycle(p, 380)}, Today: s.today()}
+	answered := query{r}.str("answered")
+	for i, l := range p.Legs {
+		if l.Party == answered && l.Response != barter.ResponsePending {
+			page.Answered = &p.Legs[i]
+		}
+	}
+	return page, nil
 }
 
 // respondForm takes a party's answer from the proposal page and sends the browser back
 // to it (post, redirect, get), so that reloading does not answer twice.
 func (s *Server) respondForm(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, s.MaxBody)
-	id, msg, err := s.answer(r)
+	id, party, err := s.answer(r)
 	if err != nil {
 		s.page("proposal", func(*http.Request) (any, error) { return nil, err }).ServeHTTP(w, r)
 		return
 	}
-	http.Redirect(w, r, fmt.Sprintf("/proposals/%d?answer=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
+	http.Redirect(w, r, fmt.Sprintf("/proposals/%d?answered=%s", id, url.QueryEscape(party)), http.StatusSeeOther)
 }
 
-func (s *Server) answer(r *http.Request) (id int64, msg string, err error) {
+func (s *Server) answer(r *http.Request) (id int64, party string, err error) {
 	if id, err = pathID(r, "proposal"); err != nil {
 		return 0, "", err
 	}
@@ -366,7 +436,7 @@ func (s *Server) answer(r *http.Request) (id int64, msg string, err error) {
 	if _, err := s.Service.Respond(r.Context(), id, party, answer == "accept", r.PostForm.Get("reason"), s.today()); err != nil {
 		return 0, "", err
 	}
-	return id, fmt.Sprintf("%s %sed.", party, answer), nil
+	return id, party, nil
 }
 
 // cycle is the picture of an exchange cycle: parties on a circle, arrows for who gives

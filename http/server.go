@@ -12,8 +12,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -48,7 +50,9 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(net
 	if err != nil {
 		return barter.Invalid("--addr", "%v", err)
 	}
-	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn)}
+	// A matching run may take up to its 10-minute limit; nothing else comes near.
+	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 11 * time.Minute,
+		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn)}
 	if ready != nil {
 		ready(ln.Addr())
 	}
@@ -75,6 +79,7 @@ func (s *Server) routes() {
 		"GET /api/v1/offers":                       s.offers,
 		"GET /api/v1/offers/{id}":                  s.offer,
 		"POST /api/v1/offers":                      s.createOffer,
+		"GET /api/v1/offers/{id}/gives-to/{to}":    s.explainLeg,
 		"GET /api/v1/proposals":                    s.proposals,
 		"GET /api/v1/proposals/{id}":               s.proposal,
 		"POST /api/v1/proposals":                   s.propose,
@@ -137,6 +142,12 @@ func (s *Server) json(h func(*http.Request) (int, any, error)) http.Handler {
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, s.MaxBody)
 		}
+		if r.Method == http.MethodPost && !isJSON(r.Header.Get("Content-Type")) {
+			// Browsers send forms cross-site without asking; they cannot send JSON so.
+			status, v := s.errorOf(r, barter.Invalid("Content-Type", "must be application/json"))
+			writeJSON(w, status, encode(v))
+			return
+		}
 		if key := r.Header.Get("Idempotency-Key"); key != "" && r.Method == http.MethodPost {
 			s.once(w, r, key, h)
 			return
@@ -149,6 +160,12 @@ func (s *Server) json(h func(*http.Request) (int, any, error)) http.Handler {
 	})
 }
 
+// isJSON reports whether a Content-Type header names JSON.
+func isJSON(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "application/json"
+}
+
 // once carries out a POST under an idempotency key. The service records the key in the
 // transaction of the request's changes, so a retry finds it whether or not the first
 // answer reached the client, and gets the first answer again instead of a second
@@ -159,12 +176,12 @@ func (s *Server) once(w http.ResponseWriter, r *http.Request, key string, h func
 		writeJSON(w, status, encode(v))
 	}
 	if len(key) > 255 {
-		fail(barter.Invalid("Idempotency-Key", "is longer than 255 characters"))
+		fail(barter.Invalid("Idempotency-Key", "is longer than 255 bytes"))
 		return
 	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		fail(barter.Invalid("body", "%v", err))
+		fail(bodyError(err))
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
@@ -193,10 +210,20 @@ func (s *Server) once(w http.ResponseWriter, r *http.Request, key string, h func
 		return
 	}
 	out := encode(v)
-	if err := s.Service.SaveResponse(ctx, key, status, out); err != nil && barter.ErrorCode(err) != barter.ENotFound {
-		// The work is committed; only the copy of the answer is missing, and a retry
-		// will be told so.
-		s.Logger.Error("keep idempotent answer", "key", key, "err", err)
+	// The work is committed: keep its answer even if the client has hung up, which is
+	// when a retry will come for it.
+	keep := context.WithoutCancel(ctx)
+	for attempt := 0; ; attempt++ {
+		err := s.Service.SaveResponse(keep, key, status, out)
+		if err == nil || barter.ErrorCode(err) == barter.ENotFound {
+			break
+		}
+		if attempt == 2 {
+			// A retry will be told that the answer was not kept.
+			s.Logger.Error("keep idempotent answer", "key", key, "err", err)
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	writeJSON(w, status, out)
 }
@@ -252,9 +279,13 @@ func decode(r *http.Request, v any) error {
 		case errors.As(err, &typ) && typ.Type.Kind().String() == "string":
 			return barter.Invalid(typ.Field, "must be a string (amounts and quantities are decimal strings such as \"1250.50\")")
 		case errors.As(err, &typ):
-			return barter.Invalid(typ.Field, "must be a %s, not a JSON %s", typ.Type, typ.Value)
+			field := typ.Field
+			if field == "" {
+				field = "body"
+			}
+			return barter.Invalid(field, "must be %s, not a JSON %s", kindOf(typ.Type), typ.Value)
 		case errors.As(err, &tooBig):
-			return barter.Invalid("body", "is larger than %d bytes", tooBig.Limit)
+			return bodyError(err)
 		default:
 			// Unknown fields and the like: the decoder's message names the field.
 			return barter.Invalid("body", "%v", err)
@@ -264,6 +295,30 @@ func decode(r *http.Request, v any) error {
 		return barter.Invalid("body", "has data after the JSON object")
 	}
 	return nil
+}
+
+// kindOf names a Go type as JSON would.
+func kindOf(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int32, reflect.Int64:
+		return "a whole number"
+	}
+	return "a " + t.Kind().String()
+}
+
+// bodyError says why a request body could not be read.
+func bodyError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return barter.Invalid("body", "is larger than %d bytes", tooBig.Limit)
+	}
+	return barter.Invalid("body", "could not be read: %v", err)
 }
 
 // query reads optional query parameters.

@@ -72,6 +72,9 @@ func send(t *testing.T, ts *httptest.Server, method, path string, body any, head
 		t.Error(err)
 		return 0, nil, nil
 	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	for k, v := range header {
 		req.Header[k] = v
 	}
@@ -144,6 +147,7 @@ func TestServer_Declarations(t *testing.T) {
 			{"not JSON", `{"number": `, "body"},
 			{"empty", ``, "body"},
 			{"two objects", `{"number": "GD-X"} {}`, "body"},
+			{"a list for an object", `[]`, "body"},
 			{"bad date", `{"number": "GD-X", "authorization": "BT-2025-1", "direction": "import", "date": "2024-02-30"}`, "date"},
 			{"bad direction", `{"number": "GD-X", "direction": "sideways"}`, "direction"},
 			{"too many decimals", `{"number": "GD-X", "authorization": "BT-2025-1", "direction": "import", "date": "2024-01-15", "quantity": "1", "declared_value": "1.00001"}`, "declared_value"},
@@ -152,6 +156,17 @@ func TestServer_Declarations(t *testing.T) {
 			t.Run(tt.name, func(t *testing.T) {
 				wantError(t, ts, "POST", "/api/v1/declarations", tt.body, http.StatusBadRequest, tt.field)
 			})
+		}
+		// A form a browser sends cross-site is not JSON, and is refused before it is read.
+		resp, err := ts.Client().Post(ts.URL+"/api/v1/declarations", "text/plain", strings.NewReader(`{"number": "GD-X"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e apiError
+		json.NewDecoder(resp.Body).Decode(&e)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || e.Error.Field != "Content-Type" {
+			t.Errorf("text/plain body: %d %+v; want 400 about Content-Type", resp.StatusCode, e)
 		}
 		if n := entries(t, ts); n != 1 {
 			t.Errorf("ledger has %d entries after rejected requests; want 1", n)
@@ -193,8 +208,8 @@ func TestServer_Authorizations(t *testing.T) {
 	if got := call(t, ts, "POST", "/api/v1/authorizations", app, &a); got != http.StatusCreated || a.Status != "applied" || a.ID == 0 || len(a.Lines) != 2 {
 		t.Fatalf("apply: %d %+v; want 201 applied with 2 lines", got, a)
 	}
-	if got := call(t, ts, "POST", fmt.Sprintf("/api/v1/authorizations/%d/approve", a.ID), `{"date": "2024-01-06"}`, &a); got != 200 || a.Status != "approved" || a.Number == "" || a.Deadline != "2024-05-05" {
-		t.Errorf("approve: %d %+v; want approved with a number and deadline 2024-05-05", got, a)
+	if got := call(t, ts, "POST", fmt.Sprintf("/api/v1/authorizations/%d/approve", a.ID), `{}`, &a); got != 200 || a.Status != "approved" || a.Number == "" || a.Issued != "2024-01-05" || a.Deadline != "2024-05-04" {
+		t.Errorf("approve: %d %+v; want approved today with a number and deadline 2024-05-04", got, a)
 	}
 	wantError(t, ts, "POST", fmt.Sprintf("/api/v1/authorizations/%d/reject", a.ID), `{"reason": "late"}`, http.StatusConflict, "")
 	bad := app
@@ -260,6 +275,15 @@ func TestServer_Offers(t *testing.T) {
 		t.Errorf("get wheat: %d %+v", status, got)
 	}
 	wantError(t, ts, "GET", "/api/v1/offers/nothing", nil, http.StatusNotFound, "")
+	var leg barterhttp.Leg
+	if status := call(t, ts, "GET", "/api/v1/offers/rice/gives-to/cement?as_of=2024-01-10", nil, &leg); status != 200 || !leg.Possible || leg.Value != "1000.00" {
+		t.Errorf("rice to cement: %d %+v; want possible, 1000.00", status, leg)
+	}
+	if status := call(t, ts, "GET", "/api/v1/offers/rice/gives-to/wheat?as_of=2024-02-10", nil, &leg); status != 200 || leg.Possible ||
+		len(leg.Reasons) != 3 || leg.Reasons[0] != "wheat wants 2523, not 100630" || !strings.Contains(leg.Reasons[2], "expired on 2024-01-31") {
+		t.Errorf("rice to wheat after the offers expired: %d %+v; want three reasons", status, leg)
+	}
+	wantError(t, ts, "GET", "/api/v1/offers/rice/gives-to/nothing", nil, http.StatusNotFound, "")
 	var list struct {
 		Total int
 		Items []barterhttp.Offer
@@ -273,7 +297,7 @@ func TestServer_Proposals(t *testing.T) {
 	ts, svc := newServer(t)
 	mustOffers(t, ts, svc)
 	var run barterhttp.ProposalRun
-	req := barterhttp.ProposalRequest{AsOf: "2024-01-10", Deadline: "2024-01-20", MaxCycle: 3, TimeLimit: "10s"}
+	req := barterhttp.ProposalRequest{Deadline: "2024-01-20", MaxCycle: 3, TimeLimit: "10s"}
 	if status := call(t, ts, "POST", "/api/v1/proposals", req, &run); status != http.StatusCreated || len(run.Proposals) != 2 || !run.Optimal || run.Weight != "4400.00" {
 		t.Fatalf("propose: %d %+v; want 2 proposals moving 4400.00, proven", status, run)
 	}
@@ -290,7 +314,7 @@ func TestServer_Proposals(t *testing.T) {
 	}
 	answer := func(p barterhttp.Proposal, party, verb, reason string) (int, barterhttp.Proposal) {
 		var out barterhttp.Proposal
-		status := call(t, ts, "POST", fmt.Sprintf("/api/v1/proposals/%d/%s", p.ID, verb), barterhttp.Response{Party: party, Reason: reason, Date: "2024-01-11"}, &out)
+		status := call(t, ts, "POST", fmt.Sprintf("/api/v1/proposals/%d/%s", p.ID, verb), barterhttp.Response{Party: party, Reason: reason}, &out)
 		return status, out
 	}
 	for _, l := range pair.Legs {
@@ -307,6 +331,17 @@ func TestServer_Proposals(t *testing.T) {
 	wantError(t, ts, "GET", "/api/v1/proposals/999", nil, http.StatusNotFound, "")
 	wantError(t, ts, "POST", "/api/v1/proposals", `{"objective": "speed"}`, http.StatusBadRequest, "objective")
 	wantError(t, ts, "POST", "/api/v1/proposals", `{"time_limit": "forever"}`, http.StatusBadRequest, "time_limit")
+	wantError(t, ts, "POST", "/api/v1/proposals", `{"time_limit": "1ns"}`, http.StatusBadRequest, "time_limit")
+	wantError(t, ts, "POST", "/api/v1/proposals", `{"max_cycle": 5}`, http.StatusBadRequest, "max_cycle")
+	// Answers are dated by the clearing house: a client cannot backdate one.
+	wantError(t, ts, "POST", fmt.Sprintf("/api/v1/proposals/%d/accept", cycle.ID), `{"party": "T2", "date": "2023-12-31"}`, http.StatusBadRequest, "body")
+	// Looking at a later day expires nothing.
+	if status, _ := get(t, ts, "/?as_of=2024-06-30"); status != 200 {
+		t.Errorf("dashboard as of a later day: %d", status)
+	}
+	if status := call(t, ts, "GET", fmt.Sprintf("/api/v1/proposals/%d", cycle.ID), nil, &got); status != 200 || got.Status != "pending" {
+		t.Errorf("cycle after a look at a later day: %d %+v; want still pending", status, got)
+	}
 
 	// A trader answers on the proposal page: the form posts, and the browser is sent back.
 	noRedirect := *ts.Client()
@@ -317,7 +352,7 @@ func TestServer_Proposals(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), fmt.Sprintf("/proposals/%d?answer=", cycle.ID)) {
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != fmt.Sprintf("/proposals/%d?answered=T2", cycle.ID) {
 		t.Errorf("form: %d to %q; want 303 back to the proposal", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	if status := call(t, ts, "GET", fmt.Sprintf("/api/v1/proposals/%d", cycle.ID), nil, &got); status != 200 || got.Status != "declined" {
@@ -336,6 +371,58 @@ func TestServer_Reconciliations(t *testing.T) {
 		t.Errorf("reconcile: %d %+v; want both authorizations cancelled", status, rec)
 	}
 	wantError(t, ts, "POST", "/api/v1/reconciliations", `{}`, http.StatusBadRequest, "as_of")
+}
+
+func TestServer_OfferPages(t *testing.T) {
+	ts, svc := newServer(t)
+	mustOffers(t, ts, svc)
+	noRedirect := *ts.Client()
+	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	form := url.Values{"id": {"dates"}, "party": {storetest.Trader}, "country": {"pk"}, "regime": {"2025"}, "gives": {"0804.10"},
+		"value_min": {"700.00"}, "value_max": {"800.00"}, "delivery_from": {"2024-01-01"}, "delivery_to": {"2024-02-28"},
+		"wants": {"1001; 0713"}, "want_min": {"600"}, "want_max": {"900"}, "want_from": {"2024-01-01"}, "want_to": {"2024-03-31"}}
+	resp, err := noRedirect.PostForm(ts.URL+"/offers", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/offers?created=dates" {
+		t.Fatalf("new offer: %d to %q; want 303 to the pool", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	o, err := svc.Offer(context.Background(), "dates")
+	if err != nil || o.Country != "PK" || len(o.Wants) != 2 || o.Wants[1] != "0713" || o.Gives != "080410" || o.ValueMax != 80000 {
+		t.Errorf("stored offer %+v, %v", o, err)
+	}
+	form.Set("id", "figs")
+	form.Set("want_max", "lots")
+	resp, err = noRedirect.PostForm(ts.URL+"/offers", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "<b>want_max</b>") || !strings.Contains(string(body), `value="figs"`) {
+		t.Errorf("refused offer: %d\n%s\nwant 400 naming want_max, with what was typed", resp.StatusCode, body)
+	}
+	if _, err := svc.Offer(context.Background(), "figs"); barter.ErrorCode(err) != barter.ENotFound {
+		t.Errorf("a refused offer was stored: %v", err)
+	}
+	for _, tt := range []struct {
+		path   string
+		status int
+		want   string
+	}{
+		{"/offers?created=dates", 200, "Offer dates is in the pool."},
+		{"/offers?from=rice&to=cement&as_of=2024-01-10", 200, "rice (T1) can give to cement (T2): 1,000.00 PKR would move."},
+		{"/offers?from=cement&to=rice&as_of=2024-01-10", 200, "<li>rice wants 1001, not 252329</li>"},
+		{"/offers?from=rice&to=ghost", 404, "no offer &#34;ghost&#34;"},
+		{"/offers/new", 200, `name="want_from"`},
+	} {
+		status, body := get(t, ts, tt.path)
+		if status != tt.status || !strings.Contains(body, tt.want) {
+			t.Errorf("%s: %d, want %d with %q", tt.path, status, tt.status, tt.want)
+		}
+	}
 }
 
 // get fetches a page and returns its status and HTML.
@@ -360,7 +447,7 @@ func TestServer_Pages(t *testing.T) {
 	ts, svc := newServer(t)
 	storetest.MustPost(t, svc, storetest.GD(t, storetest.Auth2025, barter.Import, "2024-01-11", "1000"))
 	mustOffers(t, ts, svc)
-	if status := call(t, ts, "POST", "/api/v1/proposals", barterhttp.ProposalRequest{AsOf: "2024-01-10"}, nil); status != http.StatusCreated {
+	if status := call(t, ts, "POST", "/api/v1/proposals", barterhttp.ProposalRequest{}, nil); status != http.StatusCreated {
 		t.Fatalf("propose: %d", status)
 	}
 	for _, tt := range []struct {
@@ -436,7 +523,7 @@ func TestServer_IdempotencyKey(t *testing.T) {
 	// Retries of a matching run racing each other: one run, and every answer is either
 	// its answer or "in progress".
 	mustOffers(t, ts, svc)
-	req := barterhttp.ProposalRequest{AsOf: "2024-01-10", Deadline: "2024-01-20"}
+	req := barterhttp.ProposalRequest{Deadline: "2024-01-20"}
 	const racers = 6
 	var wg sync.WaitGroup
 	answers := make([][]byte, racers)
@@ -461,7 +548,62 @@ func TestServer_IdempotencyKey(t *testing.T) {
 		}
 	}
 	var list struct{ Total int }
-	if call(t, ts, "GET", "/api/v1/proposals?as_of=2024-01-10", nil, &list); created == nil || list.Total != 2 {
+	if call(t, ts, "GET", "/api/v1/proposals", nil, &list); created == nil || list.Total != 2 {
 		t.Errorf("after %d racing retries: %d proposals, first answer %s; want the 2 of one run", racers, list.Total, created)
+	}
+}
+
+// hangUp is a store on which the request's client hangs up just after the first write
+// commits, before the answer is sent.
+type hangUp struct {
+	barter.Store
+	cancel func()
+}
+
+func (h *hangUp) Update(ctx context.Context, fn func(barter.Tx) error) error {
+	err := h.Store.Update(ctx, fn)
+	if err == nil && h.cancel != nil {
+		h.cancel()
+		h.cancel = nil
+	}
+	return err
+}
+
+// TestServer_IdempotencyKeyClientGone retries a request whose client hung up after the
+// work committed: the retry gets the first answer, not a second application.
+func TestServer_IdempotencyKeyClientGone(t *testing.T) {
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "barter.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	h := &hangUp{Store: store}
+	svc := storetest.NewService(t, h)
+	storetest.MustSeed(t, svc)
+	srv := barterhttp.NewServer(svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	body := `{"party": "T1", "counterparty": "RU1", "regime": "2025", "lines": [
+		{"direction": "import", "hs_code": "0713", "description": "c", "quantity": "1", "unit": "t", "value": "100", "currency": "USD"},
+		{"direction": "export", "hs_code": "1006", "description": "r", "quantity": "1", "unit": "t", "value": "100", "currency": "USD"}]}`
+	post := func(ctx context.Context) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", "/api/v1/authorizations", strings.NewReader(body)).WithContext(ctx)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", "apply-9")
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, req)
+		return w
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cancel = cancel
+	first := post(ctx)
+	if first.Code != http.StatusCreated {
+		t.Fatalf("first: %d %s", first.Code, first.Body)
+	}
+	retry := post(context.Background())
+	if retry.Code != http.StatusCreated || retry.Header().Get("Idempotent-Replayed") != "true" || retry.Body.String() != first.Body.String() {
+		t.Errorf("retry after the client hung up: %d %s; want the first answer %s", retry.Code, retry.Body, first.Body)
+	}
+	as, err := svc.Authorizations(context.Background(), barter.StatusApplied)
+	if err != nil || len(as) != 1 {
+		t.Errorf("%d applications, %v; want 1", len(as), err)
 	}
 }

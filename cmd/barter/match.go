@@ -238,7 +238,7 @@ func (a *app) readOffers(path string, day barter.Date, explain string) ([]string
 			}
 		}
 		if can, why := rbs.CanGive(fa, fb, day); can {
-			fmt.Fprintf(a.out, "%s can give to %s: worth %s\n", from, to, barter.FormatMinor(min(fa.ValueMax, fb.WantMax), 2))
+			fmt.Fprintf(a.out, "%s can give to %s: worth %s\n", from, to, barter.FormatMinor(barter.LegValue(fa, fb), 2))
 		} else {
 			fmt.Fprintf(a.out, "%s cannot give to %s:\n", from, to)
 			for _, w := range why {

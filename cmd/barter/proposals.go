@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -12,7 +13,7 @@ import (
 )
 
 func (a *app) offersCmd() *cobra.Command {
-	var status, format string
+	var status, format, explain, asOf string
 	cmd := &cobra.Command{
 		Use:   "offers",
 		Short: "List the offers in the matching pool",
@@ -26,6 +27,9 @@ accepted proposal) or declined (its party declined a proposal).`,
 				return err
 			}
 			defer closeFn()
+			if explain != "" {
+				return a.explainLeg(cmd.Context(), svc, explain, asOf)
+			}
 			offers, err := svc.Offers(cmd.Context(), barter.OfferStatus(status))
 			if err != nil {
 				return err
@@ -44,7 +48,34 @@ accepted proposal) or declined (its party declined a proposal).`,
 	}
 	cmd.Flags().StringVar(&status, "status", "", "only offers in this status")
 	cmd.Flags().StringVar(&format, "format", "table", "table or json")
+	cmd.Flags().StringVar(&explain, "explain", "", "FROM,TO: say whether offer FROM can give to offer TO, and why not")
+	a.asOfFlag(cmd, &asOf)
 	return cmd
+}
+
+// explainLeg says whether one stored offer can give to another on a day, and why not.
+func (a *app) explainLeg(ctx context.Context, svc *barter.Service, pair, asOf string) error {
+	from, to, ok := strings.Cut(pair, ",")
+	if !ok {
+		return barter.Invalid("--explain", "want FROM,TO with two offer ids")
+	}
+	day, err := a.asOf(asOf)
+	if err != nil {
+		return err
+	}
+	l, err := svc.ExplainLeg(ctx, from, to, day)
+	if err != nil {
+		return err
+	}
+	if l.Possible {
+		fmt.Fprintf(a.out, "%s can give to %s on %s: worth %s\n", from, to, day, barter.FormatMinor(l.Value, 2))
+		return nil
+	}
+	fmt.Fprintf(a.out, "%s cannot give to %s on %s:\n", from, to, day)
+	for _, w := range l.Reasons {
+		fmt.Fprintf(a.out, "  - %s\n", w)
+	}
+	return nil
 }
 
 func (a *app) proposalsCmd() *cobra.Command {

@@ -16,6 +16,14 @@ import (
 func TestProposalsOnDemo(t *testing.T) {
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "demo.db")
 	mustRun(t, dsn, "demo")
+	for _, tt := range []struct{ pair, want string }{
+		{"OF-RICE-LRM,OF-WHEAT-ROSTOV", "OF-RICE-LRM can give to OF-WHEAT-ROSTOV on 2025-01-31: worth 1900000000.00"},
+		{"OF-WHEAT-ROSTOV,OF-RICE-LRM", "OF-RICE-LRM wants 2523 or 2701, not 100199"},
+	} {
+		if out := mustRun(t, dsn, "offers", "--explain", tt.pair, "--as-of", "2025-01-31"); !strings.Contains(out, tt.want) {
+			t.Errorf("offers --explain %s:\n%s\nwant %q", tt.pair, out, tt.want)
+		}
+	}
 	out := mustRun(t, dsn, "proposals", "create", "--as-of", "2025-01-31", "--deadline", "2025-02-14")
 	if !strings.Contains(out, "2 proposals") || !strings.Contains(out, "proven optimal") {
 		t.Fatalf("proposals create:\n%s", out)

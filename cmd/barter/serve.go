@@ -3,13 +3,15 @@ package main
 import (
 	"log/slog"
 	"net"
+	"time"
 
+	"github.com/barter-clearing/barter"
 	barterhttp "github.com/barter-clearing/barter/http"
 	"github.com/spf13/cobra"
 )
 
 func (a *app) serveCmd() *cobra.Command {
-	var addr string
+	var addr, today string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the web pages and the JSON API",
@@ -30,10 +32,20 @@ func (a *app) serveCmd() *cobra.Command {
   /api/v1/reconciliations                                       POST {"as_of"}
   /api/v1/ledger/verify                                         GET
 
+Answers, approvals and expiries are dated by the server's clock (--today pins it).
 Requests and answers are JSON; amounts are decimal strings ("1250.50"), days YYYY-MM-DD.
 Errors are {"error": {"code", "field", "message"}} with status 400, 404, 409 or 500.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if today != "" {
+				day, err := barter.ParseDate(today)
+				if err != nil {
+					return barter.Invalid("--today", "%v", err)
+				}
+				// The whole server lives on that day: answers, approvals and expiries.
+				noon := day.Time().Add(12 * time.Hour)
+				a.now = func() time.Time { return noon }
+			}
 			svc, closeFn, err := a.open(cmd.Context())
 			if err != nil {
 				return err
@@ -47,5 +59,6 @@ Errors are {"error": {"code", "field", "message"}} with status 400, 404, 409 or 
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
+	cmd.Flags().StringVar(&today, "today", "", "run as if today were this day, YYYY-MM-DD, for demos and training (default: the real date)")
 	return cmd
 }
