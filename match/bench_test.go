@@ -119,3 +119,22 @@ func TestPack_PairsByCover(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRelaxation solves the root relaxation of pools by the interior-point method,
+// whose dense factorisations dominate the proof of a pool of up to 3,000 participants.
+func BenchmarkRelaxation(b *testing.B) {
+	for _, tt := range []struct {
+		name          string
+		n, categories int
+	}{{"n1000", 1000, 50}, {"n2000-sparse", 2000, 200}} {
+		arcs := matchgen.Generate(1, tt.n, tt.categories, 2)
+		b.Run(tt.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if v := match.SolveRelaxation(tt.n, arcs, 3); v != v {
+					b.Fatal("no solution")
+				}
+			}
+		})
+	}
+}

@@ -4,7 +4,9 @@ import (
 	"math"
 	"time"
 
-	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/lapack/lapack64"
 )
 
 // ipmMaxRows bounds the participants for which the interior-point method runs: each of
@@ -95,14 +97,31 @@ func ipmSolve(n int, cs *cycles, cands []int32, deadline time.Time) *lpFace {
 	ds, dy, dsa, dya := make([]float64, m), make([]float64, m), make([]float64, m), make([]float64, m)
 	rxz, rsy := make([]float64, nc), make([]float64, m)
 	d := make([]float64, nc)
-	msym := mat.NewSymDense(m, nil)
-	raw := msym.RawSymmetric().Data
-	rhs, sol := mat.NewVecDense(m, nil), mat.NewVecDense(m, nil)
-	var chol mat.Cholesky
+	// The normal matrix, upper triangle, and its Cholesky factor. The factor is computed
+	// by LAPACK's routine directly: gonum's mat.Cholesky would also estimate the condition
+	// number at each factorisation, which costs a third as much again.
+	raw, fac := make([]float64, m*m), make([]float64, m*m)
+	var chol blas64.Triangular
+	factor := func() bool {
+		copy(fac, raw)
+		var ok bool
+		chol, ok = lapack64.Potrf(blas64.Symmetric{Uplo: blas.Upper, N: m, Stride: m, Data: fac})
+		if !ok {
+			return false
+		}
+		// The condition number is at least the squared ratio of the factor's largest and
+		// smallest diagonal entries: past 1e16 the solves are noise.
+		lo, hi := math.Inf(1), 0.0
+		for i := 0; i < m; i++ {
+			u := math.Abs(fac[i*m+i])
+			lo, hi = min(lo, u), max(hi, u)
+		}
+		return m == 0 || (lo > 0 && (hi/lo)*(hi/lo) < 1e16)
+	}
+	r := make([]float64, m)
 
 	// solve computes the Newton direction for the complementarity targets rxz and rsy.
 	solve := func(dx, dz, ds, dy []float64) bool {
-		r := rhs.RawVector().Data
 		for i := range r {
 			r[i] = rsy[i]/y[i] - rp[i]
 		}
@@ -112,10 +131,13 @@ func ipmSolve(n int, cs *cycles, cands []int32, deadline time.Time) *lpFace {
 				r[i] += t
 			}
 		}
-		if err := chol.SolveVecTo(sol, rhs); err != nil {
-			return false
+		lapack64.Potrs(chol, blas64.General{Rows: m, Cols: 1, Stride: 1, Data: r})
+		for _, v := range r {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return false
+			}
 		}
-		copy(dy, sol.RawVector().Data)
+		copy(dy, r)
 		for j := range x {
 			var at float64
 			for _, i := range col(j) {
@@ -204,12 +226,12 @@ func ipmSolve(n int, cs *cycles, cands []int32, deadline time.Time) *lpFace {
 		}
 		// The matrix turns ill-conditioned as the method converges; a touch of
 		// regularisation keeps the factorisation going.
-		ok := chol.Factorize(msym)
+		ok := factor()
 		for reg := 1e-14; !ok && reg < 1e-4; reg *= 100 {
 			for i := 0; i < m; i++ {
 				raw[i*m+i] += reg * (1 + raw[i*m+i])
 			}
-			ok = chol.Factorize(msym)
+			ok = factor()
 		}
 		if !ok {
 			converged = closeEnough
