@@ -16,14 +16,7 @@ func UseInteriorPoint(rows int) (restore func()) {
 // SolveRelaxation solves the relaxation of the cycle formulation of a pool by the
 // interior-point method and returns its value, for benchmarks.
 func SolveRelaxation(n int, arcs []Arc, k int) float64 {
-	cs, err := enumerate(n, arcs, k, 50_000_000)
-	if err != nil {
-		panic(err)
-	}
-	all := make([]int32, cs.len())
-	for i := range all {
-		all[i] = int32(i)
-	}
+	cs, all := allOf(n, arcs, k)
 	face := ipmSolve(n, cs, all, time.Now().Add(time.Minute))
 	if face == nil {
 		return math.NaN()
@@ -33,4 +26,30 @@ func SolveRelaxation(n int, arcs []Arc, k int) float64 {
 		v += face.x[i] * float64(cs.w[c])
 	}
 	return v
+}
+
+// Anneal runs the annealing search alone on all cycles of a pool, without the guidance
+// of a relaxation, and returns the packing it keeps and its weight.
+func Anneal(n int, arcs []Arc, k, moves int) ([]Cycle, int64) {
+	cs, all := allOf(n, arcs, k)
+	s := newSolver(n, cs, time.Now().Add(time.Minute))
+	set, w := s.anneal(all, nil, moves, s.deadline)
+	out := make([]Cycle, len(set))
+	for i, c := range set {
+		out[i] = Cycle{Nodes: cs.nodes(c), Weight: cs.w[c]}
+	}
+	return out, w
+}
+
+// allOf enumerates the cycles of a pool and lists them all as candidates.
+func allOf(n int, arcs []Arc, k int) (*cycles, []int32) {
+	cs, err := enumerate(n, arcs, k, 50_000_000)
+	if err != nil {
+		panic(err)
+	}
+	all := make([]int32, cs.len())
+	for i := range all {
+		all[i] = int32(i)
+	}
+	return cs, all
 }

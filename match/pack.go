@@ -475,6 +475,7 @@ type solver struct {
 	scratchF []float64
 	scratchB []bool
 	walks    uint64 // tabu searches so far, which seed their random choices
+	anneals  uint64 // annealing runs so far, likewise
 	heaviest int64  // the heaviest cycle's weight
 }
 
@@ -598,6 +599,19 @@ func (s *solver) node(cands []int32, root bool) int64 {
 	lw, local := s.swapPack(order, s.taken)
 	if w, set := s.greedy(cands, s.taken); w > lw {
 		lw, local = w, set
+	}
+	if root && s.base+lw < s.base+bound && !s.expired() {
+		// Where the relaxation is not tight, annealing near its solution finds heavier
+		// packings than rounding it. Longer runs go on while they pay, in a third of the
+		// time left at most.
+		until := time.Now().Add(time.Until(s.deadline) / 3)
+		for moves := max(annealMinMoves, annealMovesPerCycle*len(cands)); time.Now().Before(until); moves *= 2 {
+			set, w := s.anneal(cands, x, moves, until)
+			if w <= lw {
+				break
+			}
+			lw, local = w, set
+		}
 	}
 	if root && s.base+lw < s.base+bound && !s.expired() {
 		// Then a tabu search from the best of them, with a quarter of the time left

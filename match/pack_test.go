@@ -152,6 +152,42 @@ func testPackBruteForce(t *testing.T) {
 	}
 }
 
+// TestAnneal_BruteForce checks that annealing alone keeps valid packings, weighs them
+// right, and on small pools finds the optimum.
+func TestAnneal_BruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	optimal := 0
+	for i := 0; i < 200; i++ {
+		n := 4 + rng.IntN(8)
+		k := 2 + rng.IntN(3)
+		arcs := randomArcs(rng, n, 0.2+rng.Float64()*0.5, 20)
+		set, w := match.Anneal(n, arcs, k, 20_000)
+		seen := make([]bool, n)
+		var sum int64
+		for _, c := range set {
+			sum += c.Weight
+			for _, v := range c.Nodes {
+				if seen[v] {
+					t.Fatalf("instance %d: participant %d in two cycles of %v", i, v, set)
+				}
+				seen[v] = true
+			}
+		}
+		if sum != w {
+			t.Fatalf("instance %d: annealing kept %v weighing %d, and said %d", i, set, sum, w)
+		}
+		if want := bruteForce(n, allCycles(n, arcs, k)); w == want {
+			optimal++
+		} else if w > want {
+			t.Fatalf("instance %d: annealing kept %d, above the optimum %d", i, w, want)
+		}
+	}
+	// A heuristic may miss now and then; a broken one misses often.
+	if optimal < 180 {
+		t.Errorf("annealing found the optimum of %d pools of 200; want 180 at least", optimal)
+	}
+}
+
 func TestPack_Invalid(t *testing.T) {
 	for name, tt := range map[string]struct {
 		arcs []match.Arc
