@@ -540,6 +540,7 @@ func (s *solver) node(cands []int32, root bool) int64 {
 	// are too many participants for it.
 	var y, x []float64
 	optimal := false
+	started := time.Now()
 	face := ipmSolve(s.n, s.cs, cands, time.Now().Add(budget))
 	if face != nil {
 		y, x, optimal = face.duals, face.x, true
@@ -633,6 +634,16 @@ func (s *solver) node(cands []int32, root bool) int64 {
 		s.improve(local)
 	}
 	if s.base+bound <= s.best {
+		return s.base + bound
+	}
+	if root && 20*time.Since(started) > time.Until(s.deadline) {
+		// The relaxation took so long that the tree below could not be searched in the
+		// time left: spend it on annealing instead, and let the root's bound stand.
+		for moves := annealMovesPerCycle * len(cands); !s.expired(); moves *= 2 {
+			if set, w := s.anneal(cands, x, moves, s.deadline); s.base+w > s.best {
+				s.improve(set)
+			}
+		}
 		return s.base + bound
 	}
 	// Reduced-cost fixing: a cycle whose inclusion would bring the bound down to the best
