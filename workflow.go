@@ -231,3 +231,58 @@ func (s *Service) Authorizations(ctx context.Context, status Status) ([]Authoriz
 	})
 	return as, err
 }
+
+// Standing is an authorization with its lines, what was booked to it day by day and,
+// once issued, its position as of a day.
+type Standing struct {
+	Authorization *Authorization
+	Flows         []Flow    // sorted by day
+	Position      *Position // nil until the authorization is issued
+}
+
+// Standing returns the authorization with an ID as it stands on a day. Errors: ENotFound.
+func (s *Service) Standing(ctx context.Context, id int64, asOf Date) (*Standing, error) {
+	return s.standing(ctx, asOf, func(tx Tx) (*Authorization, error) { return tx.AuthorizationByID(ctx, id) })
+}
+
+// StandingOf is Standing for the authorization with an approval number.
+func (s *Service) StandingOf(ctx context.Context, number string, asOf Date) (*Standing, error) {
+	return s.standing(ctx, asOf, func(tx Tx) (*Authorization, error) { return tx.Authorization(ctx, number) })
+}
+
+func (s *Service) standing(ctx context.Context, asOf Date, get func(Tx) (*Authorization, error)) (*Standing, error) {
+	st := &Standing{}
+	err := s.Store.View(ctx, func(tx Tx) error {
+		a, err := get(tx)
+		if err != nil {
+			return err
+		}
+		st.Authorization = a
+		if a.Number == "" {
+			return nil
+		}
+		fs, err := tx.FlowsOf(ctx, []string{a.Number})
+		st.Flows = fs[a.Number]
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	a := st.Authorization
+	if (a.Status != StatusApproved && a.Status != StatusCancelled) || a.Issued.After(asOf) {
+		return st, nil
+	}
+	rb, err := s.Rulebooks.Lookup("regime", a.Regime)
+	if err != nil {
+		return nil, fmt.Errorf("authorization %s: %w", a.Number, err)
+	}
+	var imports, exports int64
+	for _, f := range st.Flows {
+		if !f.Day.After(asOf) {
+			imports, exports = imports+f.Imports, exports+f.Exports
+		}
+	}
+	p := NewPosition(a, rb, Totals{Imports: FromMinorUnits(imports), Exports: FromMinorUnits(exports)}, asOf)
+	st.Position = &p
+	return st, nil
+}

@@ -81,6 +81,34 @@ func NewAuthorization(a *barter.Authorization) Authorization {
 	return out
 }
 
+// Flow is what was booked to an authorization on one day, in the unit of account.
+type Flow struct {
+	Day     string `json:"day"`
+	Imports string `json:"imports"`
+	Exports string `json:"exports"`
+}
+
+// Standing is an authorization with what was booked to it day by day and, once issued,
+// its position.
+type Standing struct {
+	Authorization Authorization `json:"authorization"`
+	Flows         []Flow        `json:"flows"`
+	Position      *Position     `json:"position,omitempty"`
+}
+
+// NewStanding returns the JSON form of st.
+func NewStanding(st *barter.Standing) Standing {
+	out := Standing{Authorization: NewAuthorization(st.Authorization), Flows: []Flow{}}
+	for _, f := range st.Flows {
+		out.Flows = append(out.Flows, Flow{f.Day.String(), barter.FormatMinor(f.Imports, 2), barter.FormatMinor(f.Exports, 2)})
+	}
+	if st.Position != nil {
+		p := NewPosition(st.Position)
+		out.Position = &p
+	}
+	return out
+}
+
 // Application is a trader's request for an authorization.
 type Application struct {
 	Party        string `json:"party"`
@@ -436,6 +464,22 @@ func (s *Server) authorizations(r *http.Request) (int, any, error) {
 	}
 	out, err := paginate(r, as, NewAuthorization)
 	return http.StatusOK, out, err
+}
+
+func (s *Server) standing(r *http.Request) (int, any, error) {
+	id, err := pathID(r, "authorization")
+	if err != nil {
+		return 0, nil, err
+	}
+	asOf, err := query{r}.date("as_of", s.today())
+	if err != nil {
+		return 0, nil, err
+	}
+	st, err := s.Service.Standing(r.Context(), id, asOf)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, NewStanding(st), nil
 }
 
 func (s *Server) apply(r *http.Request) (int, any, error) {

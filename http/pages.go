@@ -28,12 +28,13 @@ func loadPages() pages {
 		"minor":   func(n int64) string { return grouped(barter.FromMinorUnits(n)) },
 		"add":     func(a, b int) int { return a + b },
 		"half":    func(a int) int { return a / 2 },
+		"segment": url.PathEscape,
 		"neg":     func(a int) int { return -a },
 		"lower":   strings.ToLower,
 		"pending": func(p *barter.Proposal) bool { return p.Status == barter.ProposalPending },
 	}
 	ps := pages{}
-	for _, name := range []string{"dashboard", "positions", "offers", "offer", "proposals", "proposal", "error"} {
+	for _, name := range []string{"dashboard", "positions", "authorizations", "authorization", "offers", "offer", "proposals", "proposal", "error"} {
 		ps[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+name+".html"))
 	}
 	return ps
@@ -43,6 +44,10 @@ func (s *Server) pageRoutes() {
 	s.pages = loadPages()
 	s.mux.Handle("GET /{$}", s.page("dashboard", s.dashboardPage))
 	s.mux.Handle("GET /positions", s.page("positions", s.positionsPage))
+	s.mux.Handle("GET /authorizations", s.page("authorizations", s.authorizationsPage))
+	s.mux.Handle("GET /authorizations/{id}", s.page("authorization", s.authorizationPage))
+	s.mux.Handle("GET /authorizations/number/{number}", s.page("authorization", s.authorizationPage))
+	s.mux.HandleFunc("POST /authorizations/{id}/decide", s.decideForm)
 	s.mux.Handle("GET /offers", s.page("offers", s.offersPage))
 	s.mux.Handle("GET /offers/new", s.page("offer", func(*http.Request) (any, error) { return offerForm{}, nil }))
 	s.mux.HandleFunc("POST /offers", s.offerForm)
@@ -147,6 +152,7 @@ type dashboard struct {
 	Imports, Exports    barter.Decimal
 	Urgent              []urgent
 	Offers, Pending     int
+	Applied             int // applications awaiting customs
 }
 
 // urgent is an open authorization near its deadline, with the widths of its two legs in
@@ -223,7 +229,11 @@ func (s *Server) dashboardPage(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.Offers, d.Pending = len(offers), len(pending)
+	applied, err := s.Service.Authorizations(r.Context(), barter.StatusApplied)
+	if err != nil {
+		return nil, err
+	}
+	d.Offers, d.Pending, d.Applied = len(offers), len(pending), len(applied)
 	return d, nil
 }
 
@@ -356,6 +366,146 @@ func (s *Server) offerForm(w http.ResponseWriter, r *http.Request) {
 	status, body := s.errorOf(r, err)
 	in.Error = &body.Error
 	s.render(w, status, "offer", view{Title: "new offer", Nav: "offers", Data: in})
+}
+
+func (s *Server) authorizationsPage(r *http.Request) (any, error) {
+	status := query{r}.str("status")
+	as, err := s.Service.Authorizations(r.Context(), barter.Status(status))
+	if err != nil {
+		return nil, err
+	}
+	first, last, prev, next, err := cut(r, len(as))
+	if err != nil {
+		return nil, err
+	}
+	return listing{Items: as[first:last], From: first + 1, To: last, Total: len(as), PrevLink: prev, NextLink: next,
+		Statuses: []string{"applied", "approved", "rejected", "cancelled"}, Status: status}, nil
+}
+
+// standingPage is an authorization's page: its standing, the picture of its legs over
+// time, and the decision just made, if any.
+type standingPage struct {
+	*barter.Standing
+	AsOf    barter.Date
+	Chart   *legsChart
+	Decided string
+}
+
+func (s *Server) authorizationPage(r *http.Request) (any, error) {
+	asOf, err := query{r}.date("as_of", s.today())
+	if err != nil {
+		return nil, err
+	}
+	var st *barter.Standing
+	if number := r.PathValue("number"); number != "" {
+		st, err = s.Service.StandingOf(r.Context(), number, asOf)
+	} else {
+		var id int64
+		if id, err = pathID(r, "authorization"); err == nil {
+			st, err = s.Service.Standing(r.Context(), id, asOf)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	page := standingPage{Standing: st, AsOf: asOf, Chart: drawLegs(st, asOf)}
+	if d := r.URL.Query().Get("decided"); d == string(st.Authorization.Status) {
+		page.Decided = d
+	}
+	return page, nil
+}
+
+// decideForm takes customs' decision on an application from its page and sends the
+// browser back to it.
+func (s *Server) decideForm(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, s.MaxBody)
+	a, err := s.decide(r)
+	if err != nil {
+		s.page("authorization", func(*http.Request) (any, error) { return nil, err }).ServeHTTP(w, r)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/authorizations/%d?decided=%s", a.ID, a.Status), http.StatusSeeOther)
+}
+
+func (s *Server) decide(r *http.Request) (*barter.Authorization, error) {
+	id, err := pathID(r, "application")
+	if err != nil {
+		return nil, err
+	}
+	if err := r.ParseForm(); err != nil {
+		return nil, barter.Invalid("form", "%v", err)
+	}
+	switch r.PostForm.Get("decision") {
+	case "approve":
+		return s.Service.Approve(r.Context(), id, s.today())
+	case "reject":
+		return s.Service.Reject(r.Context(), id, r.PostForm.Get("reason"))
+	}
+	return nil, barter.Invalid("decision", "%q is not approve or reject", r.PostForm.Get("decision"))
+}
+
+// legsChart is the picture of an authorization's cumulative imports and exports from
+// its issue to its deadline. Coordinates are drawing positions in pixels, not amounts.
+type legsChart struct {
+	Width, Height    int
+	Imports, Exports string // SVG polyline points
+	DeadlineX, AsOfX int    // -1 when off the chart
+	Top              string // the amount at the top of the scale
+	Issued, Deadline barter.Date
+}
+
+func drawLegs(st *barter.Standing, asOf barter.Date) *legsChart {
+	a := st.Authorization
+	if a.Issued.IsZero() || a.Deadline.IsZero() {
+		return nil
+	}
+	const w, h, pad = 640, 200, 10
+	end := a.Deadline
+	if asOf.After(end) {
+		end = asOf
+	}
+	for _, f := range st.Flows {
+		if f.Day.After(end) {
+			end = f.Day
+		}
+	}
+	days := max(a.Issued.DaysUntil(end), 1)
+	var imports, exports, top int64
+	for _, f := range st.Flows {
+		imports, exports = imports+f.Imports, exports+f.Exports
+		top = max(top, imports, exports)
+	}
+	top = max(top, 1)
+	x := func(d barter.Date) int { return pad + a.Issued.DaysUntil(d)*(w-2*pad)/days }
+	// Pixels need no exactness; the amounts shown as text stay exact.
+	y := func(v int64) int { return h - pad - int(float64(v)/float64(top)*float64(h-2*pad)) }
+	// Step lines: each day's booking lifts the line where it happens.
+	last := end // the lines run up to the day shown
+	if asOf.Before(end) {
+		last = asOf
+	}
+	line := func(pick func(barter.Flow) int64) string {
+		var b strings.Builder
+		var sum int64
+		fmt.Fprintf(&b, "%d,%d", x(a.Issued), y(0))
+		for _, f := range st.Flows {
+			if f.Day.After(last) {
+				break
+			}
+			fmt.Fprintf(&b, " %d,%d", x(f.Day), y(sum))
+			sum += pick(f)
+			fmt.Fprintf(&b, " %d,%d", x(f.Day), y(sum))
+		}
+		fmt.Fprintf(&b, " %d,%d", x(last), y(sum))
+		return b.String()
+	}
+	c := &legsChart{Width: w, Height: h, Issued: a.Issued, Deadline: a.Deadline, DeadlineX: x(a.Deadline), AsOfX: -1,
+		Top:     grouped(barter.FromMinorUnits(top)),
+		Imports: line(func(f barter.Flow) int64 { return f.Imports }), Exports: line(func(f barter.Flow) int64 { return f.Exports })}
+	if !asOf.Before(a.Issued) {
+		c.AsOfX = x(asOf)
+	}
+	return c
 }
 
 // proposalView is a proposal with the picture of its cycle.

@@ -73,6 +73,7 @@ func (s *Server) routes() {
 		"GET /api/v1/positions":                    s.positions,
 		"GET /api/v1/authorizations":               s.authorizations,
 		"POST /api/v1/authorizations":              s.apply,
+		"GET /api/v1/authorizations/{id}":          s.standing,
 		"POST /api/v1/authorizations/{id}/approve": s.approve,
 		"POST /api/v1/authorizations/{id}/reject":  s.reject,
 		"POST /api/v1/declarations":                s.declare,

@@ -425,6 +425,68 @@ func TestServer_OfferPages(t *testing.T) {
 	}
 }
 
+func TestServer_AuthorizationPages(t *testing.T) {
+	ts, svc := newServer(t)
+	storetest.MustPost(t, svc, storetest.GD(t, storetest.Auth2025, barter.Import, "2024-01-11", "1000"))
+	app := barterhttp.Application{Party: storetest.Trader, Counterparty: storetest.Russian, Regime: "2025", Lines: []barterhttp.Line{
+		{Direction: "import", HSCode: "0713", Description: "chickpeas", Quantity: "500", Unit: "t", Value: "350000", Currency: "USD"},
+		{Direction: "export", HSCode: "1006", Description: "rice", Quantity: "520", Unit: "t", Value: "346840", Currency: "USD"},
+	}}
+	var a barterhttp.Authorization
+	if status := call(t, ts, "POST", "/api/v1/authorizations", app, &a); status != http.StatusCreated {
+		t.Fatalf("apply: %d", status)
+	}
+	var st barterhttp.Standing
+	if status := call(t, ts, "GET", "/api/v1/authorizations/2?as_of=2024-01-12", nil, &st); status != 200 || st.Authorization.Number != storetest.Auth2025 ||
+		len(st.Flows) != 1 || st.Flows[0].Imports != "280000.00" || st.Position == nil || st.Position.Status != "open" {
+		t.Errorf("standing of %s: %d %+v", storetest.Auth2025, status, st)
+	}
+	var applied barterhttp.Standing
+	if status := call(t, ts, "GET", fmt.Sprintf("/api/v1/authorizations/%d", a.ID), nil, &applied); status != 200 || applied.Position != nil || applied.Authorization.Status != "applied" {
+		t.Errorf("standing of the application: %d %+v; want no position", status, applied)
+	}
+	for _, tt := range []struct {
+		path   string
+		status int
+		want   string
+	}{
+		{"/authorizations?status=applied", 200, fmt.Sprintf(`<a href="/authorizations/%d">`, a.ID)},
+		{fmt.Sprintf("/authorizations/%d", a.ID), 200, "Approve and issue a number"},
+		{"/authorizations/number/" + storetest.Auth2025 + "?as_of=2024-01-12", 200, `<polyline points="10,190 `},
+		{"/authorizations/number/nothing", 404, "Not found"},
+		{"/positions?as_of=2024-01-12", 200, `href="/authorizations/number/BT-2025-1?as_of=2024-01-12"`},
+		{"/?as_of=2024-01-12", 200, ">1</a></b>applications awaiting customs"},
+	} {
+		status, body := get(t, ts, tt.path)
+		if status != tt.status || !strings.Contains(body, tt.want) {
+			t.Errorf("%s: %d, want %d with %q", tt.path, status, tt.status, tt.want)
+		}
+	}
+	noRedirect := *ts.Client()
+	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	decide := func(form url.Values) *http.Response {
+		resp, err := noRedirect.PostForm(fmt.Sprintf("%s/authorizations/%d/decide", ts.URL, a.ID), form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	if resp := decide(url.Values{"decision": {"reject"}}); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("rejected without a reason: %d; want 400", resp.StatusCode)
+	}
+	resp := decide(url.Values{"decision": {"approve"}})
+	if want := fmt.Sprintf("/authorizations/%d?decided=approved", a.ID); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
+		t.Fatalf("approve: %d to %q; want 303 to %s", resp.StatusCode, resp.Header.Get("Location"), want)
+	}
+	if status, body := get(t, ts, resp.Header.Get("Location")); status != 200 || !strings.Contains(body, "issued on 2024-01-05, net-off deadline 2024-05-04") {
+		t.Errorf("after approval: %d\n%s", status, body)
+	}
+	if resp := decide(url.Values{"decision": {"approve"}}); resp.StatusCode != http.StatusConflict {
+		t.Errorf("approving twice: %d; want 409", resp.StatusCode)
+	}
+}
+
 // get fetches a page and returns its status and HTML.
 func get(t *testing.T, ts *httptest.Server, path string) (int, string) {
 	t.Helper()

@@ -19,14 +19,19 @@ func (a *app) serveCmd() *cobra.Command {
 
   /                  dashboard: where authorizations stand, deadlines, offers, proposals
   /positions         net-off positions, filtered and paged
-  /offers            the matching pool
+  /authorizations    applications and permits; each with its lines, position, a chart of
+                     its legs over time, and the form customs approve or reject with
+  /offers            the matching pool, a form for new offers, and why one offer can or
+                     cannot give to another
   /proposals         exchange proposals, with a picture of each cycle and forms to answer
 
   /api/v1/positions?as_of=&status=&party=&offset=&limit=        GET
   /api/v1/authorizations[?status=]                              GET, POST (apply)
+  /api/v1/authorizations/{id}[?as_of=]                          GET (lines, day-by-day flows, position)
   /api/v1/authorizations/{id}/approve | reject                  POST
   /api/v1/declarations                                          POST (by GD number: posting again is a no-op)
   /api/v1/offers[?status=], /api/v1/offers/{id}                 GET, POST (by offer ID)
+  /api/v1/offers/{id}/gives-to/{to}[?as_of=]                    GET (can it, and if not why)
   /api/v1/proposals[?status=&as_of=], /api/v1/proposals/{id}    GET, POST (run matching)
   /api/v1/proposals/{id}/accept | decline                       POST {"party", "reason"}
   /api/v1/reconciliations                                       POST {"as_of"}
