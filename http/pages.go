@@ -34,7 +34,7 @@ func loadPages() pages {
 		"pending": func(p *barter.Proposal) bool { return p.Status == barter.ProposalPending },
 	}
 	ps := pages{}
-	for _, name := range []string{"dashboard", "positions", "authorizations", "authorization", "offers", "offer", "proposals", "proposal", "error"} {
+	for _, name := range []string{"dashboard", "positions", "authorizations", "authorization", "offers", "offer", "proposals", "proposal", "imports", "error"} {
 		ps[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+name+".html"))
 	}
 	return ps
@@ -48,6 +48,8 @@ func (s *Server) pageRoutes() {
 	s.mux.Handle("GET /authorizations/{id}", s.page("authorization", s.authorizationPage))
 	s.mux.Handle("GET /authorizations/number/{number}", s.page("authorization", s.authorizationPage))
 	s.mux.HandleFunc("POST /authorizations/{id}/decide", s.decideForm)
+	s.mux.Handle("GET /imports", s.page("imports", func(*http.Request) (any, error) { return s.importForms(), nil }))
+	s.mux.HandleFunc("POST /imports", s.importForm)
 	s.mux.Handle("GET /offers", s.page("offers", s.offersPage))
 	s.mux.Handle("GET /offers/new", s.page("offer", func(*http.Request) (any, error) { return offerForm{}, nil }))
 	s.mux.HandleFunc("POST /offers", s.offerForm)

@@ -29,6 +29,9 @@ type Server struct {
 	// MaxBody bounds a request body, in bytes (default 1 MiB).
 	MaxBody int64
 
+	// Importers are the kinds of CSV file the server takes, by name; set by the caller.
+	Importers map[string]Importer
+
 	mux   *http.ServeMux
 	pages pages
 }
@@ -92,6 +95,7 @@ func (s *Server) routes() {
 	for pattern, h := range api {
 		s.mux.Handle(pattern, s.json(h))
 	}
+	s.mux.HandleFunc("POST /api/v1/imports/{kind}", s.importAPI)
 	s.mux.Handle("/api/", s.json(func(r *http.Request) (int, any, error) {
 		return 0, nil, barter.Errorf(barter.ENotFound, "no API route %s %s", r.Method, r.URL.Path)
 	}))

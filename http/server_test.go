@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/barter-clearing/barter"
+	"github.com/barter-clearing/barter/csvfile"
 	barterhttp "github.com/barter-clearing/barter/http"
 	"github.com/barter-clearing/barter/internal/storetest"
 	"github.com/barter-clearing/barter/sqlite"
@@ -25,6 +27,12 @@ import (
 // fixture.
 func newServer(t *testing.T) (*httptest.Server, *barter.Service) {
 	t.Helper()
+	return newServerWith(t, func(*barterhttp.Server) {})
+}
+
+// newServerWith is newServer with the server configured by set before it starts.
+func newServerWith(t *testing.T, set func(*barterhttp.Server)) (*httptest.Server, *barter.Service) {
+	t.Helper()
 	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "barter.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -32,8 +40,9 @@ func newServer(t *testing.T) (*httptest.Server, *barter.Service) {
 	t.Cleanup(func() { store.Close() })
 	svc := storetest.NewService(t, store)
 	storetest.MustSeed(t, svc)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ts := httptest.NewServer(barterhttp.NewServer(svc, logger))
+	srv := barterhttp.NewServer(svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	set(srv)
+	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	return ts, svc
 }
@@ -667,5 +676,90 @@ func TestServer_IdempotencyKeyClientGone(t *testing.T) {
 	as, err := svc.Authorizations(context.Background(), barter.StatusApplied)
 	if err != nil || len(as) != 1 {
 		t.Errorf("%d applications, %v; want 1", len(as), err)
+	}
+}
+
+// withImports wires the declarations importer, as the command does.
+func withImports(t *testing.T) (*httptest.Server, *barter.Service) {
+	t.Helper()
+	return newServerWith(t, func(srv *barterhttp.Server) {
+		srv.Importers = map[string]barterhttp.Importer{"declarations": {Columns: csvfile.DeclarationColumns,
+			Run: func(ctx context.Context, svc *barter.Service, in io.Reader, o barter.ImportOptions) (barter.ImportReport, error) {
+				rows, err := csvfile.Declarations(in)
+				if err != nil {
+					return barter.ImportReport{}, err
+				}
+				return svc.ImportDeclarations(ctx, rows, o)
+			}}}
+	})
+}
+
+const (
+	gdHeader = "number,authorization,direction,date,hs_code,quantity,unit,currency,declared_value,assessed_value\n"
+	gdGood   = gdHeader + "GD-I-1,BT-2025-1,import,2024-01-15,071320,10,t,USD,1000,\nGD-E-1,BT-2025-1,export,2024-01-16,100630,10,t,USD,900,\n"
+	gdBad    = gdHeader + "GD-I-2,BT-2025-1,import,2024-01-15,071320,10,t,USD,1000,\nGD-E-2,BT-2025-1,export,2024-01-16,100630,10,t,USD,lots,\nGD-E-3,BT-9,export,2024-01-16,100630,10,t,USD,5,\n"
+)
+
+func postCSV(t *testing.T, ts *httptest.Server, path, body string) (int, barterhttp.ImportReport) {
+	t.Helper()
+	resp, err := ts.Client().Post(ts.URL+path, "text/csv", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var rep barterhttp.ImportReport
+	if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, rep
+}
+
+func TestServer_Imports(t *testing.T) {
+	ts, _ := withImports(t)
+	if status, rep := postCSV(t, ts, "/api/v1/imports/declarations", gdGood); status != http.StatusCreated || rep.Written != 2 {
+		t.Fatalf("import: %d %+v; want 2 written", status, rep)
+	}
+	if status, rep := postCSV(t, ts, "/api/v1/imports/declarations", gdGood); status != http.StatusOK || rep.Duplicates != 2 || rep.Written != 0 {
+		t.Errorf("the same file again: %d %+v; want 2 already present", status, rep)
+	}
+	status, rep := postCSV(t, ts, "/api/v1/imports/declarations", gdBad)
+	if status != http.StatusBadRequest || rep.Rejected != 2 || rep.Written != 0 || len(rep.Errors) != 2 ||
+		rep.Errors[0] != (barterhttp.RowError{Line: 3, Field: "declared_value", Reason: rep.Errors[0].Reason}) || rep.Errors[1].Line != 4 || rep.Errors[1].Field != "authorization" {
+		t.Errorf("bad file: %d %+v; want 400 naming lines 3 and 4", status, rep)
+	}
+	if n := entries(t, ts); n != 2 {
+		t.Errorf("ledger has %d entries after a refused file; want the first file's 2", n)
+	}
+	if status, rep := postCSV(t, ts, "/api/v1/imports/whales", gdGood); status != http.StatusNotFound || rep.Error == nil || rep.Error.Field != "kind" {
+		t.Errorf("unknown kind: %d %+v", status, rep)
+	}
+	wantError(t, ts, "POST", "/api/v1/imports/declarations", `{"number": "x"}`, http.StatusBadRequest, "Content-Type")
+
+	// The same from the page: a file uploaded with a form.
+	upload := func(kind, name, content string) (int, string) {
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		mw.WriteField("kind", kind)
+		fw, _ := mw.CreateFormFile("file", name)
+		io.WriteString(fw, content)
+		mw.Close()
+		resp, err := ts.Client().Post(ts.URL+"/imports", mw.FormDataContentType(), &b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if status, body := upload("declarations", "gds.csv", gdBad); status != http.StatusBadRequest ||
+		!strings.Contains(body, "gds.csv: 2 of 3 rows rejected; nothing was imported.") || !strings.Contains(body, "<code>gds.csv:3: declared_value: ") {
+		t.Errorf("bad upload: %d\n%s", status, body)
+	}
+	if status, body := upload("declarations", "more.csv", strings.NewReplacer("GD-I-1", "GD-I-5", "GD-E-1", "GD-E-5").Replace(gdGood)); status != http.StatusCreated ||
+		!strings.Contains(body, "more.csv: imported 2 declarations, 0 already present, from 2 rows.") {
+		t.Errorf("good upload: %d\n%s", status, body)
+	}
+	if status, body := get(t, ts, "/imports"); status != 200 || !strings.Contains(body, `name="kind" value="declarations"`) {
+		t.Errorf("imports page: %d", status)
 	}
 }

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"time"
 
 	"github.com/barter-clearing/barter"
+	"github.com/barter-clearing/barter/csvfile"
 	barterhttp "github.com/barter-clearing/barter/http"
 	"github.com/spf13/cobra"
 )
@@ -24,6 +28,7 @@ func (a *app) serveCmd() *cobra.Command {
   /offers            the matching pool, a form for new offers, and why one offer can or
                      cannot give to another
   /proposals         exchange proposals, with a picture of each cycle and forms to answer
+  /imports           upload CSV files of any kind barter import takes
 
   /api/v1/positions?as_of=&status=&party=&offset=&limit=        GET
   /api/v1/authorizations[?status=]                              GET, POST (apply)
@@ -34,6 +39,7 @@ func (a *app) serveCmd() *cobra.Command {
   /api/v1/offers/{id}/gives-to/{to}[?as_of=]                    GET (can it, and if not why)
   /api/v1/proposals[?status=&as_of=], /api/v1/proposals/{id}    GET, POST (run matching)
   /api/v1/proposals/{id}/accept | decline                       POST {"party", "reason"}
+  /api/v1/imports/{kind}                                        POST a CSV file (Content-Type: text/csv)
   /api/v1/reconciliations                                       POST {"as_of"}
   /api/v1/ledger/verify                                         GET
 
@@ -58,6 +64,7 @@ Errors are {"error": {"code", "field", "message"}} with status 400, 404, 409 or 
 			defer closeFn()
 			logger := slog.New(slog.NewTextHandler(a.errOut, nil))
 			srv := barterhttp.NewServer(svc, logger)
+			srv.Importers = webImporters()
 			return srv.ListenAndServe(cmd.Context(), addr, func(l net.Addr) {
 				logger.Info("serving barter", "url", "http://"+l.String()+"/", "db", redact(a.dsn))
 			})
@@ -66,4 +73,21 @@ Errors are {"error": {"code", "field", "message"}} with status 400, 404, 409 or 
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
 	cmd.Flags().StringVar(&today, "today", "", "run as if today were this day, YYYY-MM-DD, for demos and training (default: the real date)")
 	return cmd
+}
+
+// webImporters are the import kinds of barter import, for the web: a bad header is
+// the request's fault there, and says so.
+func webImporters() map[string]barterhttp.Importer {
+	out := map[string]barterhttp.Importer{}
+	for kind, imp := range importKinds() {
+		out[kind] = barterhttp.Importer{Columns: imp.columns, Run: func(ctx context.Context, svc *barter.Service, in io.Reader, o barter.ImportOptions) (barter.ImportReport, error) {
+			rep, err := imp.run(ctx, svc, in, o)
+			var he *csvfile.HeaderError
+			if errors.As(err, &he) {
+				err = barter.Invalid("header", "%s", he.Reason)
+			}
+			return rep, err
+		}}
+	}
+	return out
 }

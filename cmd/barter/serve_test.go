@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -43,6 +44,19 @@ func TestServe(t *testing.T) {
 	// On the pinned day, 2025-02-05, the proposals made on 2025-01-31 are still open.
 	if positions.Total != 7 || proposals.Total != 2 || proposals.Items[0].Status != "pending" {
 		t.Errorf("positions %+v, proposals %+v; want 7 and 2 pending", positions, proposals)
+	}
+	// A file with a bad header is the request's fault, and says which column is missing.
+	resp, err := http.Post(base[1]+"api/v1/imports/parties", "text/csv", strings.NewReader("id,name\nX,Y\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Error struct{ Field, Message string }
+	}
+	json.NewDecoder(resp.Body).Decode(&rep)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || rep.Error.Field != "header" || !strings.Contains(rep.Error.Message, "country") {
+		t.Errorf("bad header: %d %+v; want 400 naming the missing column", resp.StatusCode, rep)
 	}
 	stop()
 	select {

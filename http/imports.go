@@ -1,0 +1,164 @@
+package http
+
+import (
+	"context"
+
+	"io"
+	"mime"
+	"net/http"
+	"sort"
+
+	"github.com/barter-clearing/barter"
+)
+
+// Importer reads a CSV file of one kind of record into the service, whole or not at all,
+// as `barter import` does. The command wires them, so that this package needs no CSV
+// reader of its own.
+type Importer struct {
+	Columns []string // the required columns, for the form and the errors
+	Run     func(ctx context.Context, svc *barter.Service, in io.Reader, o barter.ImportOptions) (barter.ImportReport, error)
+}
+
+// maxImport bounds an uploaded file, in bytes. Larger files go through the command line,
+// which streams them with progress.
+const maxImport = 256 << 20
+
+// maxListedErrors bounds the bad rows an answer lists; the count covers them all.
+const maxListedErrors = 1000
+
+// ImportReport is the answer to an import: what it did, or every bad row (up to a
+// thousand) when it did nothing.
+type ImportReport struct {
+	Kind       string     `json:"kind"`
+	File       string     `json:"file,omitempty"`
+	Rows       int        `json:"rows"`
+	Written    int        `json:"written"`
+	Duplicates int        `json:"duplicates"`
+	Rejected   int        `json:"rejected"`
+	Errors     []RowError `json:"errors"`
+	Error      *apiError  `json:"error,omitempty"` // why nothing was read at all
+}
+
+// RowError is a rejected row: FILE:LINE: field: reason.
+type RowError struct {
+	Line   int    `json:"line"`
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+// runImport imports one file and says what happened, with the status to answer with:
+// 201 when it wrote records, 200 when all were there already, 400 when it was refused.
+func (s *Server) runImport(r *http.Request, kind, file string, in io.Reader) (int, ImportReport) {
+	rep := ImportReport{Kind: kind, File: file, Errors: []RowError{}}
+	imp, ok := s.Importers[kind]
+	if !ok {
+		rep.Error = &apiError{Code: barter.ENotFound, Field: "kind", Message: "no import of " + kind + "; the kinds are " + s.importKinds()}
+		return http.StatusNotFound, rep
+	}
+	o := barter.ImportOptions{OnError: func(e barter.RowError) {
+		if len(rep.Errors) < maxListedErrors {
+			rep.Errors = append(rep.Errors, RowError{e.Line, e.Field, e.Reason})
+		}
+	}}
+	done, err := imp.Run(r.Context(), s.Service, in, o)
+	rep.Rows, rep.Written, rep.Duplicates, rep.Rejected = done.Rows, done.Written, done.Duplicates, done.Rejected
+	switch {
+	case err == nil && rep.Written > 0:
+		return http.StatusCreated, rep
+	case err == nil:
+		return http.StatusOK, rep
+	}
+	status, body := s.errorOf(r, err)
+	rep.Error = &body.Error
+	return status, rep
+}
+
+func (s *Server) importKinds() string {
+	kinds := make([]string, 0, len(s.Importers))
+	for k := range s.Importers {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	out := ""
+	for i, k := range kinds {
+		if i > 0 {
+			out += ", "
+		}
+		out += k
+	}
+	return out
+}
+
+// importAPI takes a CSV file as the body of POST /api/v1/imports/{kind}.
+func (s *Server) importAPI(w http.ResponseWriter, r *http.Request) {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "text/csv" {
+		status, v := s.errorOf(r, barter.Invalid("Content-Type", "must be text/csv"))
+		writeJSON(w, status, encode(v))
+		return
+	}
+	status, rep := s.runImport(r, r.PathValue("kind"), "", http.MaxBytesReader(w, r.Body, maxImport))
+	writeJSON(w, status, encode(rep))
+}
+
+// importPage is the page of file imports: a form per kind, and the report of the last.
+type importPage struct {
+	Kinds  []importKind
+	Report *ImportReport
+}
+
+type importKind struct {
+	Name    string
+	Columns []string
+}
+
+func (s *Server) importForms() importPage {
+	var p importPage
+	for _, k := range []string{"parties", "rates", "authorizations", "lines", "declarations", "offers"} {
+		if imp, ok := s.Importers[k]; ok {
+			p.Kinds = append(p.Kinds, importKind{k, imp.Columns})
+		}
+	}
+	return p
+}
+
+// importForm takes a file uploaded from the imports page. The file is read as it
+// arrives, not held in memory; the form sends the kind before the file.
+func (s *Server) importForm(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxImport)
+	page := s.importForms()
+	fail := func(err error) {
+		status, body := s.errorOf(r, err)
+		s.render(w, status, "imports", view{Title: "imports", Nav: "imports", Data: page, Error: &body.Error, Heading: headings[body.Error.Code]})
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		fail(barter.Invalid("form", "%v", err))
+		return
+	}
+	kind := ""
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			fail(barter.Invalid("file", "no file was sent"))
+			return
+		}
+		if err != nil {
+			fail(bodyError(err))
+			return
+		}
+		switch part.FormName() {
+		case "kind":
+			b, _ := io.ReadAll(io.LimitReader(part, 64))
+			kind = string(b)
+		case "file":
+			if kind == "" {
+				fail(barter.Invalid("kind", "is required, before the file"))
+				return
+			}
+			status, rep := s.runImport(r, kind, part.FileName(), part)
+			page.Report = &rep
+			s.render(w, status, "imports", view{Title: "imports", Nav: "imports", Data: page})
+			return
+		}
+	}
+}
