@@ -175,6 +175,10 @@ func ipmSolve(n int, cs *cycles, cands []int32, deadline time.Time) *lpFace {
 	}
 	total := float64(nc + m)
 	converged := false
+	// good is the last point close enough to optimal (x, z, s, y), to fall back on.
+	good := [4][]float64{make([]float64, nc), make([]float64, nc), make([]float64, m), make([]float64, m)}
+	haveGood := false
+	bestMerit, stalled := math.Inf(1), 0
 	for iter := 0; iter < 200; iter++ {
 		if time.Now().After(deadline) {
 			return nil
@@ -209,6 +213,25 @@ func ipmSolve(n int, cs *cycles, cands []int32, deadline time.Time) *lpFace {
 			break
 		}
 		closeEnough := feasible && gap < 1e-9
+		// The method gains digits every iteration or two until rounding stops it; when
+		// ten iterations in a row gain nothing, it has stalled.
+		if merit := max(pinf, dinf, gap); merit < 0.9*bestMerit {
+			bestMerit, stalled = merit, 0
+		} else if stalled++; stalled >= 10 {
+			converged = closeEnough
+			break
+		}
+		if closeEnough {
+			copy(good[0], x)
+			copy(good[1], z)
+			copy(good[2], s)
+			copy(good[3], y)
+			haveGood = true
+		} else if haveGood {
+			// Rounding has caught up with the method and the iterates have left a point
+			// that was good enough: go back to it.
+			break
+		}
 		// The normal equations: A D A^T + diag(s/y), D = diag(x/z).
 		clear(raw)
 		for i := range s {
@@ -279,6 +302,10 @@ func ipmSolve(n int, cs *cycles, cands []int32, deadline time.Time) *lpFace {
 			s[i] += ap * ds[i]
 			y[i] += ad * dy[i]
 		}
+	}
+	if !converged && haveGood {
+		x, z, s, y = good[0], good[1], good[2], good[3]
+		converged = true
 	}
 	if !converged {
 		return nil

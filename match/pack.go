@@ -559,6 +559,7 @@ func (s *solver) node(cands []int32, root bool) int64 {
 		}
 		y, x, optimal = lpSolve(s.n, s.cs, cands, start, time.Now().Add(budget))
 	}
+	lpTook := time.Since(started)
 	if s.expired() {
 		return math.MaxInt64 // the multipliers so far are not worth evaluating
 	}
@@ -601,12 +602,12 @@ func (s *solver) node(cands []int32, root bool) int64 {
 	if w, set := s.greedy(cands, s.taken); w > lw {
 		lw, local = w, set
 	}
-	if root && s.base+lw < s.base+bound && !s.expired() {
+	if root && len(cands) >= annealMinCycles && s.base+lw < s.base+bound && !s.expired() {
 		// Where the relaxation is not tight, annealing near its solution finds heavier
 		// packings than rounding it. Longer runs go on while they pay, in a third of the
-		// time left at most.
+		// time left at most. (Small pools are left to branching, which proves them.)
 		until := time.Now().Add(time.Until(s.deadline) / 3)
-		for moves := max(annealMinMoves, annealMovesPerCycle*len(cands)); time.Now().Before(until); moves *= 2 {
+		for moves := annealMovesPerCycle * len(cands); lw < bound && time.Now().Before(until); moves *= 2 {
 			set, w := s.anneal(cands, x, moves, until)
 			if w <= lw {
 				break
@@ -636,10 +637,11 @@ func (s *solver) node(cands []int32, root bool) int64 {
 	if s.base+bound <= s.best {
 		return s.base + bound
 	}
-	if root && 20*time.Since(started) > time.Until(s.deadline) {
-		// The relaxation took so long that the tree below could not be searched in the
-		// time left: spend it on annealing instead, and let the root's bound stand.
-		for moves := annealMovesPerCycle * len(cands); !s.expired(); moves *= 2 {
+	if root && len(cands) >= annealMinCycles && 20*lpTook > time.Until(s.deadline) {
+		// The relaxation took so long that the tree below, whose every node solves one
+		// nearly as large, could not be searched in the time left: spend it on annealing
+		// instead, and let the root's bound stand.
+		for moves := annealMovesPerCycle * len(cands); s.best < s.base+bound && !s.expired(); moves *= 2 {
 			if set, w := s.anneal(cands, x, moves, s.deadline); s.base+w > s.best {
 				s.improve(set)
 			}

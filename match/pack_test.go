@@ -246,3 +246,38 @@ func TestPack_Priority(t *testing.T) {
 		}
 	}
 }
+
+// TestPack_SmallComponentsProven packs a pool of one large component that is easy and
+// twenty small ones whose relaxation is not tight (five pairs in a ring: the relaxation
+// gives 500, a packing at most 400). Each small component gets a small share of the
+// time, which must still be enough to prove it, whatever the limit.
+func TestPack_SmallComponentsProven(t *testing.T) {
+	var arcs []match.Arc
+	const big = 40
+	for i := range int32(big) {
+		for j := range int32(big) {
+			if i != j {
+				arcs = append(arcs, match.Arc{From: i, To: j, Weight: 100})
+			}
+		}
+	}
+	n := int32(big)
+	for range 20 {
+		for i := range int32(5) {
+			a, b := n+i, n+(i+1)%5
+			arcs = append(arcs, match.Arc{From: a, To: b, Weight: 100}, match.Arc{From: b, To: a, Weight: 100})
+		}
+		n += 5
+	}
+	for _, limit := range []time.Duration{2 * time.Second, 10 * time.Second} {
+		start := time.Now()
+		r, err := match.Pack(int(n), arcs, match.Options{MaxCycle: 3, TimeLimit: limit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkPacking(t, int(n), arcs, 3, r)
+		if r.Weight != 12000 || !r.Optimal {
+			t.Errorf("limit %v: weight %d bound %d optimal %v after %v; want 12000 proven", limit, r.Weight, r.Bound, r.Optimal, time.Since(start))
+		}
+	}
+}
