@@ -232,8 +232,8 @@ func (s *Service) Authorizations(ctx context.Context, status Status) ([]Authoriz
 	return as, err
 }
 
-// Standing is an authorization with its lines, what was booked to it day by day and,
-// once issued, its position as of a day.
+// Standing is an authorization with its lines, what was booked to it day by day up to a
+// day and, once issued, its position as of that day.
 type Standing struct {
 	Authorization *Authorization
 	Flows         []Flow    // sorted by day
@@ -262,7 +262,11 @@ func (s *Service) standing(ctx context.Context, asOf Date, get func(Tx) (*Author
 			return nil
 		}
 		fs, err := tx.FlowsOf(ctx, []string{a.Number})
-		st.Flows = fs[a.Number]
+		for _, f := range fs[a.Number] {
+			if !f.Day.After(asOf) {
+				st.Flows = append(st.Flows, f)
+			}
+		}
 		return err
 	})
 	if err != nil {
@@ -278,9 +282,7 @@ func (s *Service) standing(ctx context.Context, asOf Date, get func(Tx) (*Author
 	}
 	var imports, exports int64
 	for _, f := range st.Flows {
-		if !f.Day.After(asOf) {
-			imports, exports = imports+f.Imports, exports+f.Exports
-		}
+		imports, exports = imports+f.Imports, exports+f.Exports
 	}
 	p := NewPosition(a, rb, Totals{Imports: FromMinorUnits(imports), Exports: FromMinorUnits(exports)}, asOf)
 	st.Position = &p

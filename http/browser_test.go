@@ -94,6 +94,22 @@ func TestPages_Browser(t *testing.T) {
 	status := run1(chromedp.Text(chromedp.CSS(`h1 .status`)))
 	do(chromedp.Navigate(ts.URL + "/?as_of=2024-01-05"))
 	bars := count(".chart .bar")
+
+	// Customs rejects an application, typing the reason and pressing Enter.
+	var app barterhttp.Authorization
+	if status := call(t, ts, "POST", "/api/v1/authorizations", barterhttp.Application{Party: "T1", Counterparty: "RU1", Regime: "2025", Lines: []barterhttp.Line{
+		{Direction: "import", HSCode: "0713", Description: "chickpeas", Quantity: "1", Unit: "t", Value: "100", Currency: "USD"},
+		{Direction: "export", HSCode: "1006", Description: "rice", Quantity: "1", Unit: "t", Value: "100", Currency: "USD"},
+	}}, &app); status != 201 {
+		t.Fatalf("apply: %d", status)
+	}
+	do(chromedp.Navigate(fmt.Sprintf("%s/authorizations/%d", ts.URL, app.ID)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=reason]`), "documents incomplete\r"),
+		chromedp.WaitVisible(chromedp.CSS(`[role=status]`)))
+	decided := run1(chromedp.Text(chromedp.CSS(`[role=status]`)))
+	if decided != "Rejected: documents incomplete" {
+		t.Errorf("after Enter in the reason: %q; want the application rejected with the reason", decided)
+	}
 	if arrows != 3 {
 		t.Errorf("the cycle's picture has %d arrows; want 3", arrows)
 	}

@@ -462,26 +462,24 @@ func drawLegs(st *barter.Standing, asOf barter.Date) *legsChart {
 		return nil
 	}
 	const w, h, pad = 640, 200, 10
+	// The chart runs from issue to the deadline, or to the last booking if later; the
+	// flows stop at the day shown.
 	end := a.Deadline
-	if asOf.After(end) {
-		end = asOf
-	}
+	var imports, exports, top int64
 	for _, f := range st.Flows {
 		if f.Day.After(end) {
 			end = f.Day
 		}
-	}
-	days := max(a.Issued.DaysUntil(end), 1)
-	var imports, exports, top int64
-	for _, f := range st.Flows {
 		imports, exports = imports+f.Imports, exports+f.Exports
 		top = max(top, imports, exports)
 	}
 	top = max(top, 1)
-	x := func(d barter.Date) int { return pad + a.Issued.DaysUntil(d)*(w-2*pad)/days }
+	days := max(a.Issued.DaysUntil(end), 1)
+	x := func(d barter.Date) int {
+		return pad + min(max(a.Issued.DaysUntil(d), 0), days)*(w-2*pad)/days
+	}
 	// Pixels need no exactness; the amounts shown as text stay exact.
 	y := func(v int64) int { return h - pad - int(float64(v)/float64(top)*float64(h-2*pad)) }
-	// Step lines: each day's booking lifts the line where it happens.
 	last := end // the lines run up to the day shown
 	if asOf.Before(end) {
 		last = asOf
@@ -491,9 +489,6 @@ func drawLegs(st *barter.Standing, asOf barter.Date) *legsChart {
 		var sum int64
 		fmt.Fprintf(&b, "%d,%d", x(a.Issued), y(0))
 		for _, f := range st.Flows {
-			if f.Day.After(last) {
-				break
-			}
 			fmt.Fprintf(&b, " %d,%d", x(f.Day), y(sum))
 			sum += pick(f)
 			fmt.Fprintf(&b, " %d,%d", x(f.Day), y(sum))
@@ -504,7 +499,7 @@ func drawLegs(st *barter.Standing, asOf barter.Date) *legsChart {
 	c := &legsChart{Width: w, Height: h, Issued: a.Issued, Deadline: a.Deadline, DeadlineX: x(a.Deadline), AsOfX: -1,
 		Top:     grouped(barter.FromMinorUnits(top)),
 		Imports: line(func(f barter.Flow) int64 { return f.Imports }), Exports: line(func(f barter.Flow) int64 { return f.Exports })}
-	if !asOf.Before(a.Issued) {
+	if !asOf.Before(a.Issued) && !asOf.After(end) {
 		c.AsOfX = x(asOf)
 	}
 	return c

@@ -32,19 +32,23 @@ type Server struct {
 	// Importers are the kinds of CSV file the server takes, by name; set by the caller.
 	Importers map[string]Importer
 
-	mux   *http.ServeMux
-	pages pages
+	mux     *http.ServeMux
+	handler http.Handler
+	pages   pages
 }
 
 // NewServer returns a server of svc, logging to logger.
 func NewServer(svc *barter.Service, logger *slog.Logger) *Server {
 	s := &Server{Service: svc, Logger: logger, MaxBody: 1 << 20, mux: http.NewServeMux()}
 	s.routes()
+	// Browsers send forms to any site without asking; requests that change something
+	// are refused when the browser says they come from another site.
+	s.handler = http.NewCrossOriginProtection().Handler(s.mux)
 	return s
 }
 
 // ServeHTTP routes a request.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // ListenAndServe serves on addr until ctx is done, then shuts down, giving requests in
 // flight a few seconds to finish. ready, when set, receives the address listened on.

@@ -437,6 +437,7 @@ func TestServer_OfferPages(t *testing.T) {
 func TestServer_AuthorizationPages(t *testing.T) {
 	ts, svc := newServer(t)
 	storetest.MustPost(t, svc, storetest.GD(t, storetest.Auth2025, barter.Import, "2024-01-11", "1000"))
+	storetest.MustPost(t, svc, storetest.GD(t, storetest.Auth2025, barter.Import, "2024-03-01", "50000"))
 	app := barterhttp.Application{Party: storetest.Trader, Counterparty: storetest.Russian, Regime: "2025", Lines: []barterhttp.Line{
 		{Direction: "import", HSCode: "0713", Description: "chickpeas", Quantity: "500", Unit: "t", Value: "350000", Currency: "USD"},
 		{Direction: "export", HSCode: "1006", Description: "rice", Quantity: "520", Unit: "t", Value: "346840", Currency: "USD"},
@@ -483,6 +484,16 @@ func TestServer_AuthorizationPages(t *testing.T) {
 	}
 	if resp := decide(url.Values{"decision": {"reject"}}); resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("rejected without a reason: %d; want 400", resp.StatusCode)
+	}
+	// A form posted from another site is refused before it is read.
+	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/authorizations/%d/decide", ts.URL, a.ID), strings.NewReader("decision=approve"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if resp, err := noRedirect.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a form from another site: %v %v; want 403", resp, err)
+	}
+	if st, err := svc.Standing(context.Background(), a.ID, barter.MustDate("2024-01-12")); err != nil || st.Authorization.Status != barter.StatusApplied {
+		t.Errorf("after a form from another site: %+v %v; want still applied", st, err)
 	}
 	resp := decide(url.Values{"decision": {"approve"}})
 	if want := fmt.Sprintf("/authorizations/%d?decided=approved", a.ID); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
