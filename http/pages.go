@@ -242,7 +242,6 @@ func (s *Server) dashboardPage(r *http.Request) (any, error) {
 // listing is a page of a long list with links to its neighbours.
 type listing struct {
 	AsOf               barter.Date
-	Filter             url.Values
 	Items              any
 	From, To, Total    int
 	PrevLink, NextLink string
@@ -531,7 +530,6 @@ func (s *Server) proposalsPage(r *http.Request) (any, error) {
 
 type proposalPage struct {
 	proposalView
-	Today    barter.Date
 	Answered *barter.ProposalLeg // the leg answered by the form just sent, if any
 }
 
@@ -544,7 +542,7 @@ func (s *Server) proposalPage(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	page := proposalPage{proposalView: proposalView{p, drawCycle(p, 380)}, Today: s.today()}
+	page := proposalPage{proposalView: proposalView{p, drawCycle(p, 380)}}
 	answered := query{r}.str("answered")
 	for i, l := range p.Legs {
 		if l.Party == answered && l.Response != barter.ResponsePending {
