@@ -360,14 +360,30 @@ func (s *Service) expireProposals(ctx context.Context, tx Tx, day Date) error {
 // past their deadline on day are expired first.
 func (s *Service) Proposals(ctx context.Context, status ProposalStatus, day Date) ([]Proposal, error) {
 	var out []Proposal
-	// Listing is a read whose expiries are housekeeping: it never spends an idempotency key.
-	err := s.Store.Update(ctx, func(tx Tx) error {
-		if err := s.expireProposals(ctx, tx, day); err != nil {
-			return err
-		}
+	// Most listings find nothing due and stay reads; only when something is due does
+	// the listing write, and then its expiries are housekeeping that never spends an
+	// idempotency key.
+	list := func(tx Tx) error {
 		var err error
 		out, err = tx.Proposals(ctx, status)
 		return err
+	}
+	var due bool
+	err := s.Store.View(ctx, func(tx Tx) error {
+		ps, err := tx.ProposalsDue(ctx, day)
+		if due = len(ps) > 0; err != nil || due {
+			return err
+		}
+		return list(tx)
+	})
+	if err != nil || !due {
+		return out, err
+	}
+	err = s.Store.Update(ctx, func(tx Tx) error {
+		if err := s.expireProposals(ctx, tx, day); err != nil {
+			return err
+		}
+		return list(tx)
 	})
 	return out, err
 }

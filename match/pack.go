@@ -116,12 +116,15 @@ func Pack(n int, arcs []Arc, opt Options) (*Result, error) {
 	res := &Result{Enumerated: cs.len()}
 	// Participants that share no cycle, even through others, never compete: each
 	// connected group is packed on its own, the smallest first, each with a share of the
-	// time left in proportion to its cycles.
+	// time left in proportion to its cycles, but never less than half an equal share:
+	// small groups usually need far less and hand the rest on, and a proportional share
+	// of a few cycles among millions would be too short for any proof.
 	parts := components(n, cs)
 	maxOut := heaviestOut(n, arcs)
 	left := cs.len()
-	for _, p := range parts {
-		share := time.Duration(float64(time.Until(deadline)) * float64(p.cs.len()) / float64(max(left, 1)))
+	for i, p := range parts {
+		until := time.Until(deadline)
+		share := max(time.Duration(float64(until)*float64(p.cs.len())/float64(max(left, 1))), until/time.Duration(2*(len(parts)-i)))
 		left -= p.cs.len()
 		s := newSolver(len(p.nodes), p.cs, time.Now().Add(max(share, 0)))
 		local := make([]int64, len(p.nodes))
