@@ -46,7 +46,7 @@ func browser(t *testing.T) context.Context {
 // TestPages_Browser answers a proposal as traders would: in a browser, on its page.
 func TestPages_Browser(t *testing.T) {
 	ctx := browser(t)
-	ts, svc := newServer(t)
+	ts, svc := newServer(t, openSQLite)
 	mustOffers(t, ts, svc)
 	var run barterhttp.ProposalRun
 	if status := call(t, ts, "POST", "/api/v1/proposals", barterhttp.ProposalRequest{}, &run); status != 201 || len(run.Proposals) != 2 {

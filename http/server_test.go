@@ -19,26 +19,49 @@ import (
 	"github.com/barter-clearing/barter"
 	"github.com/barter-clearing/barter/csvfile"
 	barterhttp "github.com/barter-clearing/barter/http"
+	"github.com/barter-clearing/barter/internal/pgtest"
+	"github.com/barter-clearing/barter/internal/sqlstore"
 	"github.com/barter-clearing/barter/internal/storetest"
+	"github.com/barter-clearing/barter/postgres"
 	"github.com/barter-clearing/barter/sqlite"
 )
 
-// newServer serves a service on a fresh SQLite database seeded with the storetest
-// fixture.
-func newServer(t *testing.T) (*httptest.Server, *barter.Service) {
-	t.Helper()
-	return newServerWith(t, func(*barterhttp.Server) {})
+// opener opens a fresh, empty store for a test.
+type opener func(t *testing.T) barter.Store
+
+// eachStore runs a test of the server on SQLite and on PostgreSQL (skipped without a
+// server; scripts/test.sh starts one).
+func eachStore(t *testing.T, test func(*testing.T, opener)) {
+	t.Run("sqlite", func(t *testing.T) { test(t, openSQLite) })
+	t.Run("postgres", func(t *testing.T) { test(t, openPostgres) })
 }
 
-// newServerWith is newServer with the server configured by set before it starts.
-func newServerWith(t *testing.T, set func(*barterhttp.Server)) (*httptest.Server, *barter.Service) {
+func openSQLite(t *testing.T) barter.Store {
+	return mustOpen(t, sqlite.Open, filepath.Join(t.TempDir(), "barter.db"))
+}
+
+func openPostgres(t *testing.T) barter.Store { return mustOpen(t, postgres.Open, pgtest.DSN(t)) }
+
+func mustOpen(t *testing.T, open func(context.Context, string) (*sqlstore.Store, error), dsn string) barter.Store {
 	t.Helper()
-	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "barter.db"))
+	store, err := open(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	svc := storetest.NewService(t, store)
+	return store
+}
+
+// newServer serves a service on a fresh store seeded with the storetest fixture.
+func newServer(t *testing.T, open opener) (*httptest.Server, *barter.Service) {
+	t.Helper()
+	return newServerWith(t, open, func(*barterhttp.Server) {})
+}
+
+// newServerWith is newServer with the server configured by set before it starts.
+func newServerWith(t *testing.T, open opener, set func(*barterhttp.Server)) (*httptest.Server, *barter.Service) {
+	t.Helper()
+	svc := storetest.NewService(t, open(t))
 	storetest.MustSeed(t, svc)
 	srv := barterhttp.NewServer(svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	set(srv)
@@ -127,8 +150,10 @@ func entries(t *testing.T, ts *httptest.Server) int64 {
 	return rep.Entries
 }
 
-func TestServer_Declarations(t *testing.T) {
-	ts, _ := newServer(t)
+func TestServer_Declarations(t *testing.T) { eachStore(t, testServerDeclarations) }
+
+func testServerDeclarations(t *testing.T, open opener) {
+	ts, _ := newServer(t, open)
 	gd := barterhttp.Declaration{Number: "GD-API-1", Authorization: storetest.Auth2025, Direction: "import", Date: "2024-01-15",
 		HSCode: "0713.20", Quantity: "10", Unit: "t", Currency: "usd", Declared: "1000.50"}
 	var first barterhttp.Declaration
@@ -183,8 +208,10 @@ func TestServer_Declarations(t *testing.T) {
 	})
 }
 
-func TestServer_Positions(t *testing.T) {
-	ts, svc := newServer(t)
+func TestServer_Positions(t *testing.T) { eachStore(t, testServerPositions) }
+
+func testServerPositions(t *testing.T, open opener) {
+	ts, svc := newServer(t, open)
 	storetest.MustPost(t, svc, storetest.GD(t, storetest.Auth2025, barter.Import, "2024-01-15", "1000"))
 	var p struct {
 		Total, Offset, Limit int
@@ -207,8 +234,10 @@ func TestServer_Positions(t *testing.T) {
 	wantError(t, ts, "GET", "/api/v1/nothing", nil, http.StatusNotFound, "")
 }
 
-func TestServer_Authorizations(t *testing.T) {
-	ts, _ := newServer(t)
+func TestServer_Authorizations(t *testing.T) { eachStore(t, testServerAuthorizations) }
+
+func testServerAuthorizations(t *testing.T, open opener) {
+	ts, _ := newServer(t, open)
 	app := barterhttp.Application{Party: storetest.Trader, Counterparty: storetest.Russian, Regime: "2025", Lines: []barterhttp.Line{
 		{Direction: "import", HSCode: "0713", Description: "chickpeas", Quantity: "500", Unit: "t", Value: "350000", Currency: "USD"},
 		{Direction: "export", HSCode: "1006", Description: "rice", Quantity: "520", Unit: "t", Value: "346840", Currency: "USD"},
@@ -260,8 +289,10 @@ func mustOffers(t *testing.T, ts *httptest.Server, svc *barter.Service) {
 	}
 }
 
-func TestServer_Offers(t *testing.T) {
-	ts, svc := newServer(t)
+func TestServer_Offers(t *testing.T) { eachStore(t, testServerOffers) }
+
+func testServerOffers(t *testing.T, open opener) {
+	ts, svc := newServer(t, open)
 	mustOffers(t, ts, svc)
 	rice := offer("rice", storetest.Trader, "PK", "1006.30", "1001", "1000.00")
 	var got barterhttp.Offer
@@ -302,8 +333,10 @@ func TestServer_Offers(t *testing.T) {
 	}
 }
 
-func TestServer_Proposals(t *testing.T) {
-	ts, svc := newServer(t)
+func TestServer_Proposals(t *testing.T) { eachStore(t, testServerProposals) }
+
+func testServerProposals(t *testing.T, open opener) {
+	ts, svc := newServer(t, open)
 	mustOffers(t, ts, svc)
 	var run barterhttp.ProposalRun
 	req := barterhttp.ProposalRequest{Deadline: "2024-01-20", MaxCycle: 3, TimeLimit: "10s"}
@@ -373,8 +406,10 @@ func TestServer_Proposals(t *testing.T) {
 	}
 }
 
-func TestServer_Reconciliations(t *testing.T) {
-	ts, _ := newServer(t)
+func TestServer_Reconciliations(t *testing.T) { eachStore(t, testServerReconciliations) }
+
+func testServerReconciliations(t *testing.T, open opener) {
+	ts, _ := newServer(t, open)
 	var rec barterhttp.Reconciliation
 	if status := call(t, ts, "POST", "/api/v1/reconciliations", `{"as_of": "2024-12-31"}`, &rec); status != http.StatusCreated || len(rec.Cancelled) != 2 {
 		t.Errorf("reconcile: %d %+v; want both authorizations cancelled", status, rec)
@@ -382,8 +417,10 @@ func TestServer_Reconciliations(t *testing.T) {
 	wantError(t, ts, "POST", "/api/v1/reconciliations", `{}`, http.StatusBadRequest, "as_of")
 }
 
-func TestServer_OfferPages(t *testing.T) {
-	ts, svc := newServer(t)
+func TestServer_OfferPages(t *testing.T) { eachStore(t, testServerOfferPages) }
+
+func testServerOfferPages(t *testing.T, open opener) {
+	ts, svc := newServer(t, open)
 	mustOffers(t, ts, svc)
 	noRedirect := *ts.Client()
 	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -434,8 +471,10 @@ func TestServer_OfferPages(t *testing.T) {
 	}
 }
 
-func TestServer_AuthorizationPages(t *testing.T) {
-	ts, svc := newServer(t)
+func TestServer_AuthorizationPages(t *testing.T) { eachStore(t, testServerAuthorizationPages) }
+
+func testServerAuthorizationPages(t *testing.T, open opener) {
+	ts, svc := newServer(t, open)
 	storetest.MustPost(t, svc, storetest.GD(t, storetest.Auth2025, barter.Import, "2024-01-11", "1000"))
 	storetest.MustPost(t, svc, storetest.GD(t, storetest.Auth2025, barter.Import, "2024-03-01", "50000"))
 	app := barterhttp.Application{Party: storetest.Trader, Counterparty: storetest.Russian, Regime: "2025", Lines: []barterhttp.Line{
@@ -525,8 +564,10 @@ func get(t *testing.T, ts *httptest.Server, path string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-func TestServer_Pages(t *testing.T) {
-	ts, svc := newServer(t)
+func TestServer_Pages(t *testing.T) { eachStore(t, testServerPages) }
+
+func testServerPages(t *testing.T, open opener) {
+	ts, svc := newServer(t, open)
 	storetest.MustPost(t, svc, storetest.GD(t, storetest.Auth2025, barter.Import, "2024-01-11", "1000"))
 	mustOffers(t, ts, svc)
 	if status := call(t, ts, "POST", "/api/v1/proposals", barterhttp.ProposalRequest{}, nil); status != http.StatusCreated {
@@ -559,8 +600,10 @@ func TestServer_Pages(t *testing.T) {
 	}
 }
 
-func TestServer_IdempotencyKey(t *testing.T) {
-	ts, svc := newServer(t)
+func TestServer_IdempotencyKey(t *testing.T) { eachStore(t, testServerIdempotencyKey) }
+
+func testServerIdempotencyKey(t *testing.T, open opener) {
+	ts, svc := newServer(t, open)
 	key := func(k string) http.Header { return http.Header{"Idempotency-Key": {k}} }
 	app := barterhttp.Application{Party: storetest.Trader, Counterparty: storetest.Russian, Regime: "2025", Lines: []barterhttp.Line{
 		{Direction: "import", HSCode: "0713", Description: "chickpeas", Quantity: "500", Unit: "t", Value: "350000", Currency: "USD"},
@@ -691,9 +734,9 @@ func TestServer_IdempotencyKeyClientGone(t *testing.T) {
 }
 
 // withImports wires the declarations importer, as the command does.
-func withImports(t *testing.T) (*httptest.Server, *barter.Service) {
+func withImports(t *testing.T, open opener) (*httptest.Server, *barter.Service) {
 	t.Helper()
-	return newServerWith(t, func(srv *barterhttp.Server) {
+	return newServerWith(t, open, func(srv *barterhttp.Server) {
 		srv.Importers = map[string]barterhttp.Importer{"declarations": {Columns: csvfile.DeclarationColumns,
 			Run: func(ctx context.Context, svc *barter.Service, in io.Reader, o barter.ImportOptions) (barter.ImportReport, error) {
 				rows, err := csvfile.Declarations(in)
@@ -725,8 +768,10 @@ func postCSV(t *testing.T, ts *httptest.Server, path, body string) (int, barterh
 	return resp.StatusCode, rep
 }
 
-func TestServer_Imports(t *testing.T) {
-	ts, _ := withImports(t)
+func TestServer_Imports(t *testing.T) { eachStore(t, testServerImports) }
+
+func testServerImports(t *testing.T, open opener) {
+	ts, _ := withImports(t, open)
 	if status, rep := postCSV(t, ts, "/api/v1/imports/declarations", gdGood); status != http.StatusCreated || rep.Written != 2 {
 		t.Fatalf("import: %d %+v; want 2 written", status, rep)
 	}
