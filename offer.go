@@ -13,7 +13,9 @@ type Offer struct {
 	Country string // ISO 3166-1 alpha-2 of the party
 	Regime  string // the rulebook the party trades under
 
-	Gives              string // HS code of the goods offered
+	Gives              string   // HS code of the goods offered
+	Origin             string   // ISO 3166-1 alpha-2 country the goods come from, if stated
+	Ports              []string // ports or border crossings the goods can leave by, if stated
 	Quantity           Decimal
 	Unit               string
 	ValueMin, ValueMax int64
@@ -38,6 +40,8 @@ func (o *Offer) Validate() error {
 		return Invalid("country", "%q is not an ISO 3166-1 alpha-2 country code", o.Country)
 	case o.Gives == "":
 		return Invalid("gives", "is required")
+	case o.Origin != "" && !IsCountry(o.Origin):
+		return Invalid("origin", "%q is not an ISO 3166-1 alpha-2 country code", o.Origin)
 	case len(o.Wants) == 0:
 		return Invalid("wants", "is required")
 	case o.ValueMin <= 0 || o.ValueMax < o.ValueMin:
@@ -118,4 +122,16 @@ func (rbs Rulebooks) mayTrade(a, b *Offer) bool {
 		}
 	}
 	return false
+}
+
+// SplitList splits a list written with ";" between its items, dropping spaces and empty
+// items: "Karachi; Torkham" is Karachi and Torkham, "" is nothing.
+func SplitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ";") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }

@@ -197,10 +197,10 @@ func (s *Service) Offer(ctx context.Context, id string) (*Offer, error) {
 // sameOffer compares offers field by field, ignoring their status in the pool.
 func sameOffer(a, b *Offer) bool {
 	x, y := *a, *b
-	if !x.Quantity.Equal(y.Quantity) || !slices.Equal(x.Wants, y.Wants) {
+	if !x.Quantity.Equal(y.Quantity) || !slices.Equal(x.Wants, y.Wants) || !slices.Equal(x.Ports, y.Ports) {
 		return false
 	}
-	x.Status, y.Status, x.Quantity, y.Quantity, x.Wants, y.Wants = "", "", Zero, Zero, nil, nil
+	x.Status, y.Status, x.Quantity, y.Quantity, x.Wants, y.Wants, x.Ports, y.Ports = "", "", Zero, Zero, nil, nil, nil, nil
 	return reflect.DeepEqual(x, y)
 }
 

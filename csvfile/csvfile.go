@@ -367,7 +367,8 @@ func Edges(in io.Reader) (iter.Seq[barter.Row[Edge]], error) {
 // OfferColumns are the required columns of an offers file: what each party gives (an HS
 // code, a value range in the unit of account, a delivery window) and what it wants in
 // return (HS codes or chapters separated by ";", a value range, a window). Optional:
-// regime, quantity, unit, valid_until, blocked.
+// regime, quantity, unit, origin (the goods' country), ports (ports or border crossings
+// separated by ";"), valid_until, blocked.
 var OfferColumns = []string{"id", "party", "country", "gives", "value_min", "value_max", "delivery_from", "delivery_to",
 	"wants", "want_min", "want_max", "want_from", "want_to"}
 
@@ -375,7 +376,8 @@ var OfferColumns = []string{"id", "party", "country", "gives", "value_min", "val
 func Offers(in io.Reader) (iter.Seq[barter.Row[barter.Offer]], error) {
 	return rows(in, OfferColumns, func(r record) (barter.Offer, error) {
 		o := barter.Offer{ID: r.get("id"), Party: r.get("party"), Country: strings.ToUpper(r.get("country")),
-			Regime: r.get("regime"), Gives: barter.NormalizeHS(r.get("gives")), Unit: r.get("unit")}
+			Regime: r.get("regime"), Gives: barter.NormalizeHS(r.get("gives")), Unit: r.get("unit"),
+			Origin: strings.ToUpper(r.get("origin")), Ports: barter.SplitList(r.get("ports"))}
 		for _, w := range strings.Split(r.get("wants"), ";") {
 			if w = barter.NormalizeHS(strings.TrimSpace(w)); w != "" {
 				o.Wants = append(o.Wants, w)

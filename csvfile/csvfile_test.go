@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"iter"
+	"slices"
 	"strings"
 	"testing"
 
@@ -192,5 +193,26 @@ func TestBadText(t *testing.T) {
 }
 
 func FuzzOffers(f *testing.F) {
-	fuzzReader(f, csvfile.Offers, "id,party,country,gives,value_min,value_max,delivery_from,delivery_to,wants,want_min,want_max,want_from,want_to\nO1,P,PK,100630,1,2,2025-01-01,2025-02-01,0713;10,1,2,2025-01-01,2025-03-01\n")
+	fuzzReader(f, csvfile.Offers, "id,party,country,gives,value_min,value_max,delivery_from,delivery_to,wants,want_min,want_max,want_from,want_to\nO1,P,PK,100630,1,2,2025-01-01,2025-02-01,0713;10,1,2,2025-01-01,2025-03-01\n",
+		"id,party,country,gives,value_min,value_max,delivery_from,delivery_to,wants,want_min,want_max,want_from,want_to,origin,ports\nO1,P,PK,100630,1,2,2025-01-01,2025-02-01,0713;10,1,2,2025-01-01,2025-03-01,af,Torkham; Chaman\n")
+}
+
+func TestOffers_OriginAndPorts(t *testing.T) {
+	rows, err := csvfile.Offers(strings.NewReader("id,party,country,gives,value_min,value_max,delivery_from,delivery_to,wants,want_min,want_max,want_from,want_to,origin,ports\n" +
+		"O1,P,PK,100630,1,2,2025-01-01,2025-02-01,0713,1,2,2025-01-01,2025-03-01,af, Torkham ;;Chaman\n" +
+		"O2,P,PK,100630,1,2,2025-01-01,2025-02-01,0713,1,2,2025-01-01,2025-03-01,XX,\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []barter.Row[barter.Offer]
+	for r := range rows {
+		got = append(got, r)
+	}
+	if len(got) != 2 || got[0].Err != nil || got[0].Value.Origin != "AF" || !slices.Equal(got[0].Value.Ports, []string{"Torkham", "Chaman"}) {
+		t.Fatalf("first offer: %+v", got)
+	}
+	var e *barter.Error
+	if !errors.As(got[1].Err, &e) || e.Field != "origin" {
+		t.Errorf("an unknown origin: %v; want an error about origin", got[1].Err)
+	}
 }

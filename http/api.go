@@ -2,6 +2,7 @@ package http
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -197,6 +198,8 @@ type Offer struct {
 	Country      string   `json:"country"`
 	Regime       string   `json:"regime"`
 	Gives        string   `json:"gives"`
+	Origin       string   `json:"origin,omitempty"` // the goods' country, if stated
+	Ports        []string `json:"ports,omitempty"`  // ports or border crossings they leave by
 	Quantity     string   `json:"quantity,omitempty"`
 	Unit         string   `json:"unit,omitempty"`
 	ValueMin     string   `json:"value_min"`
@@ -219,7 +222,7 @@ func NewOffer(o *barter.Offer) Offer {
 	if !o.Quantity.IsZero() {
 		q = o.Quantity.String()
 	}
-	return Offer{o.ID, o.Party, o.Country, o.Regime, o.Gives, q, o.Unit, barter.FormatMinor(o.ValueMin, 2), barter.FormatMinor(o.ValueMax, 2),
+	return Offer{o.ID, o.Party, o.Country, o.Regime, o.Gives, o.Origin, slices.Clone(o.Ports), q, o.Unit, barter.FormatMinor(o.ValueMin, 2), barter.FormatMinor(o.ValueMax, 2),
 		o.From.String(), o.To.String(), append([]string{}, o.Wants...), barter.FormatMinor(o.WantMin, 2), barter.FormatMinor(o.WantMax, 2),
 		o.WantFrom.String(), o.WantTo.String(), day(o.ValidUntil), o.Blocked, string(o.Status)}
 }
@@ -232,7 +235,7 @@ func (o *Offer) parse() (*barter.Offer, error) {
 		return nil, barter.Invalid("blocked", "is set by sanctions screening, not by the party")
 	}
 	of := &barter.Offer{ID: o.ID, Party: o.Party, Country: strings.ToUpper(o.Country), Regime: o.Regime,
-		Gives: barter.NormalizeHS(o.Gives), Unit: o.Unit}
+		Gives: barter.NormalizeHS(o.Gives), Unit: o.Unit, Origin: strings.ToUpper(o.Origin), Ports: barter.SplitList(strings.Join(o.Ports, ";"))}
 	for _, w := range o.Wants {
 		if w = barter.NormalizeHS(strings.TrimSpace(w)); w != "" {
 			of.Wants = append(of.Wants, w)

@@ -339,6 +339,7 @@ func (s *Server) offersPage(r *http.Request) (any, error) {
 type offerForm struct {
 	Offer
 	WantsText string
+	PortsText string
 	Error     *apiError
 }
 
@@ -354,7 +355,8 @@ func (s *Server) offerForm(w http.ResponseWriter, r *http.Request) {
 	in := offerForm{Offer: Offer{ID: f.Get("id"), Party: f.Get("party"), Country: f.Get("country"), Regime: f.Get("regime"),
 		Gives: f.Get("gives"), Quantity: f.Get("quantity"), Unit: f.Get("unit"), ValueMin: f.Get("value_min"), ValueMax: f.Get("value_max"),
 		DeliveryFrom: f.Get("delivery_from"), DeliveryTo: f.Get("delivery_to"), WantMin: f.Get("want_min"), WantMax: f.Get("want_max"),
-		WantFrom: f.Get("want_from"), WantTo: f.Get("want_to"), ValidUntil: f.Get("valid_until")}, WantsText: f.Get("wants")}
+		WantFrom: f.Get("want_from"), WantTo: f.Get("want_to"), ValidUntil: f.Get("valid_until"),
+		Origin: f.Get("origin"), Ports: barter.SplitList(f.Get("ports"))}, WantsText: f.Get("wants"), PortsText: f.Get("ports")}
 	in.Wants = strings.FieldsFunc(in.WantsText, func(c rune) bool { return c == ';' || c == ',' || c == ' ' })
 	of, err := in.parse()
 	if err == nil {

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -310,6 +311,24 @@ func testServerOffers(t *testing.T, open opener) {
 	withStatus := offer("z", storetest.Trader, "PK", "1006", "1001", "10.00")
 	withStatus.Status = "matched"
 	wantError(t, ts, "POST", "/api/v1/offers", withStatus, http.StatusBadRequest, "status")
+	badOrigin := offer("w", storetest.Trader, "PK", "1006", "1001", "10.00")
+	badOrigin.Origin = "XX"
+	wantError(t, ts, "POST", "/api/v1/offers", badOrigin, http.StatusBadRequest, "origin")
+
+	// Where the goods come from and leave by are kept, and are part of the offer.
+	oats := offer("oats", storetest.Russian, "RU", "100490", "1006", "300.00")
+	oats.Origin, oats.Ports = "kz", []string{" Astrakhan", "", "Makhachkala "}
+	if status := call(t, ts, "POST", "/api/v1/offers", oats, &got); status != http.StatusCreated || got.Origin != "KZ" || !slices.Equal(got.Ports, []string{"Astrakhan", "Makhachkala"}) {
+		t.Errorf("oats: %d %+v; want origin KZ by Astrakhan and Makhachkala", status, got)
+	}
+	if status := call(t, ts, "GET", "/api/v1/offers/oats", nil, &got); status != 200 || got.Origin != "KZ" || len(got.Ports) != 2 {
+		t.Errorf("oats read back: %d %+v", status, got)
+	}
+	if status := call(t, ts, "POST", "/api/v1/offers", oats, nil); status != http.StatusOK {
+		t.Errorf("oats again: %d; want 200", status)
+	}
+	oats.Ports = []string{"Astrakhan"}
+	wantError(t, ts, "POST", "/api/v1/offers", oats, http.StatusConflict, "id")
 
 	if status := call(t, ts, "GET", "/api/v1/offers/wheat", nil, &got); status != 200 || got.Party != storetest.Russian || got.ValueMin != "1200.00" {
 		t.Errorf("get wheat: %d %+v", status, got)
@@ -328,8 +347,8 @@ func testServerOffers(t *testing.T, open opener) {
 		Total int
 		Items []barterhttp.Offer
 	}
-	if status := call(t, ts, "GET", "/api/v1/offers?status=open", nil, &list); status != 200 || list.Total != 5 {
-		t.Errorf("open offers: %d %+v; want 5", status, list)
+	if status := call(t, ts, "GET", "/api/v1/offers?status=open", nil, &list); status != 200 || list.Total != 6 {
+		t.Errorf("open offers: %d %+v; want the five and oats", status, list)
 	}
 }
 

@@ -38,9 +38,13 @@ accepted proposal) or declined (its party declined a proposal).`,
 				return a.writeJSON(offers)
 			}
 			tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "OFFER\tPARTY\tCOUNTRY\tGIVES\tVALUE\tWANTS\tVALID UNTIL\tSTATUS")
+			fmt.Fprintln(tw, "OFFER\tPARTY\tCOUNTRY\tGIVES\tFROM\tVALUE\tWANTS\tVALID UNTIL\tSTATUS")
 			for _, o := range offers {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s-%s\t%s\t%s\t%s\n", o.ID, o.Party, o.Country, o.Gives,
+				from := o.Origin
+				if len(o.Ports) > 0 {
+					from += " via " + strings.Join(o.Ports, ", ")
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s-%s\t%s\t%s\t%s\n", o.ID, o.Party, o.Country, o.Gives, strings.TrimSpace(from),
 					barter.FormatMinor(o.ValueMin, 2), barter.FormatMinor(o.ValueMax, 2), strings.Join(o.Wants, ";"), o.ValidUntil, o.Status)
 			}
 			return tw.Flush()

@@ -10,17 +10,20 @@ import (
 )
 
 const offerColumns = `id, party, country, regime, gives, quantity, unit, value_min, value_max, delivery_from, delivery_to,
-	wants, want_min, want_max, want_from, want_to, valid_until, blocked, status`
+	wants, want_min, want_max, want_from, want_to, valid_until, blocked, status, origin, ports`
 
 func scanOffer(r scanner) (*barter.Offer, error) {
 	var o barter.Offer
-	var qty, wants, status string
+	var qty, wants, status, ports string
 	var from, to, wantFrom, wantTo, valid sql.NullString
 	if err := r.Scan(&o.ID, &o.Party, &o.Country, &o.Regime, &o.Gives, &qty, &o.Unit, &o.ValueMin, &o.ValueMax, &from, &to,
-		&wants, &o.WantMin, &o.WantMax, &wantFrom, &wantTo, &valid, &o.Blocked, &status); err != nil {
+		&wants, &o.WantMin, &o.WantMax, &wantFrom, &wantTo, &valid, &o.Blocked, &status, &o.Origin, &ports); err != nil {
 		return nil, err
 	}
 	o.Wants, o.Status = strings.Split(wants, ";"), barter.OfferStatus(status)
+	if ports != "" {
+		o.Ports = strings.Split(ports, ";")
+	}
 	var err error
 	if o.Quantity, err = parseDec(qty); err != nil {
 		return nil, err
@@ -46,9 +49,10 @@ func (t *Tx) Offer(ctx context.Context, id string) (*barter.Offer, error) {
 }
 
 func (t *Tx) CreateOffer(ctx context.Context, o *barter.Offer) error {
-	return t.exec(ctx, `INSERT INTO offers (`+offerColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	return t.exec(ctx, `INSERT INTO offers (`+offerColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		o.ID, o.Party, o.Country, o.Regime, o.Gives, decStr(o.Quantity), o.Unit, o.ValueMin, o.ValueMax, dateStr(o.From), dateStr(o.To),
-		strings.Join(o.Wants, ";"), o.WantMin, o.WantMax, dateStr(o.WantFrom), dateStr(o.WantTo), dateStr(o.ValidUntil), o.Blocked, string(o.Status))
+		strings.Join(o.Wants, ";"), o.WantMin, o.WantMax, dateStr(o.WantFrom), dateStr(o.WantTo), dateStr(o.ValidUntil), o.Blocked, string(o.Status),
+		o.Origin, strings.Join(o.Ports, ";"))
 }
 
 func (t *Tx) Offers(ctx context.Context, status barter.OfferStatus) ([]barter.Offer, error) {
