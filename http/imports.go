@@ -6,7 +6,8 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"sort"
+	"slices"
+	"strings"
 
 	"github.com/barter-clearing/barter"
 )
@@ -15,6 +16,7 @@ import (
 // as `barter import` does. The command wires them, so that this package needs no CSV
 // reader of its own.
 type Importer struct {
+	Kind    string   // the name in routes and forms: parties, declarations, ...
 	Columns []string // the required columns, for the form and the errors
 	Run     func(ctx context.Context, svc *barter.Service, in io.Reader, o barter.ImportOptions) (barter.ImportReport, error)
 }
@@ -50,11 +52,16 @@ type RowError struct {
 // 201 when it wrote records, 200 when all were there already, 400 when it was refused.
 func (s *Server) runImport(r *http.Request, kind, file string, in io.Reader) (int, ImportReport) {
 	rep := ImportReport{Kind: kind, File: file, Errors: []RowError{}}
-	imp, ok := s.Importers[kind]
-	if !ok {
-		rep.Error = &apiError{Code: barter.ENotFound, Field: "kind", Message: "no import of " + kind + "; the kinds are " + s.importKinds()}
+	i := slices.IndexFunc(s.Importers, func(imp Importer) bool { return imp.Kind == kind })
+	if i < 0 {
+		kinds := make([]string, len(s.Importers))
+		for j, imp := range s.Importers {
+			kinds[j] = imp.Kind
+		}
+		rep.Error = &apiError{Code: barter.ENotFound, Field: "kind", Message: "no import of " + kind + "; the kinds are " + strings.Join(kinds, ", ")}
 		return http.StatusNotFound, rep
 	}
+	imp := s.Importers[i]
 	o := barter.ImportOptions{OnError: func(e barter.RowError) {
 		if len(rep.Errors) < maxListedErrors {
 			rep.Errors = append(rep.Errors, RowError{e.Line, e.Field, e.Reason})
@@ -73,27 +80,10 @@ func (s *Server) runImport(r *http.Request, kind, file string, in io.Reader) (in
 	return status, rep
 }
 
-func (s *Server) importKinds() string {
-	kinds := make([]string, 0, len(s.Importers))
-	for k := range s.Importers {
-		kinds = append(kinds, k)
-	}
-	sort.Strings(kinds)
-	out := ""
-	for i, k := range kinds {
-		if i > 0 {
-			out += ", "
-		}
-		out += k
-	}
-	return out
-}
-
 // importAPI takes a CSV file as the body of POST /api/v1/imports/{kind}.
 func (s *Server) importAPI(w http.ResponseWriter, r *http.Request) {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "text/csv" {
-		status, v := s.errorOf(r, barter.Invalid("Content-Type", "must be text/csv"))
-		writeJSON(w, status, encode(v))
+		s.writeError(w, r, barter.Invalid("Content-Type", "must be text/csv"))
 		return
 	}
 	status, rep := s.runImport(r, r.PathValue("kind"), "", http.MaxBytesReader(w, r.Body, maxImport))
@@ -102,24 +92,11 @@ func (s *Server) importAPI(w http.ResponseWriter, r *http.Request) {
 
 // importPage is the page of file imports: a form per kind, and the report of the last.
 type importPage struct {
-	Kinds  []importKind
+	Kinds  []Importer
 	Report *ImportReport
 }
 
-type importKind struct {
-	Name    string
-	Columns []string
-}
-
-func (s *Server) importForms() importPage {
-	var p importPage
-	for _, k := range []string{"parties", "rates", "authorizations", "lines", "declarations", "offers"} {
-		if imp, ok := s.Importers[k]; ok {
-			p.Kinds = append(p.Kinds, importKind{k, imp.Columns})
-		}
-	}
-	return p
-}
+func (s *Server) importForms() importPage { return importPage{Kinds: s.Importers} }
 
 // importForm takes a file uploaded from the imports page. The file is read as it
 // arrives, not held in memory; the form sends the kind before the file.

@@ -29,8 +29,9 @@ type Server struct {
 	// MaxBody bounds a request body, in bytes (default 1 MiB).
 	MaxBody int64
 
-	// Importers are the kinds of CSV file the server takes, by name; set by the caller.
-	Importers map[string]Importer
+	// Importers are the kinds of CSV file the server takes, in the order to import
+	// them; set by the caller.
+	Importers []Importer
 
 	mux     *http.ServeMux
 	handler http.Handler
@@ -153,8 +154,7 @@ func (s *Server) json(h func(*http.Request) (int, any, error)) http.Handler {
 		}
 		if r.Method == http.MethodPost && !isJSON(r.Header.Get("Content-Type")) {
 			// Browsers send forms cross-site without asking; they cannot send JSON so.
-			status, v := s.errorOf(r, barter.Invalid("Content-Type", "must be application/json"))
-			writeJSON(w, status, encode(v))
+			s.writeError(w, r, barter.Invalid("Content-Type", "must be application/json"))
 			return
 		}
 		if key := r.Header.Get("Idempotency-Key"); key != "" && r.Method == http.MethodPost {
@@ -180,10 +180,7 @@ func isJSON(ct string) bool {
 // answer reached the client, and gets the first answer again instead of a second
 // posting. A request that failed recorded nothing and may be retried as it is.
 func (s *Server) once(w http.ResponseWriter, r *http.Request, key string, h func(*http.Request) (int, any, error)) {
-	fail := func(err error) {
-		status, v := s.errorOf(r, err)
-		writeJSON(w, status, encode(v))
-	}
+	fail := func(err error) { s.writeError(w, r, err) }
 	if len(key) > 255 {
 		fail(barter.Invalid("Idempotency-Key", "is longer than 255 bytes"))
 		return
@@ -247,8 +244,7 @@ func (s *Server) replay(w http.ResponseWriter, r *http.Request, stored *barter.S
 		err = &barter.Error{Code: barter.EConflict, Field: "Idempotency-Key", Message: "the request with this key is still being carried out, or was carried out and its answer was not kept; look the result up before trying anything else"}
 	}
 	if err != nil {
-		status, v := s.errorOf(r, err)
-		writeJSON(w, status, encode(v))
+		s.writeError(w, r, err)
 		return
 	}
 	w.Header().Set("Idempotent-Replayed", "true")
@@ -263,6 +259,12 @@ func encode(v any) []byte {
 		b = []byte(`{"error": {"code": "internal", "message": "internal error"}}`)
 	}
 	return append(b, '\n')
+}
+
+// writeError answers with err as JSON.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status, v := s.errorOf(r, err)
+	writeJSON(w, status, encode(v))
 }
 
 func writeJSON(w http.ResponseWriter, status int, body []byte) {

@@ -756,7 +756,7 @@ func TestServer_IdempotencyKeyClientGone(t *testing.T) {
 func withImports(t *testing.T, open opener) (*httptest.Server, *barter.Service) {
 	t.Helper()
 	return newServerWith(t, open, func(srv *barterhttp.Server) {
-		srv.Importers = map[string]barterhttp.Importer{"declarations": {Columns: csvfile.DeclarationColumns,
+		srv.Importers = []barterhttp.Importer{{Kind: "declarations", Columns: csvfile.DeclarationColumns,
 			Run: func(ctx context.Context, svc *barter.Service, in io.Reader, o barter.ImportOptions) (barter.ImportReport, error) {
 				rows, err := csvfile.Declarations(in)
 				if err != nil {

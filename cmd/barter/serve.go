@@ -77,17 +77,19 @@ Errors are {"error": {"code", "field", "message"}} with status 400, 404, 409 or 
 
 // webImporters are the import kinds of barter import, for the web: a bad header is
 // the request's fault there, and says so.
-func webImporters() map[string]barterhttp.Importer {
-	out := map[string]barterhttp.Importer{}
-	for kind, imp := range importKinds() {
-		out[kind] = barterhttp.Importer{Columns: imp.columns, Run: func(ctx context.Context, svc *barter.Service, in io.Reader, o barter.ImportOptions) (barter.ImportReport, error) {
+func webImporters() []barterhttp.Importer {
+	var out []barterhttp.Importer
+	kinds := importKinds()
+	for _, kind := range importOrder {
+		imp := kinds[kind]
+		out = append(out, barterhttp.Importer{Kind: kind, Columns: imp.columns, Run: func(ctx context.Context, svc *barter.Service, in io.Reader, o barter.ImportOptions) (barter.ImportReport, error) {
 			rep, err := imp.run(ctx, svc, in, o)
 			var he *csvfile.HeaderError
 			if errors.As(err, &he) {
 				err = barter.Invalid("header", "%s", he.Reason)
 			}
 			return rep, err
-		}}
+		}})
 	}
 	return out
 }
