@@ -5,7 +5,8 @@
 //
 // For k = 2 the problem is a maximum-weight matching on the pairs that want each other's
 // goods, solved exactly in polynomial time (MaxWeightMatching). For k >= 3 it is NP-hard;
-// Pack enumerates the cycles, finds a strong packing (greedy, then improving swaps),
+// Pack enumerates the cycles, finds a strong packing (greedy, then improving swaps,
+// annealing and, on large pools, a neighbourhood search that repacks regions exactly),
 // bounds the optimum from above by Lagrangian relaxation of the cycle formulation (the
 // bound is evaluated exactly in integers, so it is a proof, whatever rounding the search
 // for multipliers used), fixes cycles by reduced cost, and closes the rest by branch and
@@ -480,6 +481,9 @@ type solver struct {
 	walks    uint64 // tabu searches so far, which seed their random choices
 	anneals  uint64 // annealing runs so far, likewise
 	heaviest int64  // the heaviest cycle's weight
+	// inner marks a solver of a region within a neighbourhood search: it starts from a
+	// good packing, so it branches at once instead of searching for packings first.
+	inner bool
 }
 
 // newSolver prepares the search. Multipliers are kept as fine as the largest possible
@@ -580,7 +584,7 @@ func (s *solver) node(cands []int32, root bool) int64 {
 	}
 	// When the relaxation is tight, any packing of its optimal face that covers the
 	// participants the face requires is optimal.
-	if face != nil {
+	if face != nil && !s.inner {
 		if set := s.coverFace(cands, face, 20, time.Now().Add(time.Until(s.deadline)/4)); set != nil {
 			s.improve(set)
 			if s.base+bound <= s.best {
@@ -605,7 +609,7 @@ func (s *solver) node(cands []int32, root bool) int64 {
 	if w, set := s.greedy(cands, s.taken); w > lw {
 		lw, local = w, set
 	}
-	if root && len(cands) >= annealMinCycles && s.base+lw < s.base+bound && !s.expired() {
+	if root && !s.inner && len(cands) >= annealMinCycles && s.base+lw < s.base+bound && !s.expired() {
 		// Where the relaxation is not tight, annealing near its solution finds heavier
 		// packings than rounding it. Longer runs go on while they pay, in a third of the
 		// time left at most. (Small pools are left to branching, which proves them.)
@@ -618,7 +622,7 @@ func (s *solver) node(cands []int32, root bool) int64 {
 			lw, local = w, set
 		}
 	}
-	if root && s.base+lw < s.base+bound && !s.expired() {
+	if root && !s.inner && s.base+lw < s.base+bound && !s.expired() {
 		// Then a tabu search from the best of them, with a quarter of the time left
 		// and two hundred moves per participant at most.
 		through := make([][]int32, s.n)
@@ -640,16 +644,35 @@ func (s *solver) node(cands []int32, root bool) int64 {
 	if s.base+bound <= s.best {
 		return s.base + bound
 	}
-	if root && len(cands) >= annealMinCycles && 20*lpTook > time.Until(s.deadline) {
+	if root && !s.inner && len(cands) >= annealMinCycles && 20*lpTook > time.Until(s.deadline) {
 		// The relaxation took so long that the tree below, whose every node solves one
 		// nearly as large, could not be searched in the time left: spend it on annealing
-		// instead, and let the root's bound stand.
-		for moves := annealMovesPerCycle * len(cands); s.best < s.base+bound && !s.expired(); moves *= 2 {
-			if set, w := s.anneal(cands, x, moves, s.deadline); s.base+w > s.best {
+		// and then on the neighbourhood search instead, and let the root's bound stand.
+		until := time.Now().Add(time.Until(s.deadline) / 4)
+		for moves := annealMovesPerCycle * len(cands); s.best < s.base+bound && time.Now().Before(until); moves *= 2 {
+			if set, w := s.anneal(cands, x, moves, until); s.base+w > s.best {
 				s.improve(set)
 			}
 		}
+		if s.best < s.base+bound {
+			set, w := s.lns(cands, s.bestSet[len(s.takenSet):], 0, s.deadline)
+			if s.base+w > s.best {
+				s.improve(set)
+			}
+		}
+		s.expired()
 		return s.base + bound
+	}
+	if root && !s.inner && rows(s.n, s.cs, cands) >= lnsMinPool {
+		// Before branching, the neighbourhood search improves the packing while it pays,
+		// in a tenth of the time left at most: a heavier packing prunes more of the tree.
+		set, w := s.lns(cands, s.bestSet[len(s.takenSet):], lnsPatience, time.Now().Add(time.Until(s.deadline)/10))
+		if s.base+w > s.best {
+			s.improve(set)
+		}
+		if s.base+bound <= s.best || s.expired() {
+			return s.base + bound
+		}
 	}
 	// Reduced-cost fixing: a cycle whose inclusion would bring the bound down to the best
 	// found cannot be in a better packing.

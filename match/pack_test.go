@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/barter-clearing/barter/match"
+	"github.com/barter-clearing/barter/match/matchgen"
 )
 
 // allCycles lists every simple cycle of length 2..k (brute force, for small graphs).
@@ -88,6 +89,17 @@ func randomArcs(rng *rand.Rand, n int, p float64, maxW int64) []match.Arc {
 	return arcs
 }
 
+// eachSmallPool calls fn with count random pools, the i-th of n participants (from
+// minN to minN+span-1) and cycles of at most k (2 to 4), drawn from the seed.
+func eachSmallPool(seed uint64, count, minN, span int, fn func(i, n, k int, arcs []match.Arc)) {
+	rng := rand.New(rand.NewPCG(seed, seed+1))
+	for i := 0; i < count; i++ {
+		n := minN + rng.IntN(span)
+		k := 2 + rng.IntN(3)
+		fn(i, n, k, randomArcs(rng, n, 0.2+rng.Float64()*0.5, 20))
+	}
+}
+
 // checkPacking verifies that a result is a packing of real cycles of the graph.
 func checkPacking(tb testing.TB, n int, arcs []match.Arc, k int, r *match.Result) {
 	tb.Helper()
@@ -135,11 +147,7 @@ func TestPack_BruteForce(t *testing.T) {
 }
 
 func testPackBruteForce(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 6))
-	for i := 0; i < 500; i++ {
-		n := 3 + rng.IntN(7)
-		k := 2 + rng.IntN(3)
-		arcs := randomArcs(rng, n, 0.2+rng.Float64()*0.5, 20)
+	eachSmallPool(5, 500, 3, 7, func(i, n, k int, arcs []match.Arc) {
 		r, err := match.Pack(n, arcs, match.Options{MaxCycle: k, TimeLimit: 10 * time.Second})
 		if err != nil {
 			t.Fatal(err)
@@ -149,39 +157,22 @@ func testPackBruteForce(t *testing.T) {
 		if r.Weight != want || !r.Optimal {
 			t.Fatalf("instance %d (n=%d k=%d %v): weight %d bound %d optimal %v; brute force %d", i, n, k, arcs, r.Weight, r.Bound, r.Optimal, want)
 		}
-	}
+	})
 }
 
 // TestAnneal_BruteForce checks that annealing alone keeps valid packings, weighs them
 // right, and on small pools finds the optimum.
 func TestAnneal_BruteForce(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 8))
 	optimal := 0
-	for i := 0; i < 200; i++ {
-		n := 4 + rng.IntN(8)
-		k := 2 + rng.IntN(3)
-		arcs := randomArcs(rng, n, 0.2+rng.Float64()*0.5, 20)
+	eachSmallPool(7, 200, 4, 8, func(i, n, k int, arcs []match.Arc) {
 		set, w := match.Anneal(n, arcs, k, 20_000)
-		seen := make([]bool, n)
-		var sum int64
-		for _, c := range set {
-			sum += c.Weight
-			for _, v := range c.Nodes {
-				if seen[v] {
-					t.Fatalf("instance %d: participant %d in two cycles of %v", i, v, set)
-				}
-				seen[v] = true
-			}
-		}
-		if sum != w {
-			t.Fatalf("instance %d: annealing kept %v weighing %d, and said %d", i, set, sum, w)
-		}
+		checkDisjoint(t, n, set, w)
 		if want := bruteForce(n, allCycles(n, arcs, k)); w == want {
 			optimal++
 		} else if w > want {
 			t.Fatalf("instance %d: annealing kept %d, above the optimum %d", i, w, want)
 		}
-	}
+	})
 	// A heuristic may miss now and then; a broken one misses often.
 	if optimal < 180 {
 		t.Errorf("annealing found the optimum of %d pools of 200; want 180 at least", optimal)
@@ -280,4 +271,56 @@ func TestPack_SmallComponentsProven(t *testing.T) {
 			t.Errorf("limit %v: weight %d bound %d optimal %v after %v; want 12000 proven", limit, r.Weight, r.Bound, r.Optimal, time.Since(start))
 		}
 	}
+}
+
+// checkDisjoint verifies that a set of cycles shares no participant and weighs w.
+func checkDisjoint(tb testing.TB, n int, set []match.Cycle, w int64) {
+	tb.Helper()
+	seen := make([]bool, n)
+	var sum int64
+	for _, c := range set {
+		sum += c.Weight
+		for _, v := range c.Nodes {
+			if seen[v] {
+				tb.Fatalf("participant %d in two cycles of %v", v, set)
+			}
+			seen[v] = true
+		}
+	}
+	if sum != w {
+		tb.Fatalf("cycles %v weigh %d; said %d", set, sum, w)
+	}
+}
+
+// TestNeighbourhood_BruteForce: on small pools every region the search frees is a
+// whole connected group, which it packs exactly, so it must reach the optimum.
+func TestNeighbourhood_BruteForce(t *testing.T) {
+	eachSmallPool(9, 100, 4, 8, func(i, n, k int, arcs []match.Arc) {
+		if cs, err := match.Enumerate(n, arcs, k, 0); err != nil || len(cs) == 0 {
+			return
+		}
+		greedy, set, w := match.Neighbourhood(n, arcs, k, 20*time.Millisecond)
+		checkDisjoint(t, n, set, w)
+		if want := bruteForce(n, allCycles(n, arcs, k)); w != want || w < greedy {
+			t.Fatalf("instance %d (n=%d k=%d %v): search kept %d from greedy %d; optimum %d", i, n, k, arcs, w, greedy, want)
+		}
+	})
+}
+
+// TestNeighbourhood_Sparse: on a sparse pool, whose relaxation is far from integral,
+// the search improves on the greedy packing and keeps it a packing, with its workers
+// running concurrently.
+func TestNeighbourhood_Sparse(t *testing.T) {
+	const n = 2000
+	arcs := matchgen.Uniform(1, n, 16)
+	greedy, set, w := match.Neighbourhood(n, arcs, 3, time.Second)
+	checkDisjoint(t, n, set, w)
+	r, err := match.Pack(n, arcs, match.Options{MaxCycle: 3, TimeLimit: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w <= greedy || w > r.Bound {
+		t.Fatalf("search kept %d from greedy %d; bound %d", w, greedy, r.Bound)
+	}
+	t.Logf("greedy %d, after a second of search %d, bound %d", greedy, w, r.Bound)
 }

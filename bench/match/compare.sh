@@ -18,6 +18,9 @@
 #     CATEGORIES  categories of goods: one number for every size, or one per size
 #                 (default 50, the generator's default: about 40 arcs per participant
 #                 at 1,000 participants)
+#     DEGREE      if set, pools without categories instead: each ordered pair of
+#                 participants is an arc with probability DEGREE/(participants-1)
+#                 (DEGREE=40 gives about 40,000 arcs and 22,000 cycles at 1,000)
 #     SEEDS       generator seeds, one pool per size and seed (default "1 2 3")
 #     LIMIT       barter's --time-limit in seconds (default 60)
 #     CBC_LIMIT   cbc's -sec limit in seconds, which cbc counts in CPU time (default 1200)
@@ -36,6 +39,7 @@ export LC_ALL=C
 
 SIZES=${SIZES:-"100 200 300 1000"}
 CATEGORIES=${CATEGORIES:-50}
+DEGREE=${DEGREE:-}
 SEEDS=${SEEDS:-"1 2 3"}
 LIMIT=${LIMIT:-60}
 CBC_LIMIT=${CBC_LIMIT:-1200}
@@ -97,7 +101,7 @@ for i in "${!sizes[@]}"; do
 	for seed in $SEEDS; do
 		echo
 		"$work/barter-bench" matchgen -participants "$n" -categories "$g" -wants 2 -seed "$seed" \
-			-csv "$work/edges.csv" -lp "$work/model.lp" -k 3
+			${DEGREE:+-degree "$DEGREE"} -csv "$work/edges.csv" -lp "$work/model.lp" -k 3
 
 		timed "$work/barter" match --edges "$work/edges.csv" --max-cycle 3 --out "$work/cycles.csv" \
 			--time-limit "${LIMIT}s" >"$work/match.json"

@@ -122,10 +122,14 @@ func matchgenMain(args []string) error {
 	path := fs.String("csv", "edges.csv", "write from,to,weight here")
 	lp := fs.String("lp", "", "also write the cycle formulation as a CPLEX LP file here (for cbc)")
 	k := fs.Int("k", 3, "longest cycle in the LP file")
+	degree := fs.Float64("degree", 0, "if set, ignore categories: each ordered pair is an arc with probability degree/(participants-1)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	arcs := matchgen.Generate(*seed, *n, *categories, *wants)
+	if *degree > 0 {
+		arcs = matchgen.Uniform(*seed, *n, *degree)
+	}
 	if *lp != "" {
 		if err := writeCycleLP(*lp, *n, arcs, *k); err != nil {
 			return err

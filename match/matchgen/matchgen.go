@@ -6,6 +6,7 @@
 package matchgen
 
 import (
+	"math"
 	"math/rand/v2"
 
 	"github.com/barter-clearing/barter/match"
@@ -29,6 +30,32 @@ func Generate(seed uint64, n, categories, wants int) []match.Arc {
 	for i := 0; i < n; i++ {
 		for j := 0; j < n; j++ {
 			if i != j && wanted[j][offer[i]] {
+				arcs = append(arcs, match.Arc{From: int32(i), To: int32(j), Weight: value[i]})
+			}
+		}
+	}
+	return arcs
+}
+
+// Uniform returns the arcs of a pool of n participants in which each ordered pair is an
+// arc with probability degree/(n-1), independently, worth the giver's offer value (10.00
+// to 1000.00): a pool without the categories' interchangeable participants.
+func Uniform(seed uint64, n int, degree float64) []match.Arc {
+	rng := rand.New(rand.NewPCG(seed, seed^0x2545f4914f6cdd1d))
+	value := make([]int64, n)
+	for i := range value {
+		value[i] = 1000 + rng.Int64N(99001)
+	}
+	p := min(degree/float64(max(n-1, 1)), 1)
+	var arcs []match.Arc
+	for i := 0; i < n; i++ {
+		// Geometric skips between arcs, so that sparse pools cost their arcs, not n².
+		for j := -1; ; {
+			j += 1 + int(math.Floor(math.Log(1-rng.Float64())/math.Log(1-p)))
+			if j >= n {
+				break
+			}
+			if j != i {
 				arcs = append(arcs, match.Arc{From: int32(i), To: int32(j), Weight: value[i]})
 			}
 		}
