@@ -55,13 +55,14 @@ func allOf(n int, arcs []Arc, k int) (*cycles, []int32) {
 }
 
 // Neighbourhood runs the neighbourhood search alone on all cycles of a pool, from the
-// greedy packing, for the time given, and returns the greedy packing's weight and the
-// packing the search keeps, with its weight.
-func Neighbourhood(n int, arcs []Arc, k int, d time.Duration) (greedy int64, set []Cycle, w int64) {
+// greedy packing, for the time given or until patience steps in a row gain nothing,
+// and returns the greedy packing's weight and the packing the search keeps, with its
+// weight.
+func Neighbourhood(n int, arcs []Arc, k, patience int, d time.Duration) (greedy int64, set []Cycle, w int64) {
 	cs, all := allOf(n, arcs, k)
 	s := newSolver(n, cs, time.Now().Add(d))
 	greedy, start := s.greedy(all, nil)
-	packed, w := s.lns(all, start, 0, s.deadline)
+	packed, w := s.lns(all, start, patience, s.deadline)
 	for _, c := range packed {
 		set = append(set, Cycle{Nodes: cs.nodes(c), Weight: cs.w[c]})
 	}

@@ -648,19 +648,24 @@ func (s *solver) node(cands []int32, root bool) int64 {
 		// The relaxation took so long that the tree below, whose every node solves one
 		// nearly as large, could not be searched in the time left: spend it on annealing
 		// and then on the neighbourhood search instead, and let the root's bound stand.
-		until := time.Now().Add(time.Until(s.deadline) / 4)
+		// (The neighbourhood search needs a pool larger than its regions.)
+		search := rows(s.n, s.cs, cands) >= lnsMinPool
+		until := s.deadline
+		if search {
+			until = time.Now().Add(time.Until(s.deadline) / 4)
+		}
 		for moves := annealMovesPerCycle * len(cands); s.best < s.base+bound && time.Now().Before(until); moves *= 2 {
 			if set, w := s.anneal(cands, x, moves, until); s.base+w > s.best {
 				s.improve(set)
 			}
 		}
-		if s.best < s.base+bound {
+		if search && s.best < s.base+bound {
 			set, w := s.lns(cands, s.bestSet[len(s.takenSet):], 0, s.deadline)
 			if s.base+w > s.best {
 				s.improve(set)
 			}
 		}
-		s.expired()
+		s.timedOut = true // the tree was not searched: the root's bound is the proof
 		return s.base + bound
 	}
 	if root && !s.inner && rows(s.n, s.cs, cands) >= lnsMinPool {

@@ -126,9 +126,11 @@ func matchgenMain(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	arcs := matchgen.Generate(*seed, *n, *categories, *wants)
+	var arcs []match.Arc
 	if *degree > 0 {
 		arcs = matchgen.Uniform(*seed, *n, *degree)
+	} else {
+		arcs = matchgen.Generate(*seed, *n, *categories, *wants)
 	}
 	if *lp != "" {
 		if err := writeCycleLP(*lp, *n, arcs, *k); err != nil {

@@ -47,11 +47,14 @@ func Uniform(seed uint64, n int, degree float64) []match.Arc {
 		value[i] = 1000 + rng.Int64N(99001)
 	}
 	p := min(degree/float64(max(n-1, 1)), 1)
+	if !(p > 0) {
+		return nil
+	}
 	var arcs []match.Arc
 	for i := 0; i < n; i++ {
 		// Geometric skips between arcs, so that sparse pools cost their arcs, not n².
 		for j := -1; ; {
-			j += 1 + int(math.Floor(math.Log(1-rng.Float64())/math.Log(1-p)))
+			j += 1 + int(math.Floor(math.Log(1-rng.Float64())/math.Log1p(-p)))
 			if j >= n {
 				break
 			}
