@@ -50,6 +50,11 @@ func Open(ctx context.Context, dsn string) (*sqlstore.Store, error) {
 		// commits; lookups by key must use their indexes all the same.
 		BeginWrite:   []string{`SET LOCAL enable_seqscan = off`},
 		NextEntryIDs: `SELECT nextval(pg_get_serial_sequence('entries', 'id')) FROM generate_series(1, ?::int)`,
+		// A view reads one snapshot: positions are not a mix of before and after a
+		// commit. (Its ledger scan is not split over connections: entry IDs come from
+		// a sequence, not in commit order, and sharing the snapshot between connections
+		// measured slower than the server's own parallel plan.)
+		ReadIsolation: sql.LevelRepeatableRead,
 	}}, nil
 }
 

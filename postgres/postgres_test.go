@@ -6,11 +6,13 @@ import (
 
 	"github.com/barter-clearing/barter"
 	"github.com/barter-clearing/barter/internal/pgtest"
+	"github.com/barter-clearing/barter/internal/sqlstore"
 	"github.com/barter-clearing/barter/internal/storetest"
 	"github.com/barter-clearing/barter/postgres"
 )
 
-func open(tb testing.TB) barter.Store {
+// openStore opens a fresh store for one test and closes it when the test ends.
+func openStore(tb testing.TB) *sqlstore.Store {
 	tb.Helper()
 	s, err := postgres.Open(context.Background(), pgtest.DSN(tb))
 	if err != nil {
@@ -20,15 +22,16 @@ func open(tb testing.TB) barter.Store {
 	return s
 }
 
+func open(tb testing.TB) barter.Store { return openStore(tb) }
+
 func TestStore(t *testing.T) {
 	storetest.Run(t, open)
 }
 
 func TestLedgerIsAppendOnly(t *testing.T) {
-	s, err := postgres.Open(context.Background(), pgtest.DSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	storetest.AppendOnly(t, s)
+	storetest.AppendOnly(t, openStore(t))
+}
+
+func TestViewTotals(t *testing.T) {
+	storetest.ViewTotals(t, openStore(t))
 }

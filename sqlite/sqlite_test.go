@@ -6,11 +6,13 @@ import (
 	"testing"
 
 	"github.com/barter-clearing/barter"
+	"github.com/barter-clearing/barter/internal/sqlstore"
 	"github.com/barter-clearing/barter/internal/storetest"
 	"github.com/barter-clearing/barter/sqlite"
 )
 
-func open(tb testing.TB) barter.Store {
+// openStore opens a fresh store for one test and closes it when the test ends.
+func openStore(tb testing.TB) *sqlstore.Store {
 	tb.Helper()
 	s, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "barter.db"))
 	if err != nil {
@@ -20,17 +22,14 @@ func open(tb testing.TB) barter.Store {
 	return s
 }
 
+func open(tb testing.TB) barter.Store { return openStore(tb) }
+
 func TestStore(t *testing.T) {
 	storetest.Run(t, open)
 }
 
 func TestLedgerIsAppendOnly(t *testing.T) {
-	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "barter.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	storetest.AppendOnly(t, s)
+	storetest.AppendOnly(t, openStore(t))
 }
 
 func TestReopen(t *testing.T) {
@@ -54,4 +53,8 @@ func TestReopen(t *testing.T) {
 	if err != nil || !dup || again.Entry != d.Entry {
 		t.Errorf("after reopening, repost = %v, %v, entry %d; want the first posting (entry %d)", dup, err, again.Entry, d.Entry)
 	}
+}
+
+func TestViewTotals(t *testing.T) {
+	storetest.ViewTotals(t, openStore(t))
 }

@@ -5,6 +5,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -30,10 +31,17 @@ type Dialect struct {
 	NextEntryIDs string
 	// BeginWrite are statements run at the start of every write transaction.
 	BeginWrite []string
-	// ParallelScans, when above 1, splits long read-only ledger scans into that many
-	// parts on connections of their own. Only for databases whose ledger entry IDs
-	// follow commit order (a single writer).
-	ParallelScans int
+	// ParallelScans, when above 1, splits long read-only ledger scans (of more than
+	// ParallelScanMin entries; 0 means 200,000) into that many parts on connections of
+	// their own. Only for databases whose ledger entry IDs follow commit order (a single
+	// writer): the entries up to the highest a transaction sees then read the same
+	// from any later snapshot.
+	ParallelScans   int
+	ParallelScanMin int64
+	// ReadIsolation is the isolation level of read transactions: where a statement
+	// would otherwise see what committed after an earlier one, a view reads one
+	// snapshot all the same.
+	ReadIsolation sql.IsolationLevel
 }
 
 // Store is a barter.Store on a database/sql pool. Writer and Reader may be the same pool.
@@ -65,7 +73,11 @@ func (s *Store) Close() error {
 }
 
 func (s *Store) run(ctx context.Context, db *sql.DB, write bool, fn func(barter.Tx) error) error {
-	sqlTx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: !write && s.Dialect.Numbered})
+	opts := &sql.TxOptions{ReadOnly: !write && s.Dialect.Numbered}
+	if !write {
+		opts.Isolation = s.Dialect.ReadIsolation
+	}
+	sqlTx, err := db.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -522,8 +534,8 @@ func (t *Tx) TotalsAsOf(ctx context.Context, asOf barter.Date) (map[string]barte
 	if err := row.Scan(&maxID); err != nil {
 		return nil, err
 	}
-	parts := 1
-	if !t.write && t.pool != nil && t.d.ParallelScans > 1 && maxID > 200_000 {
+	parts, least := 1, cmp.Or(t.d.ParallelScanMin, 200_000)
+	if !t.write && t.pool != nil && t.d.ParallelScans > 1 && maxID > least {
 		parts = t.d.ParallelScans
 	}
 	// Entries and postings are append-only and, where ParallelScans is set, numbered in
