@@ -525,6 +525,12 @@ func (t *Tx) Reassessments(ctx context.Context, declaration string) ([]barter.Re
 const totalsQuery = `SELECT p.account, SUM(p.amount) FROM entries e JOIN postings p ON p.entry_id = e.id
 	WHERE e.day <= ? AND e.id BETWEEN ? AND ? AND p.account NOT LIKE '%:` + barter.AccountNetOff + `' GROUP BY p.account`
 
+// allTotalsQuery is totalsQuery where no entry is dated after the day: the postings
+// alone hold the sums, and the join, which costs half the time, is skipped. (The day
+// stays a parameter, unused, so that both take the same arguments.)
+const allTotalsQuery = `SELECT account, SUM(amount) FROM postings
+	WHERE ? <> '' AND entry_id BETWEEN ? AND ? AND account NOT LIKE '%:` + barter.AccountNetOff + `' GROUP BY account`
+
 func (t *Tx) TotalsAsOf(ctx context.Context, asOf barter.Date) (map[string]barter.Totals, error) {
 	var maxID int64
 	row, err := t.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM entries`)
@@ -533,6 +539,19 @@ func (t *Tx) TotalsAsOf(ctx context.Context, asOf barter.Date) (map[string]barte
 	}
 	if err := row.Scan(&maxID); err != nil {
 		return nil, err
+	}
+	// Positions as of today, the usual question, count every entry.
+	query := totalsQuery
+	row, err = t.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM entries WHERE day > ? AND id <= ?)`, asOf.String(), maxID)
+	if err != nil {
+		return nil, err
+	}
+	var later bool
+	if err := row.Scan(&later); err != nil {
+		return nil, err
+	}
+	if !later {
+		query = allTotalsQuery
 	}
 	parts, least := 1, cmp.Or(t.d.ParallelScanMin, 200_000)
 	if !t.write && t.pool != nil && t.d.ParallelScans > 1 && maxID > least {
@@ -555,9 +574,9 @@ func (t *Tx) TotalsAsOf(ctx context.Context, asOf barter.Date) (map[string]barte
 			var rows *sql.Rows
 			var err error
 			if k == 0 {
-				rows, err = t.query(ctx, totalsQuery, asOf.String(), lo, hi)
+				rows, err = t.query(ctx, query, asOf.String(), lo, hi)
 			} else {
-				rows, err = t.pool.QueryContext(ctx, t.rebind(totalsQuery), asOf.String(), lo, hi)
+				rows, err = t.pool.QueryContext(ctx, t.rebind(query), asOf.String(), lo, hi)
 			}
 			if err == nil {
 				sums[k], err = sumAccounts(rows)

@@ -23,7 +23,7 @@ func ViewTotals(t *testing.T, s *sqlstore.Store) {
 	}
 	MustPost(t, svc, GD(t, Auth2025, barter.Export, "2024-01-25", "30"))
 	asOf := barter.MustDate("2024-12-31")
-	totals := func() map[string]barter.Totals {
+	totals := func(asOf barter.Date) map[string]barter.Totals {
 		t.Helper()
 		var m map[string]barter.Totals
 		if err := s.View(ctx, func(tx barter.Tx) (err error) {
@@ -35,10 +35,20 @@ func ViewTotals(t *testing.T, s *sqlstore.Store) {
 		return m
 	}
 	s.Dialect.ParallelScanMin = 1 << 62
-	whole := totals()
+	whole := totals(asOf)
 	s.Dialect.ParallelScanMin = 1
-	if parts := totals(); s.Dialect.ParallelScans > 1 && !sameTotals(parts, whole) {
+	if parts := totals(asOf); s.Dialect.ParallelScans > 1 && !sameTotals(parts, whole) {
 		t.Fatalf("totals in parts %v; in one scan %v", parts, whole)
+	}
+	// USD at 280. As of a day after every entry, all of them count; as of a day with
+	// entries after it, two imports of each.
+	for day, want := range map[string]map[string]barter.Totals{
+		"2024-12-31": {Auth2025: {Imports: Dec(t, "112000"), Exports: Dec(t, "8400")}, Auth2023: {Imports: Dec(t, "56000"), Exports: barter.Zero}},
+		"2024-01-13": {Auth2025: {Imports: Dec(t, "56000"), Exports: barter.Zero}, Auth2023: {Imports: Dec(t, "28000"), Exports: barter.Zero}},
+	} {
+		if got := totals(barter.MustDate(day)); !sameTotals(got, want) {
+			t.Errorf("totals as of %s %v; want %v", day, got, want)
+		}
 	}
 
 	got := totalsAround(t, s, asOf, func() error {
@@ -49,7 +59,7 @@ func ViewTotals(t *testing.T, s *sqlstore.Store) {
 	if !sameTotals(got, whole) {
 		t.Errorf("a view begun before a declaration was posted sums %v; want %v", got, whole)
 	}
-	if after := totals(); sameTotals(after, whole) {
+	if after := totals(asOf); sameTotals(after, whole) {
 		t.Errorf("totals after the declaration %v; want it counted", after)
 	}
 	if s.Dialect.ForUpdate == "" {
@@ -76,7 +86,7 @@ func ViewTotals(t *testing.T, s *sqlstore.Store) {
 		t.Fatal(err)
 	}
 	MustPost(t, svc, GD(t, Auth2025, barter.Export, "2024-01-27", "10")) // numbered after the held entry
-	before := totals()
+	before := totals(asOf)
 	got = totalsAround(t, s, asOf, func() error {
 		close(release)
 		return <-errc
