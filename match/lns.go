@@ -25,8 +25,8 @@ const (
 // lns improves a packing of the candidate cycles (all avoiding the taken participants)
 // by large-neighbourhood search: each step frees a connected region of participants,
 // drops the packing's cycles that touch it, and packs the freed participants again
-// exactly, by the branch and bound of a solver of their own, keeping the result when it
-// weighs at least as much. Regions grow while their searches end in proofs and shrink
+// exactly, by the branch and bound of a solver of their own started from the cycles it
+// dropped, keeping the result when it weighs more. Regions grow while their searches end in proofs and shrink
 // when they do not. It stops at the deadline, or after patience steps in a row gain
 // nothing (0: never), and returns the packing and its weight.
 //
