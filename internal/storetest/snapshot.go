@@ -25,14 +25,7 @@ func ViewTotals(t *testing.T, s *sqlstore.Store) {
 	asOf := barter.MustDate("2024-12-31")
 	totals := func(asOf barter.Date) map[string]barter.Totals {
 		t.Helper()
-		var m map[string]barter.Totals
-		if err := s.View(ctx, func(tx barter.Tx) (err error) {
-			m, err = tx.TotalsAsOf(ctx, asOf)
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-		return m
+		return totalsAround(t, s, asOf, func() error { return nil })
 	}
 	s.Dialect.ParallelScanMin = 1 << 62
 	whole := totals(asOf)
