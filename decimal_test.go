@@ -115,6 +115,26 @@ func TestParseDate(t *testing.T) {
 	}
 }
 
+// TestDateArithmetic walks day by day across four centuries of the calendar, checking
+// each day's number against package time both ways.
+func TestDateArithmetic(t *testing.T) {
+	start := time.Date(1899, 12, 25, 0, 0, 0, 0, time.UTC)
+	d := barter.DateOf(start)
+	for i := 0; i < 146097+10; i++ {
+		want := start.AddDate(0, 0, i)
+		if got := d.AddDays(i); got.String() != want.Format(barter.DateLayout) || !got.Time().Equal(want) || d.DaysUntil(got) != i {
+			t.Fatalf("day %d: got %s (%v, %d days on), want %s", i, got, got.Time(), d.DaysUntil(got), want.Format(barter.DateLayout))
+		}
+		if back := barter.DateOf(want); back != d.AddDays(i) || !back.After(d.AddDays(i-1)) || !d.AddDays(i-1).Before(back) {
+			t.Fatalf("DateOf(%v) = %s, want day %d", want, back, i)
+		}
+	}
+	var zero barter.Date
+	if !zero.IsZero() || zero.String() != "" || !zero.AddDays(3).IsZero() || !zero.Time().IsZero() {
+		t.Errorf("the zero Date: %q, %v", zero.String(), zero.Time())
+	}
+}
+
 // FuzzParseDate checks the fast path against time.Parse.
 func FuzzParseDate(f *testing.F) {
 	for _, s := range []string{"2024-02-29", "2023-02-29", "9999-12-31", "2024-1a-01"} {
