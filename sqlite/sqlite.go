@@ -45,9 +45,8 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 	return &sqlstore.Store{Writer: writer, Reader: reader, Dialect: sqlstore.Dialect{
 		IsUniqueViolation: isUniqueViolation,
 		ParallelScans:     2,
-		// The writer holds the database's write lock, so the next IDs after the largest are free.
-		NextEntryIDs: `WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?)
-			SELECT (SELECT COALESCE(MAX(id), 0) FROM entries) + i FROM s`,
+		// The writer holds the database's write lock, so the IDs after the largest are free.
+		LastEntryID: `SELECT COALESCE(MAX(id), 0) FROM entries`,
 	}}, nil
 }
 

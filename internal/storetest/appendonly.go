@@ -8,7 +8,7 @@ import (
 )
 
 // AppendOnly checks, below the Service, that the database itself refuses to change or
-// remove ledger entries and postings once written.
+// remove ledger entries and postings once written, and postings of no entry.
 func AppendOnly(t *testing.T, s *sqlstore.Store) {
 	svc := NewService(t, s)
 	MustSeed(t, svc)
@@ -17,5 +17,8 @@ func AppendOnly(t *testing.T, s *sqlstore.Store) {
 		if _, err := s.Writer.Exec(q); err == nil {
 			t.Errorf("%s succeeded; the ledger must be append-only", q)
 		}
+	}
+	if _, err := s.Writer.Exec(`INSERT INTO postings (entry_id, seq, account, amount) VALUES (999999, 1, 'X:imports', 1)`); err == nil {
+		t.Error("a posting of a missing entry was inserted; every posting must belong to an entry")
 	}
 }
