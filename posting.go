@@ -1,9 +1,11 @@
 package barter
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"iter"
+	"maps"
 	"slices"
 	"sort"
 )
@@ -13,9 +15,10 @@ import (
 // per table writes them, instead of a round trip per row.
 const declarationBatch = 256
 
-// maxCachedAuthorizations bounds the memory a long import spends remembering
-// authorizations; past it the cache starts afresh (the store still holds everything).
-const maxCachedAuthorizations = 100_000
+// defaultImportCache bounds the memory a long import spends remembering authorizations
+// where Service.ImportCache is 0; past it the cache starts afresh (the store still holds
+// everything).
+const defaultImportCache = 100_000
 
 // poster posts declarations inside one transaction, remembering what it has read so that
 // a long import reads each authorization and the rate table once.
@@ -24,7 +27,10 @@ type poster struct {
 	tx        Tx
 	rates     *RateTable
 	auths     map[string]*authState
-	rulebooks map[string]*Rulebook
+	rulebooks map[string]*Rulebook // used by read alone
+	// inflight holds the numbers the last batch posted, which a pipelined import may
+	// not have written yet when it reads which of the next batch's are posted.
+	inflight map[string]bool
 }
 
 // authState is what posting needs to know of an authorization. Its lines keep only their
@@ -73,57 +79,92 @@ func (s *Service) newPoster(tx Tx) *poster {
 	return &poster{s: s, tx: tx, auths: map[string]*authState{}, rulebooks: map[string]*Rulebook{}}
 }
 
-// load reads the authorizations named that are not yet remembered, with their lines and
-// totals. In a write transaction the store holds them until commit, so that concurrent
-// postings to the same authorization queue instead of losing updates.
-func (p *poster) load(ctx context.Context, numbers []string) error {
-	missing := p.missing(numbers)
-	if len(missing) == 0 {
-		return nil
-	}
-	if len(p.auths)+len(missing) > maxCachedAuthorizations {
-		clear(p.auths)
-		missing = p.missing(numbers)
-	}
-	as, err := p.tx.AuthorizationsByNumber(ctx, missing)
-	if err != nil {
-		return err
-	}
-	fs, err := p.tx.FlowsOf(ctx, missing)
-	if err != nil {
-		return err
-	}
-	for n, a := range as {
-		rb := p.rulebooks[a.Regime]
-		if rb == nil {
-			r, ok := p.s.Rulebooks[a.Regime]
-			if !ok {
-				return fmt.Errorf("authorization %s has unknown regime %q", n, a.Regime)
-			}
-			rb = &r
-			p.rulebooks[a.Regime] = rb
-		}
-		lines := make([]Line, len(a.Lines))
-		for i, l := range a.Lines {
-			lines[i] = Line{Direction: l.Direction, HSCode: l.HSCode}
-		}
-		p.auths[n] = &authState{auth: &Authorization{Number: a.Number, Status: a.Status, Issued: a.Issued,
-			Deadline: a.Deadline, Cancelled: a.Cancelled, Reason: a.Reason, Regime: a.Regime, Lines: lines}, rb: rb, flows: fs[n]}
-	}
-	return nil
+// batchReads is what checking a batch needs from the store.
+type batchReads struct {
+	loaded map[string]*authState // authorizations not remembered before
+	posted map[string]bool       // numbers of the batch already in the store
 }
 
-// missing returns the distinct numbers not remembered.
-func (p *poster) missing(numbers []string) []string {
-	var missing []string
+// wanted returns the distinct authorization numbers of rows not yet remembered, and the
+// rows' declaration numbers. Where they would not fit in the cache, it forgets all first.
+func (p *poster) wanted(rows []Row[Declaration]) (missing, numbers []string) {
+	if p.full(rows) {
+		clear(p.auths)
+	}
+	numbers = make([]string, 0, len(rows))
 	seen := map[string]bool{}
-	for _, n := range numbers {
-		if _, ok := p.auths[n]; !ok && !seen[n] && n != "" {
+	for _, r := range rows {
+		if r.Err != nil {
+			continue
+		}
+		numbers = append(numbers, r.Value.Number)
+		if n := r.Value.Authorization; p.auths[n] == nil && !seen[n] && n != "" {
 			seen[n] = true
 			missing = append(missing, n)
 		}
 	}
-	return missing
+	return missing, numbers
+}
+
+// full reports whether remembering the authorizations of rows would overflow the cache
+// (Service.ImportCache).
+func (p *poster) full(rows []Row[Declaration]) bool {
+	n := len(p.auths)
+	for _, r := range rows {
+		if r.Err == nil && p.auths[r.Value.Authorization] == nil {
+			n++
+		}
+	}
+	return n > cmp.Or(p.s.ImportCache, defaultImportCache)
+}
+
+// read reads the authorizations missing, with their lines and flows, and which of the
+// declaration numbers are posted. In a write transaction the store holds the
+// authorizations until commit, so that concurrent postings to the same authorization
+// queue instead of losing updates; they are read first so that a concurrent poster of
+// the same number has committed by the time the lock is granted, and the check of
+// numbers sees it. Read touches only the store and what it returns (and the rate table,
+// once), so that it can run while the previous batch is checked.
+func (p *poster) read(ctx context.Context, missing, numbers []string) (batchReads, error) {
+	var r batchReads
+	if p.rates == nil {
+		rs, err := p.tx.Rates(ctx)
+		if err != nil {
+			return r, err
+		}
+		p.rates = NewRateTable(rs)
+	}
+	if len(missing) > 0 {
+		as, err := p.tx.AuthorizationsByNumber(ctx, missing)
+		if err != nil {
+			return r, err
+		}
+		fs, err := p.tx.FlowsOf(ctx, missing)
+		if err != nil {
+			return r, err
+		}
+		r.loaded = make(map[string]*authState, len(as))
+		for n, a := range as {
+			rb := p.rulebooks[a.Regime]
+			if rb == nil {
+				r, ok := p.s.Rulebooks[a.Regime]
+				if !ok {
+					return batchReads{}, fmt.Errorf("authorization %s has unknown regime %q", n, a.Regime)
+				}
+				rb = &r
+				p.rulebooks[a.Regime] = rb
+			}
+			lines := make([]Line, len(a.Lines))
+			for i, l := range a.Lines {
+				lines[i] = Line{Direction: l.Direction, HSCode: l.HSCode}
+			}
+			r.loaded[n] = &authState{auth: &Authorization{Number: a.Number, Status: a.Status, Issued: a.Issued,
+				Deadline: a.Deadline, Cancelled: a.Cancelled, Reason: a.Reason, Regime: a.Regime, Lines: lines}, rb: rb, flows: fs[n]}
+		}
+	}
+	var err error
+	r.posted, err = p.tx.DeclarationsExist(ctx, numbers)
+	return r, err
 }
 
 func (p *poster) rate(ctx context.Context, currency string, day Date) (Rate, bool, error) {
@@ -211,25 +252,32 @@ func (st *authState) totals() (imports, exports int64) {
 // declaration number already posted, or earlier in the batch, is a duplicate: a no-op.
 // Only faults of the system are returned as the error.
 func (p *poster) postBatch(ctx context.Context, rows []Row[Declaration], out []outcome) error {
-	numbers := make([]string, 0, len(rows))
-	auths := make([]string, 0, len(rows))
-	for _, r := range rows {
-		if r.Err == nil {
-			numbers = append(numbers, r.Value.Number)
-			auths = append(auths, r.Value.Authorization)
-		}
-	}
-	// Authorizations first: in a store that locks rows, a concurrent poster of the same
-	// number has committed by the time the lock is granted, so the check below sees it.
-	if err := p.load(ctx, auths); err != nil {
-		return err
-	}
-	posted, err := p.tx.DeclarationsExist(ctx, numbers)
+	missing, numbers := p.wanted(rows)
+	r, err := p.read(ctx, missing, numbers)
 	if err != nil {
 		return err
 	}
-	var decls []*Declaration
-	var entries []*Entry
+	maps.Copy(p.auths, r.loaded)
+	decls, entries := p.checkBatch(ctx, rows, r, out)
+	return p.write(ctx, decls, entries)
+}
+
+// load reads the authorizations named into the poster's memory.
+func (p *poster) load(ctx context.Context, numbers []string) error {
+	r, err := p.read(ctx, numbers, nil)
+	maps.Copy(p.auths, r.loaded)
+	return err
+}
+
+// checkBatch checks rows with what read returned for them (its authorizations already
+// remembered) and returns the declarations to post with their entries. It reads
+// nothing from the store.
+func (p *poster) checkBatch(ctx context.Context, rows []Row[Declaration], r batchReads, out []outcome) (decls []*Declaration, entries []*Entry) {
+	posted := r.posted
+	for n := range p.inflight {
+		posted[n] = true
+	}
+	p.inflight = make(map[string]bool, len(rows))
 	for i := range rows {
 		d := &rows[i].Value
 		switch {
@@ -249,11 +297,16 @@ func (p *poster) postBatch(ctx context.Context, rows []Row[Declaration], out []o
 			continue
 		}
 		st.add(d.Date, d.Direction, value)
-		posted[d.Number] = true
+		posted[d.Number], p.inflight[d.Number] = true, true
 		e := valueEntry(EntryDeclaration, d.Number, st.auth.Number, d.Direction, d.Date, d.Value)
 		decls, entries = append(decls, d), append(entries, &e)
 		out[i] = outcome{res: rowWritten}
 	}
+	return decls, entries
+}
+
+// write posts the declarations checkBatch returned.
+func (p *poster) write(ctx context.Context, decls []*Declaration, entries []*Entry) error {
 	if len(decls) == 0 {
 		return nil
 	}
@@ -302,15 +355,116 @@ func (s *Service) postDeclaration(ctx context.Context, d *Declaration) (duplicat
 	return duplicate, err
 }
 
-// ImportDeclarations posts goods declarations from a file, whole or not at all.
+// ImportDeclarations posts goods declarations from a file, whole or not at all. The
+// store's reads and writes run on a goroutine of their own, in order, while the batch
+// between them is checked: a batch is checked while the one before is written and the
+// one after is read.
 func (s *Service) ImportDeclarations(ctx context.Context, rows iter.Seq[Row[Declaration]], o ImportOptions) (ImportReport, error) {
-	var p *poster
-	return importBatches(ctx, s, rows, o, declarationBatch, func(ctx context.Context, tx Tx, batch []Row[Declaration], out []outcome) error {
-		if p == nil || p.tx != tx {
-			p = s.newPoster(tx)
+	var pl *postPipeline
+	defer func() {
+		if pl != nil {
+			pl.q.close()
 		}
-		return p.postBatch(ctx, batch, out)
+	}()
+	return importBatches(ctx, s, rows, o, declarationBatch, func(ctx context.Context, tx Tx, batch, next []Row[Declaration], out []outcome) error {
+		if pl == nil || pl.p.tx != tx {
+			if pl != nil {
+				pl.q.close()
+			}
+			pl = &postPipeline{p: s.newPoster(tx), q: newStoreQueue()}
+			pl.requestReads(ctx, batch)
+		}
+		return pl.apply(ctx, batch, next, out)
 	})
+}
+
+// postPipeline posts batches of declarations with a storeQueue: the store reads the
+// next batch's authorizations and posted numbers, and writes the last batch, while
+// this one is checked. The store's calls run in this order: read 1, read 2, write 1,
+// read 3, write 2, ... So a batch's posted numbers are read before the batch just
+// before it is written, which the poster's inflight set makes up for.
+type postPipeline struct {
+	p        *poster
+	q        *storeQueue
+	reads    *batchReads
+	readDone <-chan error
+}
+
+// requestReads queues the store reads of batch.
+func (pl *postPipeline) requestReads(ctx context.Context, batch []Row[Declaration]) {
+	missing, numbers := pl.p.wanted(batch)
+	r := new(batchReads)
+	pl.reads = r
+	pl.readDone = pl.q.submit(func() (err error) {
+		*r, err = pl.p.read(ctx, missing, numbers)
+		return err
+	})
+}
+
+// apply checks batch, queues its write and the reads of next, and after the last batch
+// waits for every write.
+func (pl *postPipeline) apply(ctx context.Context, batch, next []Row[Declaration], out []outcome) error {
+	if err := <-pl.readDone; err != nil {
+		return err
+	}
+	r := *pl.reads
+	maps.Copy(pl.p.auths, r.loaded)
+	// Where next would overflow the cache of authorizations, the cache starts afresh
+	// and they are read again: after this batch is written, so that their flows count it.
+	reload := next != nil && pl.p.full(next)
+	if next != nil && !reload {
+		pl.requestReads(ctx, next)
+	}
+	decls, entries := pl.p.checkBatch(ctx, batch, r, out)
+	written := pl.q.submit(func() error { return pl.p.write(ctx, decls, entries) })
+	switch {
+	case next == nil:
+		return <-written
+	case reload:
+		pl.requestReads(ctx, next)
+	}
+	return nil
+}
+
+// storeQueue runs calls to the store one at a time, in the order submitted, on a
+// goroutine of its own. Once a call fails, the calls after it are not run and report
+// the same error.
+type storeQueue struct {
+	calls   chan queuedCall
+	stopped chan struct{}
+}
+
+type queuedCall struct {
+	fn   func() error
+	done chan error
+}
+
+func newStoreQueue() *storeQueue {
+	q := &storeQueue{calls: make(chan queuedCall, 4), stopped: make(chan struct{})}
+	go func() {
+		defer close(q.stopped)
+		var failed error
+		for c := range q.calls {
+			if failed == nil {
+				failed = c.fn()
+			}
+			c.done <- failed
+		}
+	}()
+	return q
+}
+
+// submit queues fn and returns where its error (or nil) will be sent.
+func (q *storeQueue) submit(fn func() error) <-chan error {
+	done := make(chan error, 1)
+	q.calls <- queuedCall{fn, done}
+	return done
+}
+
+// close waits for the calls queued to finish and stops the goroutine.
+func (q *storeQueue) close() {
+	close(q.calls)
+	<-q.stopped
 }
 
 // Reassess records a new assessed value of a posted declaration as of a day. The change in

@@ -25,6 +25,9 @@ type Service struct {
 	Rulebooks Rulebooks
 	SetOff    SetOff // finds optimal set-offs for clearing runs
 	Now       func() time.Time
+	// ImportCache is how many authorizations an import of declarations remembers at
+	// most (0 means 100,000); past it, it forgets them all and reads them again.
+	ImportCache int
 }
 
 func (s *Service) now() time.Time {
@@ -94,7 +97,7 @@ const importBatch = 256
 // importRows imports rows one at a time with apply; see importBatches.
 func importRows[T any](ctx context.Context, s *Service, rows iter.Seq[Row[T]], o ImportOptions,
 	apply func(ctx context.Context, tx Tx, line int, v T) (rowResult, error)) (ImportReport, error) {
-	return importBatches(ctx, s, rows, o, importBatch, func(ctx context.Context, tx Tx, batch []Row[T], out []outcome) error {
+	return importBatches(ctx, s, rows, o, importBatch, func(ctx context.Context, tx Tx, batch, _ []Row[T], out []outcome) error {
 		for i, r := range batch {
 			if r.Err != nil {
 				out[i] = outcome{err: r.Err}
@@ -113,9 +116,11 @@ func importRows[T any](ctx context.Context, s *Service, rows iter.Seq[Row[T]], o
 // importBatches runs apply on batches of rows inside one transaction. Rows that break a
 // rule are reported and the transaction is rolled back at the end, so a file is taken
 // whole or not at all; every bad row is reported, not just the first. Memory is bounded
-// by the batch size, whatever the length of the file.
+// by the batch size, whatever the length of the file. Apply is shown the batch after the
+// one it handles (nil after the last), so that it can start on it; it writes each row's
+// outcome into out.
 func importBatches[T any](ctx context.Context, s *Service, rows iter.Seq[Row[T]], o ImportOptions, size int,
-	apply func(ctx context.Context, tx Tx, batch []Row[T], out []outcome) error) (ImportReport, error) {
+	apply func(ctx context.Context, tx Tx, batch, next []Row[T], out []outcome) error) (ImportReport, error) {
 	var rep ImportReport
 	reject := func(line int, err error) {
 		rep.Rejected++
@@ -137,7 +142,8 @@ func importBatches[T any](ctx context.Context, s *Service, rows iter.Seq[Row[T]]
 		// Reading and parsing the next batch overlaps with checking and writing this one.
 		batches, stop := readBatches(rows, size)
 		defer stop()
-		for batch := range batches {
+		for batch, ok := <-batches; ok; {
+			next, more := <-batches
 			for range batch {
 				rep.Rows++
 				if o.OnProgress != nil && o.ProgressEvery > 0 && rep.Rows%o.ProgressEvery == 0 {
@@ -145,7 +151,7 @@ func importBatches[T any](ctx context.Context, s *Service, rows iter.Seq[Row[T]]
 				}
 			}
 			clear(out)
-			if err := apply(ctx, tx, batch, out[:len(batch)]); err != nil {
+			if err := apply(ctx, tx, batch, next, out[:len(batch)]); err != nil {
 				return err
 			}
 			for i, oc := range out[:len(batch)] {
@@ -163,6 +169,7 @@ func importBatches[T any](ctx context.Context, s *Service, rows iter.Seq[Row[T]]
 			if err := ctx.Err(); err != nil {
 				return err
 			}
+			batch, ok = next, more
 		}
 		if rep.Rejected > 0 {
 			return ErrRejected

@@ -45,10 +45,12 @@ func Open(ctx context.Context, dsn string) (*sqlstore.Store, error) {
 		return nil, fmt.Errorf("migrate postgres: %w", err)
 	}
 	return &sqlstore.Store{Writer: db, Reader: db, Dialect: sqlstore.Dialect{
-		Numbered: true, ForUpdate: " FOR UPDATE", IsUniqueViolation: isUniqueViolation,
+		Numbered: true, ForUpdate: " FOR UPDATE", IsUniqueViolation: isUniqueViolation, WithInserts: true,
 		// A long import adds rows that the planner's statistics cannot know of until it
-		// commits; lookups by key must use their indexes all the same.
-		BeginWrite: []string{`SET LOCAL enable_seqscan = off`},
+		// commits; lookups by key must use their indexes all the same. The cost that
+		// disables sequential scans would also make every statement that keeps one
+		// (a scan of VALUES, of a trigger's new rows) look worth compiling: no JIT.
+		BeginWrite: []string{`SET LOCAL enable_seqscan = off`, `SET LOCAL jit = off`},
 		// The sequence named outright: looking it up by its table, a call per ID, cost
 		// ten times as much as the IDs themselves.
 		NextEntryIDs: `SELECT nextval('entries_id_seq') FROM generate_series(1, ?::int)`,

@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,6 +30,9 @@ type Dialect struct {
 	IsUniqueViolation func(error) bool
 	// NextEntryIDs is a query that returns ? new ledger entry IDs, one a row.
 	NextEntryIDs string
+	// WithInserts: the database runs INSERTs inside WITH, so that one statement can write
+	// a batch's entries, postings and declarations.
+	WithInserts bool
 	// LastEntryID, where set, replaces NextEntryIDs: a query for the highest ledger entry
 	// ID, for databases whose writer holds the whole database's write lock, so that the
 	// IDs after it are the transaction's own. It runs once a write transaction.
@@ -719,16 +723,19 @@ func eachChunk(keys []string, fn func(args []any) error) error {
 
 // insertRows inserts rows of ncols values each with multi-row INSERT statements.
 func (t *Tx) insertRows(ctx context.Context, prefix string, ncols int, values []any) error {
-	one := inList(ncols)
 	rows := len(values) / ncols
 	for start := 0; start < rows; start += chunk {
 		n := min(rows-start, chunk)
-		q := prefix + strings.TrimSuffix(strings.Repeat(one+", ", n), ", ")
-		if err := t.exec(ctx, q, values[start*ncols:(start+n)*ncols]...); err != nil {
+		if err := t.exec(ctx, prefix+rowList(ncols, n), values[start*ncols:(start+n)*ncols]...); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// rowList returns the placeholders of n rows of ncols values: "(?, ?), (?, ?)".
+func rowList(ncols, n int) string {
+	return strings.TrimSuffix(strings.Repeat(inList(ncols)+", ", n), ", ")
 }
 
 func (t *Tx) DeclarationsExist(ctx context.Context, numbers []string) (map[string]bool, error) {
@@ -888,40 +895,58 @@ func (t *Tx) nextEntryIDs(ctx context.Context, n int) ([]int64, error) {
 	return ids, nil
 }
 
-// appendEntries assigns IDs to entries and inserts them with their postings.
-func (t *Tx) appendEntries(ctx context.Context, es []*barter.Entry) error {
+// ledgerRows holds entries and their postings as the values of multi-row INSERTs.
+type ledgerRows struct {
+	head  []any // 5 values an entry
+	lines []any // 4 values a posting
+	first []int // index in lines/4 of each entry's first posting, and one past the last
+}
+
+const (
+	insertEntries  = `INSERT INTO entries (id, kind, ref, auth_number, day) VALUES `
+	insertPostings = `INSERT INTO postings (entry_id, seq, account, amount) VALUES `
+)
+
+// entryRows assigns IDs to entries and lays them out as rows.
+func (t *Tx) entryRows(ctx context.Context, es []*barter.Entry) (ledgerRows, error) {
 	ids, err := t.nextEntryIDs(ctx, len(es))
 	if err != nil {
-		return err
+		return ledgerRows{}, err
 	}
-	head := make([]any, 0, 5*len(es))
-	var lines []any
+	r := ledgerRows{head: make([]any, 0, 5*len(es)), lines: make([]any, 0, 8*len(es)), first: make([]int, 0, len(es)+1)}
 	for i, e := range es {
 		e.ID = ids[i]
-		head = append(head, e.ID, string(e.Kind), e.Ref, e.Authorization, e.Date.String())
+		r.head = append(r.head, e.ID, string(e.Kind), e.Ref, e.Authorization, e.Date.String())
+		r.first = append(r.first, len(r.lines)/4)
 		for j, p := range e.Postings {
 			amount, err := barter.MinorUnits(p.Amount)
 			if err != nil {
-				return fmt.Errorf("entry %s: %w", e.Ref, err)
+				return ledgerRows{}, fmt.Errorf("entry %s: %w", e.Ref, err)
 			}
-			lines = append(lines, e.ID, j+1, p.Account, amount)
+			r.lines = append(r.lines, e.ID, j+1, p.Account, amount)
 		}
 	}
-	if err := t.insertRows(ctx, `INSERT INTO entries (id, kind, ref, auth_number, day) VALUES `, 5, head); err != nil {
-		return err
-	}
-	return t.insertRows(ctx, `INSERT INTO postings (entry_id, seq, account, amount) VALUES `, 4, lines)
+	r.first = append(r.first, len(r.lines)/4)
+	return r, nil
 }
 
 func (t *Tx) AppendEntry(ctx context.Context, e *barter.Entry) error {
-	return t.appendEntries(ctx, []*barter.Entry{e})
+	r, err := t.entryRows(ctx, []*barter.Entry{e})
+	if err != nil {
+		return err
+	}
+	if err := t.insertRows(ctx, insertEntries, 5, r.head); err != nil {
+		return err
+	}
+	return t.insertRows(ctx, insertPostings, 4, r.lines)
 }
 
 func (t *Tx) AppendDeclarations(ctx context.Context, ds []*barter.Declaration, es []*barter.Entry) error {
 	if len(ds) != len(es) {
 		return fmt.Errorf("%d declarations with %d entries", len(ds), len(es))
 	}
-	if err := t.appendEntries(ctx, es); err != nil {
+	r, err := t.entryRows(ctx, es)
+	if err != nil {
 		return err
 	}
 	values := make([]any, 0, 14*len(ds))
@@ -934,5 +959,25 @@ func (t *Tx) AppendDeclarations(ctx context.Context, ds []*barter.Declaration, e
 		values = append(values, d.Number, d.Authorization, string(d.Direction), d.Date.String(), d.HSCode, decStr(d.Quantity), d.Unit, d.Currency,
 			decStr(d.Declared), decStr(d.Assessed), decStr(d.Rate), d.RateDate.String(), value, d.Entry)
 	}
-	return t.insertRows(ctx, `INSERT INTO declarations (`+declColumns+`) VALUES `, 14, values)
+	const insertDecls = `INSERT INTO declarations (` + declColumns + `) VALUES `
+	if !t.d.WithInserts {
+		if err := t.insertRows(ctx, insertEntries, 5, r.head); err != nil {
+			return err
+		}
+		if err := t.insertRows(ctx, insertPostings, 4, r.lines); err != nil {
+			return err
+		}
+		return t.insertRows(ctx, insertDecls, 14, values)
+	}
+	// One statement a chunk of declarations writes their entries, postings and rows.
+	for start := 0; start < len(ds); start += chunk {
+		end := min(len(ds), start+chunk)
+		lo, hi := r.first[start], r.first[end]
+		q := `WITH e AS (` + insertEntries + rowList(5, end-start) + `), p AS (` + insertPostings + rowList(4, hi-lo) + `) ` + insertDecls + rowList(14, end-start)
+		args := slices.Concat(r.head[5*start:5*end], r.lines[4*lo:4*hi], values[14*start:14*end])
+		if err := t.exec(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -512,3 +512,58 @@ func testClearingRun(t *testing.T, svc *barter.Service) {
 		t.Errorf("after clearing 1,000,000 of it: %+v, %v; want 1,800,000 left", again, err)
 	}
 }
+
+// testLongImport imports files of several batches, so that one batch is checked while
+// the one before is still being written: duplicates of a row in the same batch, the
+// batch before and two batches back are no-ops, and the import-first rule counts exports
+// of earlier batches of the same file. With cache 1, the import forgets the fixture's
+// two authorizations at every batch and reads them again.
+func testLongImport(t *testing.T, svc *barter.Service, cache int) {
+	MustSeed(t, svc)
+	svc.ImportCache = cache
+	rows := make([]barter.Declaration, 700)
+	for i := range rows {
+		auth, dir, day := []string{Auth2023, Auth2025}[i%2], barter.Import, "2024-01-15"
+		if i >= 600 {
+			dir, day = barter.Export, "2024-02-15"
+		}
+		rows[i] = GD(t, auth, dir, day, "100")
+	}
+	// Batches of 256 rows: 260 repeats 250 (the batch before), 270 repeats 265 (its own
+	// batch), 600 repeats 10 (two batches back). All three are rows of BT-2023-1.
+	rows[260], rows[270], rows[600] = rows[250], rows[265], rows[10]
+	rep := MustImport(t, svc.ImportDeclarations, rows...)
+	if rep.Written != 697 || rep.Duplicates != 3 {
+		t.Fatalf("import: %+v, want 697 written and 3 duplicates", rep)
+	}
+	// BT-2023-1: 300 imports less 2 at 100 USD x 280; 50 exports less 1 at 100 x 282.5.
+	// BT-2025-1: 300 imports and 50 exports.
+	for _, want := range []struct{ auth, imports, exports string }{{Auth2023, "8344000", "1384250"}, {Auth2025, "8400000", "1412500"}} {
+		if p := position(t, svc, want.auth, "2024-03-01"); p.Imports.String() != want.imports || p.Exports.String() != want.exports {
+			t.Errorf("%s: imports %s, exports %s; want %s and %s", want.auth, p.Imports, p.Exports, want.imports, want.exports)
+		}
+	}
+	// BT-2023-1 may export up to 1.25 x 8,344,000 = 10,430,000: 9,045,750 more. The first
+	// batch of this file exports 128 x 10 USD x 282.5 = 361,600 of it; then 31,000 USD
+	// (8,757,500) no longer fits, though it would alone.
+	more := make([]barter.Declaration, 260)
+	for i := range more {
+		more[i] = GD(t, Auth2023, barter.Export, "2024-02-20", "10")
+		if i%2 == 1 {
+			more[i] = GD(t, Auth2025, barter.Import, "2024-02-20", "10")
+		}
+	}
+	more[256].Declared = Dec(t, "31000")
+	var errs []barter.RowError
+	_, err := svc.ImportDeclarations(ctx, rowsOf(more...), barter.ImportOptions{OnError: func(e barter.RowError) { errs = append(errs, e) }})
+	if !errors.Is(err, barter.ErrRejected) || len(errs) != 1 || errs[0].Line != 258 || errs[0].Field != "assessed_value" {
+		t.Errorf("export past the rule after a batch of exports: %v %+v; want line 258 rejected (assessed_value)", err, errs)
+	}
+	if p := position(t, svc, Auth2023, "2024-03-01"); p.Exports.String() != "1384250" {
+		t.Errorf("a rejected file changed BT-2023-1's exports to %s", p.Exports)
+	}
+	more[256].Declared = Dec(t, "10")
+	if rep := MustImport(t, svc.ImportDeclarations, more...); rep.Written != 260 {
+		t.Errorf("import: %+v, want 260 written", rep)
+	}
+}

@@ -36,6 +36,8 @@ func Run(t *testing.T, open Opener) {
 		{"DeclarationChecks", testDeclarationChecks},
 		{"ImportFirst", testImportFirst},
 		{"WholeOrNothing", testWholeOrNothing},
+		{"LongImport", func(t *testing.T, svc *barter.Service) { testLongImport(t, svc, 0) }},
+		{"LongImportSmallCache", func(t *testing.T, svc *barter.Service) { testLongImport(t, svc, 1) }},
 		{"Reassessment", testReassessment},
 		{"PositionsAndReconcile", testPositionsAndReconcile},
 		{"ConcurrentPosting", testConcurrentPosting},

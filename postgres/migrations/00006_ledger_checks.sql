@@ -8,8 +8,12 @@ CREATE FUNCTION postings_have_entries() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
 	orphan BIGINT;
 BEGIN
+	-- A lookup by key for each posting, whatever the planner believes of the size of
+	-- entries (statistics taken during a long import see none of its rows): a merge or
+	-- hash join would read all of entries at every statement.
 	SELECT p.entry_id INTO orphan FROM new_postings p
-	WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.id = p.entry_id) LIMIT 1;
+	LEFT JOIN LATERAL (SELECT e.id FROM entries e WHERE e.id = p.entry_id LIMIT 1) e ON true
+	WHERE e.id IS NULL LIMIT 1;
 	IF FOUND THEN
 		RAISE EXCEPTION 'posting of entry % has no entry', orphan USING ERRCODE = 'foreign_key_violation';
 	END IF;
