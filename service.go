@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -284,37 +285,102 @@ type AuthorizationImport struct {
 	ValidUntil   Date
 }
 
-// ImportAuthorizations carries over approved authorizations with their numbers.
+// ImportAuthorizations carries over approved authorizations with their numbers. A batch
+// of rows is looked up and written in a few statements; parties are read once an import.
 func (s *Service) ImportAuthorizations(ctx context.Context, rows iter.Seq[Row[AuthorizationImport]], o ImportOptions) (ImportReport, error) {
-	return importRows(ctx, s, rows, o, func(ctx context.Context, tx Tx, _ int, in AuthorizationImport) (rowResult, error) {
-		if strings.TrimSpace(in.Number) == "" {
-			return 0, Invalid("number", "is required")
+	var parties *partyCache
+	return importBatches(ctx, s, rows, o, importBatch, func(ctx context.Context, tx Tx, batch, _ []Row[AuthorizationImport], out []outcome) error {
+		if parties == nil || parties.tx != tx {
+			parties = &partyCache{tx: tx, m: map[string]*Party{}}
 		}
-		if in.Issued.IsZero() {
-			return 0, Invalid("issued", "is required")
-		}
-		a := &Authorization{Number: in.Number, Party: in.Party, Counterparty: in.Counterparty,
-			Regime: in.Regime, Status: StatusApproved, Applied: in.Issued, Issued: in.Issued, ValidUntil: in.ValidUntil}
-		rb, err := s.checkParties(ctx, tx, a)
+		old, err := authorizationsOf(ctx, tx, batch, func(in AuthorizationImport) string { return in.Number })
 		if err != nil {
-			return 0, err
+			return err
 		}
-		a.Deadline = rb.Deadline(a.Issued)
-		old, err := tx.Authorization(ctx, a.Number)
-		switch {
-		case err == nil && old.Party == a.Party && old.Counterparty == a.Counterparty && old.Regime == a.Regime && old.Issued == a.Issued:
-			return rowDuplicate, nil
-		case err == nil:
-			return 0, Invalid("number", "authorization %s already exists with other details", a.Number)
-		case ErrorCode(err) != ENotFound:
-			return 0, err
+		var create []*Authorization
+		for i, r := range batch {
+			if r.Err != nil {
+				out[i] = outcome{err: r.Err}
+				continue
+			}
+			a, err := s.importedAuthorization(ctx, parties, r.Value)
+			if err != nil {
+				out[i] = outcome{err: err}
+				continue
+			}
+			switch prev := old[a.Number]; {
+			case prev == nil:
+				old[a.Number] = a // later rows of the batch find it
+				create = append(create, a)
+				out[i] = outcome{res: rowWritten}
+			case prev.Party == a.Party && prev.Counterparty == a.Counterparty && prev.Regime == a.Regime && prev.Issued == a.Issued:
+				out[i] = outcome{res: rowDuplicate}
+			default:
+				out[i] = outcome{err: Invalid("number", "authorization %s already exists with other details", a.Number)}
+			}
 		}
-		return rowWritten, tx.CreateAuthorization(ctx, a)
+		return tx.CreateAuthorizations(ctx, create)
 	})
 }
 
+// authorizationsOf reads, by number, the authorizations the rows of a batch name.
+func authorizationsOf[T any](ctx context.Context, tx Tx, batch []Row[T], number func(T) string) (map[string]*Authorization, error) {
+	numbers := make([]string, 0, len(batch))
+	for _, r := range batch {
+		if n := number(r.Value); r.Err == nil && strings.TrimSpace(n) != "" {
+			numbers = append(numbers, n)
+		}
+	}
+	return tx.AuthorizationsByNumber(ctx, numbers)
+}
+
+// importedAuthorization checks one row of an authorization import and returns the
+// authorization it describes.
+func (s *Service) importedAuthorization(ctx context.Context, parties partyReader, in AuthorizationImport) (*Authorization, error) {
+	if strings.TrimSpace(in.Number) == "" {
+		return nil, Invalid("number", "is required")
+	}
+	if in.Issued.IsZero() {
+		return nil, Invalid("issued", "is required")
+	}
+	a := &Authorization{Number: in.Number, Party: in.Party, Counterparty: in.Counterparty,
+		Regime: in.Regime, Status: StatusApproved, Applied: in.Issued, Issued: in.Issued, ValidUntil: in.ValidUntil}
+	rb, err := s.checkParties(ctx, parties, a)
+	if err != nil {
+		return nil, err
+	}
+	a.Deadline = rb.Deadline(a.Issued)
+	return a, nil
+}
+
+// partyReader looks parties up by id: a Tx, or a partyCache in front of one.
+type partyReader interface {
+	Party(ctx context.Context, id string) (*Party, error)
+}
+
+// partyCache remembers the parties an import has read, up to a bound.
+type partyCache struct {
+	tx Tx
+	m  map[string]*Party
+}
+
+func (c *partyCache) Party(ctx context.Context, id string) (*Party, error) {
+	if p, ok := c.m[id]; ok {
+		return p, nil
+	}
+	p, err := c.tx.Party(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(c.m) >= defaultImportCache {
+		clear(c.m)
+	}
+	c.m[id] = p
+	return p, nil
+}
+
 // checkParties checks the parties and regime of an authorization and returns its rulebook.
-func (s *Service) checkParties(ctx context.Context, tx Tx, a *Authorization) (Rulebook, error) {
+func (s *Service) checkParties(ctx context.Context, tx partyReader, a *Authorization) (Rulebook, error) {
 	rb, err := s.Rulebooks.Lookup("regime", a.Regime)
 	if err != nil {
 		return rb, err
@@ -339,7 +405,7 @@ func (s *Service) checkParties(ctx context.Context, tx Tx, a *Authorization) (Ru
 	return rb, nil
 }
 
-func (s *Service) party(ctx context.Context, tx Tx, field, id string) (*Party, error) {
+func (s *Service) party(ctx context.Context, tx partyReader, field, id string) (*Party, error) {
 	if strings.TrimSpace(id) == "" {
 		return nil, Invalid(field, "is required")
 	}
@@ -356,22 +422,43 @@ type LineImport struct {
 	Line          Line
 }
 
-// ImportLines adds planned import and export lines to authorizations.
+// ImportLines adds planned import and export lines to authorizations. A batch of rows
+// reads its authorizations, with their lines, in one lookup and adds its lines in one
+// statement; a line equal to one the authorization has is a duplicate.
 func (s *Service) ImportLines(ctx context.Context, rows iter.Seq[Row[LineImport]], o ImportOptions) (ImportReport, error) {
-	return importRows(ctx, s, rows, o, func(ctx context.Context, tx Tx, _ int, in LineImport) (rowResult, error) {
-		a, err := s.authorization(ctx, tx, in.Authorization)
+	return importBatches(ctx, s, rows, o, importBatch, func(ctx context.Context, tx Tx, batch, _ []Row[LineImport], out []outcome) error {
+		as, err := authorizationsOf(ctx, tx, batch, func(in LineImport) string { return in.Authorization })
 		if err != nil {
-			return 0, err
+			return err
 		}
-		if err := s.checkLine(&in.Line); err != nil {
-			return 0, err
-		}
-		for _, l := range a.Lines {
-			if sameLine(l, in.Line) {
-				return rowDuplicate, nil
+		var add []NewLine
+		for i, r := range batch {
+			in := r.Value
+			a := as[in.Authorization]
+			switch {
+			case r.Err != nil:
+				out[i] = outcome{err: r.Err}
+				continue
+			case strings.TrimSpace(in.Authorization) == "":
+				out[i] = outcome{err: Invalid("authorization", "is required")}
+				continue
+			case a == nil:
+				out[i] = outcome{err: Invalid("authorization", "no authorization %q exists", in.Authorization)}
+				continue
 			}
+			if err := s.checkLine(&in.Line); err != nil {
+				out[i] = outcome{err: err}
+				continue
+			}
+			if slices.ContainsFunc(a.Lines, func(l Line) bool { return sameLine(l, in.Line) }) {
+				out[i] = outcome{res: rowDuplicate}
+				continue
+			}
+			a.Lines = append(a.Lines, in.Line)
+			add = append(add, NewLine{AuthorizationID: a.ID, Seq: len(a.Lines), Line: in.Line})
+			out[i] = outcome{res: rowWritten}
 		}
-		return rowWritten, tx.AddLine(ctx, a.ID, &in.Line)
+		return tx.AddLines(ctx, add)
 	})
 }
 
@@ -397,17 +484,6 @@ func (s *Service) checkLine(l *Line) error {
 		return Invalid("hs_code", "%v", err)
 	}
 	return nil
-}
-
-func (s *Service) authorization(ctx context.Context, tx Tx, number string) (*Authorization, error) {
-	if strings.TrimSpace(number) == "" {
-		return nil, Invalid("authorization", "is required")
-	}
-	a, err := tx.Authorization(ctx, number)
-	if ErrorCode(err) == ENotFound {
-		return nil, Invalid("authorization", "no authorization %q exists", number)
-	}
-	return a, err
 }
 
 // sortPositions orders positions by authorization number.

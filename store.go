@@ -38,6 +38,11 @@ type Tx interface {
 	// UpdateAuthorization saves the number, status, dates and reason of a.
 	UpdateAuthorization(ctx context.Context, a *Authorization) error
 	AddLine(ctx context.Context, authorizationID int64, l *Line) error
+	// CreateAuthorizations inserts numbered authorizations, without lines, and sets
+	// their IDs: an import's batch in a few statements.
+	CreateAuthorizations(ctx context.Context, as []*Authorization) error
+	// AddLines adds lines to authorizations, each at the position it names.
+	AddLines(ctx context.Context, ls []NewLine) error
 	// NextSerial returns the next number, from 1, of a named counter.
 	NextSerial(ctx context.Context, name string) (int64, error)
 
@@ -126,4 +131,11 @@ type Reconciliation struct {
 type Cancellation struct {
 	Authorization string
 	Reason        string
+}
+
+// NewLine is a line to add to an authorization at position Seq, from 1.
+type NewLine struct {
+	AuthorizationID int64
+	Seq             int
+	Line            Line
 }

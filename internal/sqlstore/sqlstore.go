@@ -450,6 +450,52 @@ func (t *Tx) AddLine(ctx context.Context, id int64, l *barter.Line) error {
 		id, id, string(l.Direction), l.HSCode, l.Description, decStr(l.Quantity), l.Unit, decStr(l.Value), l.Currency)
 }
 
+const authInsert = `INSERT INTO authorizations (number, party, counterparty, regime, status, applied, issued, deadline, valid_until, reason, cancelled) VALUES `
+
+func (t *Tx) CreateAuthorizations(ctx context.Context, as []*barter.Authorization) error {
+	byNumber := make(map[string]*barter.Authorization, len(as))
+	for start := 0; start < len(as); start += chunk {
+		part := as[start:min(len(as), start+chunk)]
+		args := make([]any, 0, 11*len(part))
+		for _, a := range part {
+			if a.Number == "" || len(a.Lines) > 0 {
+				return fmt.Errorf("authorization %q: only numbered authorizations without lines are created in bulk", a.Number)
+			}
+			byNumber[a.Number] = a
+			args = append(args, a.Number, a.Party, a.Counterparty, a.Regime, string(a.Status), dateStr(a.Applied), dateStr(a.Issued),
+				dateStr(a.Deadline), dateStr(a.ValidUntil), a.Reason, dateStr(a.Cancelled))
+		}
+		rows, err := t.query(ctx, authInsert+rowList(11, len(part))+` RETURNING id, number`, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			var number string
+			if err := rows.Scan(&id, &number); err != nil {
+				rows.Close()
+				return err
+			}
+			if a := byNumber[number]; a != nil {
+				a.ID = id
+			}
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return t.mapErr(err)
+		}
+	}
+	return nil
+}
+
+func (t *Tx) AddLines(ctx context.Context, ls []barter.NewLine) error {
+	args := make([]any, 0, 9*len(ls))
+	for _, l := range ls {
+		args = append(args, l.AuthorizationID, l.Seq, string(l.Line.Direction), l.Line.HSCode, l.Line.Description,
+			decStr(l.Line.Quantity), l.Line.Unit, decStr(l.Line.Value), l.Line.Currency)
+	}
+	return t.insertRows(ctx, `INSERT INTO lines (authorization_id, seq, direction, hs_code, description, quantity, unit, value, currency) VALUES `, 9, args)
+}
+
 func (t *Tx) NextSerial(ctx context.Context, name string) (int64, error) {
 	row, err := t.queryRow(ctx, `INSERT INTO serials (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = serials.value + 1 RETURNING value`, name)
 	if err != nil {

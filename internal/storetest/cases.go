@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -96,6 +97,52 @@ func testAuthorizationImport(t *testing.T, svc *barter.Service) {
 		if !errors.Is(err, barter.ErrRejected) || len(got) != 1 || got[0].Field != tt.field {
 			t.Errorf("import %+v: %v %+v; want one error on %s", tt.in, err, got, tt.field)
 		}
+	}
+	testBulkAuthorizationImport(t, svc)
+}
+
+// testBulkAuthorizationImport imports files of more than one batch in which rows repeat
+// rows of the same batch and of the batch before.
+func testBulkAuthorizationImport(t *testing.T, svc *barter.Service) {
+	issued := barter.MustDate(IssuedDay)
+	as := make([]barter.AuthorizationImport, 300)
+	for i := range as {
+		as[i] = barter.AuthorizationImport{Number: fmt.Sprintf("M%03d", i), Party: Trader, Counterparty: Russian, Regime: "2025", Issued: issued}
+	}
+	as[5], as[299] = as[4], as[0]
+	if rep := MustImport(t, svc.ImportAuthorizations, as...); rep.Written != 298 || rep.Duplicates != 2 {
+		t.Errorf("authorizations: %+v, want 298 written and 2 duplicates", rep)
+	}
+	ls := make([]barter.LineImport, 300)
+	for i := range ls {
+		ls[i] = barter.LineImport{Authorization: fmt.Sprintf("M%03d", i%3), Line: barter.Line{Direction: barter.Import, HSCode: "0713",
+			Description: fmt.Sprintf("pulses, lot %d", i), Quantity: Dec(t, "10"), Unit: "t", Value: Dec(t, "7040"), Currency: "USD"}}
+	}
+	ls[10], ls[290] = ls[1], ls[0]
+	if rep := MustImport(t, svc.ImportLines, ls...); rep.Written != 298 || rep.Duplicates != 2 {
+		t.Errorf("lines: %+v, want 298 written and 2 duplicates", rep)
+	}
+	err := svc.Store.View(ctx, func(tx barter.Tx) error {
+		a, err := tx.Authorization(ctx, "M000")
+		if err != nil {
+			return err
+		}
+		// Rows 0, 3, ..., 297; row 290, which repeats row 0, adds none.
+		if len(a.Lines) != 100 || a.Lines[0].Description != "pulses, lot 0" || a.Lines[99].Description != "pulses, lot 297" {
+			t.Errorf("M000 has %d lines, first %+v; want 100 in file order", len(a.Lines), a.Lines[0])
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []barter.RowError
+	twice := []barter.AuthorizationImport{{Number: "X5", Party: Trader, Counterparty: Russian, Regime: "2025", Issued: issued}}
+	twice = append(twice, twice[0])
+	twice[1].Regime = "2023"
+	_, err = svc.ImportAuthorizations(ctx, rowsOf(twice...), barter.ImportOptions{OnError: func(e barter.RowError) { got = append(got, e) }})
+	if !errors.Is(err, barter.ErrRejected) || len(got) != 1 || got[0].Line != 3 || got[0].Field != "number" {
+		t.Errorf("one number with two regimes in a file: %v %+v; want line 3 rejected (number)", err, got)
 	}
 }
 
