@@ -219,9 +219,48 @@ func readBatches[T any](rows iter.Seq[Row[T]], size int) (batches <-chan []Row[T
 // ImportParties registers parties. A party already registered under the same id with the
 // same details is a duplicate; with other details it is an error.
 func (s *Service) ImportParties(ctx context.Context, rows iter.Seq[Row[Party]], o ImportOptions) (ImportReport, error) {
-	return importRows(ctx, s, rows, o, func(ctx context.Context, tx Tx, _ int, p Party) (rowResult, error) {
-		return s.createParty(ctx, tx, &p)
+	return importBatches(ctx, s, rows, o, importBatch, func(ctx context.Context, tx Tx, batch, _ []Row[Party], out []outcome) error {
+		ids := make([]string, 0, len(batch))
+		for _, r := range batch {
+			if r.Err == nil {
+				ids = append(ids, r.Value.ID)
+			}
+		}
+		old, err := tx.PartiesByID(ctx, ids)
+		if err != nil {
+			return err
+		}
+		var create []*Party
+		for i := range batch {
+			p := &batch[i].Value
+			if err := batch[i].Err; err != nil {
+				out[i] = outcome{err: err}
+				continue
+			}
+			res, err := registered(old[p.ID], p)
+			if err == nil && res == rowWritten {
+				old[p.ID] = p // later rows of the batch find it
+				create = append(create, p)
+			}
+			out[i] = outcome{res: res, err: err}
+		}
+		return tx.CreateParties(ctx, create)
 	})
+}
+
+// registered checks a party to register against the one registered under its id, if
+// any: the same again is a duplicate; other details are an error.
+func registered(old, p *Party) (rowResult, error) {
+	if err := p.Validate(); err != nil {
+		return 0, err
+	}
+	switch {
+	case old == nil:
+		return rowWritten, nil
+	case *old == *p:
+		return rowDuplicate, nil
+	}
+	return 0, Invalid("id", "party %s is already registered with other details", p.ID)
 }
 
 // CreateParty registers one party. Errors: EInvalid, EConflict.
@@ -233,17 +272,13 @@ func (s *Service) CreateParty(ctx context.Context, p *Party) error {
 }
 
 func (s *Service) createParty(ctx context.Context, tx Tx, p *Party) (rowResult, error) {
-	if err := p.Validate(); err != nil {
+	old, err := tx.Party(ctx, p.ID)
+	if err != nil && ErrorCode(err) != ENotFound {
 		return 0, err
 	}
-	old, err := tx.Party(ctx, p.ID)
-	switch {
-	case err == nil && *old == *p:
-		return rowDuplicate, nil
-	case err == nil:
-		return 0, Invalid("id", "party %s is already registered with other details", p.ID)
-	case ErrorCode(err) != ENotFound:
-		return 0, err
+	res, err := registered(old, p)
+	if err != nil || res == rowDuplicate {
+		return res, err
 	}
 	return rowWritten, tx.CreateParty(ctx, p)
 }

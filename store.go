@@ -20,6 +20,10 @@ type Tx interface {
 	Party(ctx context.Context, id string) (*Party, error)
 	CreateParty(ctx context.Context, p *Party) error
 	Parties(ctx context.Context) ([]Party, error)
+	// PartiesByID is Party for many ids at once; ids not registered are absent.
+	PartiesByID(ctx context.Context, ids []string) (map[string]*Party, error)
+	// CreateParties inserts parties: an import's batch in one statement.
+	CreateParties(ctx context.Context, ps []*Party) error
 
 	CreateRate(ctx context.Context, r *Rate) error
 	Rates(ctx context.Context) ([]Rate, error)

@@ -234,7 +234,7 @@ func parseDate(s sql.NullString) (barter.Date, error) {
 }
 
 func (t *Tx) Party(ctx context.Context, id string) (*barter.Party, error) {
-	row, err := t.queryRow(ctx, `SELECT id, name, country, tax_id, kind, active_taxpayer, atl_checked, collectorate FROM parties WHERE id = ?`, id)
+	row, err := t.queryRow(ctx, `SELECT `+partyColumns+` FROM parties WHERE id = ?`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -257,13 +257,49 @@ func scanParty(r scanner) (*barter.Party, error) {
 	return &p, err
 }
 
+const (
+	partyColumns = `id, name, country, tax_id, kind, active_taxpayer, atl_checked, collectorate`
+	partyInsert  = `INSERT INTO parties (` + partyColumns + `) VALUES `
+)
+
+func partyRow(p *barter.Party) []any {
+	return []any{p.ID, p.Name, p.Country, p.TaxID, string(p.Kind), p.ActiveTaxpayer, dateStr(p.ATLChecked), p.Collectorate}
+}
+
 func (t *Tx) CreateParty(ctx context.Context, p *barter.Party) error {
-	return t.exec(ctx, `INSERT INTO parties (id, name, country, tax_id, kind, active_taxpayer, atl_checked, collectorate) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.Name, p.Country, p.TaxID, string(p.Kind), p.ActiveTaxpayer, dateStr(p.ATLChecked), p.Collectorate)
+	return t.exec(ctx, partyInsert+inList(8), partyRow(p)...)
+}
+
+func (t *Tx) CreateParties(ctx context.Context, ps []*barter.Party) error {
+	args := make([]any, 0, 8*len(ps))
+	for _, p := range ps {
+		args = append(args, partyRow(p)...)
+	}
+	return t.insertRows(ctx, partyInsert, 8, args)
+}
+
+func (t *Tx) PartiesByID(ctx context.Context, ids []string) (map[string]*barter.Party, error) {
+	m := make(map[string]*barter.Party, len(ids))
+	err := eachChunk(ids, func(args []any) error {
+		rows, err := t.query(ctx, `SELECT `+partyColumns+` FROM parties WHERE id IN `+inList(chunk), args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			p, err := scanParty(rows)
+			if err != nil {
+				return err
+			}
+			m[p.ID] = p
+		}
+		return rows.Err()
+	})
+	return m, err
 }
 
 func (t *Tx) Parties(ctx context.Context) ([]barter.Party, error) {
-	rows, err := t.query(ctx, `SELECT id, name, country, tax_id, kind, active_taxpayer, atl_checked, collectorate FROM parties ORDER BY id`)
+	rows, err := t.query(ctx, `SELECT `+partyColumns+` FROM parties ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}

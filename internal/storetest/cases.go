@@ -43,6 +43,24 @@ func testParties(t *testing.T, svc *barter.Service) {
 	bad := p
 	bad.ID, bad.Country = "P2", "XX"
 	wantInvalid(t, svc.CreateParty(ctx, &bad), "country")
+
+	// A file of more than one batch: rows repeating a row of the same batch, of the batch
+	// before and of an earlier import are duplicates; one with other details is an error.
+	ps := make([]barter.Party, 300)
+	for i := range ps {
+		ps[i] = barter.Party{ID: fmt.Sprintf("B%03d", i), Name: fmt.Sprintf("Trader %d", i), Country: "PK", TaxID: fmt.Sprintf("%07d", 1000000+i), Kind: barter.PartyPrivate}
+	}
+	ps[7], ps[290], ps[299] = ps[6], ps[1], p
+	if rep := MustImport(t, svc.ImportParties, ps...); rep.Written != 297 || rep.Duplicates != 3 {
+		t.Errorf("import of 300 rows: %+v, want 297 written and 3 duplicates", rep)
+	}
+	clash := []barter.Party{ps[0], ps[0]}
+	clash[0].ID, clash[1].ID, clash[1].Name = "C1", "C1", "Other"
+	var errs []barter.RowError
+	_, err = svc.ImportParties(ctx, rowsOf(clash...), barter.ImportOptions{OnError: func(e barter.RowError) { errs = append(errs, e) }})
+	if !errors.Is(err, barter.ErrRejected) || len(errs) != 1 || errs[0].Line != 3 || errs[0].Field != "id" {
+		t.Errorf("one id with two names in a file: %v %+v; want line 3 rejected (id)", err, errs)
+	}
 }
 
 func testRates(t *testing.T, svc *barter.Service) {
