@@ -44,6 +44,13 @@ func main() {
 		}
 		return
 	}
+	if len(os.Args) > 1 && os.Args[1] == "floor" {
+		if err := floorMain(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "barter-bench floor:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "plain" {
 		if err := plainMain(os.Args[2:]); err != nil {
 			fmt.Fprintln(os.Stderr, "barter-bench plain:", err)
@@ -286,9 +293,9 @@ func plainMain(args []string) error {
 		return errors.New("usage: barter-bench plain DSN FILE")
 	}
 	dsn, path := args[0], args[1]
-	driver, src, placeholder, suffix := "pgx", dsn, func(i int) string { return "$" + strconv.Itoa(i) }, ""
+	driver, src, store, suffix := "pgx", dsn, "postgres", ""
 	if p, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
-		driver, src, placeholder, suffix = "sqlite", "file:"+p+"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)", func(int) string { return "?" }, " WITHOUT ROWID"
+		driver, src, store, suffix = "sqlite", "file:"+p+"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)", "sqlite", " WITHOUT ROWID"
 	}
 	db, err := sql.Open(driver, src)
 	if err != nil {
@@ -320,24 +327,7 @@ func plainMain(args []string) error {
 	}
 	defer tx.Rollback()
 	const batch = 256
-	insert := func(n int) string {
-		var b strings.Builder
-		b.WriteString(`INSERT INTO plain_declarations VALUES `)
-		for r := 0; r < n; r++ {
-			if r > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(")
-			for c := 0; c < 10; c++ {
-				if c > 0 {
-					b.WriteString(", ")
-				}
-				b.WriteString(placeholder(r*10 + c + 1))
-			}
-			b.WriteString(")")
-		}
-		return b.String()
-	}
+	insert := func(n int) string { return insertStatement(store, "plain_declarations", plainCols, n) }
 	full, err := tx.PrepareContext(ctx, insert(batch))
 	if err != nil {
 		return err
