@@ -361,21 +361,22 @@ func (s *Service) postDeclaration(ctx context.Context, d *Declaration) (duplicat
 // one after is read.
 func (s *Service) ImportDeclarations(ctx context.Context, rows iter.Seq[Row[Declaration]], o ImportOptions) (ImportReport, error) {
 	var pl *postPipeline
-	defer func() {
-		if pl != nil {
-			pl.q.close()
-		}
-	}()
-	return importBatches(ctx, s, rows, o, declarationBatch, func(ctx context.Context, tx Tx, batch, next []Row[Declaration], out []outcome) error {
-		if pl == nil || pl.p.tx != tx {
-			if pl != nil {
-				pl.q.close()
-			}
+	apply := func(ctx context.Context, tx Tx, batch, next []Row[Declaration], out []outcome) error {
+		if pl == nil {
 			pl = &postPipeline{p: s.newPoster(tx), q: newStoreQueue()}
 			pl.requestReads(ctx, batch)
 		}
 		return pl.apply(ctx, batch, next, out)
-	})
+	}
+	// The store's calls still queued finish before the transaction ends, whether it
+	// commits or not: none may run on a transaction that is gone.
+	drain := func() {
+		if pl != nil {
+			pl.q.close()
+			pl = nil
+		}
+	}
+	return importStaged(ctx, s, rows, o, declarationBatch, apply, drain)
 }
 
 // postPipeline posts batches of declarations with a storeQueue: the store reads the

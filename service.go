@@ -1,6 +1,7 @@
 package barter
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -122,6 +123,14 @@ func importRows[T any](ctx context.Context, s *Service, rows iter.Seq[Row[T]], o
 // outcome into out.
 func importBatches[T any](ctx context.Context, s *Service, rows iter.Seq[Row[T]], o ImportOptions, size int,
 	apply func(ctx context.Context, tx Tx, batch, next []Row[T], out []outcome) error) (ImportReport, error) {
+	return importStaged(ctx, s, rows, o, size, apply, nil)
+}
+
+// importStaged is importBatches for an apply that leaves work on the transaction running
+// when it returns: drain, unless nil, waits for that work before the transaction ends,
+// however it ends.
+func importStaged[T any](ctx context.Context, s *Service, rows iter.Seq[Row[T]], o ImportOptions, size int,
+	apply func(ctx context.Context, tx Tx, batch, next []Row[T], out []outcome) error, drain func()) (ImportReport, error) {
 	var rep ImportReport
 	reject := func(line int, err error) {
 		rep.Rejected++
@@ -140,6 +149,9 @@ func importBatches[T any](ctx context.Context, s *Service, rows iter.Seq[Row[T]]
 	}
 	out := make([]outcome, size)
 	err := s.update(ctx, func(tx Tx) error {
+		if drain != nil {
+			defer drain()
+		}
 		// Reading and parsing the next batch overlaps with checking and writing this one.
 		batches, stop := readBatches(rows, size)
 		defer stop()
@@ -153,7 +165,9 @@ func importBatches[T any](ctx context.Context, s *Service, rows iter.Seq[Row[T]]
 			}
 			clear(out)
 			if err := apply(ctx, tx, batch, next, out[:len(batch)]); err != nil {
-				return err
+				// A cancelled context also ends the transaction under the store's
+				// feet; the cancellation, not what it broke, is the cause.
+				return cmp.Or(ctx.Err(), err)
 			}
 			for i, oc := range out[:len(batch)] {
 				switch {

@@ -632,3 +632,22 @@ func testLongImport(t *testing.T, svc *barter.Service, cache int) {
 		t.Errorf("import: %+v, want 260 written", rep)
 	}
 }
+
+// testCancelledImport cancels a long import between batches, while the store may still
+// be writing one: the import reports the cancellation and the store keeps nothing of it.
+func testCancelledImport(t *testing.T, svc *barter.Service) {
+	MustSeed(t, svc)
+	rows := make([]barter.Declaration, 2000)
+	for i := range rows {
+		rows[i] = GD(t, []string{Auth2023, Auth2025}[i%2], barter.Import, "2024-01-15", "100")
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	rep, err := svc.ImportDeclarations(cctx, rowsOf(rows...), barter.ImportOptions{ProgressEvery: 512, OnProgress: func(int) { cancel() }})
+	if !errors.Is(err, context.Canceled) || rep.Written != 0 {
+		t.Errorf("cancelled import: %+v, %v; want nothing written and the cancellation", rep, err)
+	}
+	if got := entries(t, svc); got != 0 {
+		t.Errorf("ledger has %d entries after a cancelled import, want 0", got)
+	}
+}
