@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"maps"
+	"runtime/debug"
 	"slices"
 	"sort"
 )
@@ -109,13 +110,17 @@ func (p *poster) wanted(rows []Row[Declaration]) (missing, numbers []string) {
 // full reports whether remembering the authorizations of rows would overflow the cache
 // (Service.ImportCache).
 func (p *poster) full(rows []Row[Declaration]) bool {
-	n := len(p.auths)
+	limit := cmp.Or(p.s.ImportCache, defaultImportCache)
+	if len(p.auths)+len(rows) <= limit {
+		return false
+	}
+	more := map[string]bool{}
 	for _, r := range rows {
-		if r.Err == nil && p.auths[r.Value.Authorization] == nil {
-			n++
+		if n := r.Value.Authorization; r.Err == nil && p.auths[n] == nil {
+			more[n] = true
 		}
 	}
-	return n > cmp.Or(p.s.ImportCache, defaultImportCache)
+	return len(p.auths)+len(more) > limit
 }
 
 // read reads the authorizations missing, with their lines and flows, and which of the
@@ -447,12 +452,23 @@ func newStoreQueue() *storeQueue {
 		var failed error
 		for c := range q.calls {
 			if failed == nil {
-				failed = c.fn()
+				failed = runCall(c.fn)
 			}
 			c.done <- failed
 		}
 	}()
 	return q
+}
+
+// runCall runs fn, turning a panic into an error: on the queue's goroutine a panic
+// would end the whole process, out of reach of any caller's recovery.
+func runCall(fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("store call panicked: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return fn()
 }
 
 // submit queues fn and returns where its error (or nil) will be sent.

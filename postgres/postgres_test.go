@@ -35,3 +35,48 @@ func TestLedgerIsAppendOnly(t *testing.T) {
 func TestViewTotals(t *testing.T) {
 	storetest.ViewTotals(t, openStore(t))
 }
+
+// TestReassessmentsAcrossConnections reassesses one declaration from two connections
+// in turn. Entry IDs must follow the order the entries are made in, whichever
+// connection makes them: a reassessment's change is taken against the one before.
+func TestReassessmentsAcrossConnections(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	var svcs []*barter.Service
+	for range 2 {
+		s, err := postgres.Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		s.Writer.SetMaxOpenConns(1)
+		svcs = append(svcs, storetest.NewService(t, s))
+	}
+	storetest.MustSeed(t, svcs[0])
+	d := storetest.MustPost(t, svcs[0], storetest.GD(t, storetest.Auth2025, barter.Import, "2024-01-15", "100"))
+	storetest.MustPost(t, svcs[1], storetest.GD(t, storetest.Auth2025, barter.Import, "2024-01-15", "100"))
+	day := barter.MustDate("2024-01-20")
+	var last *barter.Reassessment
+	for _, step := range []struct {
+		svc   *barter.Service
+		value string
+	}{{svcs[1], "200"}, {svcs[0], "300"}, {svcs[0], "300"}} {
+		r, err := step.svc.Reassess(ctx, d.Number, storetest.Dec(t, step.value), day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = r
+	}
+	if !last.Delta.IsZero() {
+		t.Errorf("reassessing at 300 again booked %s; want nothing", last.Delta)
+	}
+	ps, err := svcs[0].Positions(ctx, barter.MustDate("2024-03-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		if p.Authorization == storetest.Auth2025 && p.Imports.String() != "112000" {
+			t.Errorf("imports of %s: %s; want 300 x 280 + 100 x 280 = 112000", p.Authorization, p.Imports)
+		}
+	}
+}

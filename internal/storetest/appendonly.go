@@ -13,7 +13,8 @@ func AppendOnly(t *testing.T, s *sqlstore.Store) {
 	svc := NewService(t, s)
 	MustSeed(t, svc)
 	MustPost(t, svc, GD(t, Auth2025, barter.Import, "2024-01-15", "100"))
-	for _, q := range []string{`UPDATE postings SET amount = amount + 1`, `DELETE FROM postings`, `UPDATE entries SET day = '2024-01-01'`, `DELETE FROM entries`} {
+	for _, q := range []string{`UPDATE postings SET amount = amount + 1`, `DELETE FROM postings`, `UPDATE entries SET day = '2024-01-01'`, `DELETE FROM entries`,
+		`TRUNCATE postings`, `TRUNCATE entries`} {
 		if _, err := s.Writer.Exec(q); err == nil {
 			t.Errorf("%s succeeded; the ledger must be append-only", q)
 		}

@@ -23,5 +23,7 @@ $$;
 -- +goose StatementEnd
 CREATE TRIGGER postings_have_entries AFTER INSERT ON postings
 	REFERENCING NEW TABLE AS new_postings FOR EACH STATEMENT EXECUTE FUNCTION postings_have_entries();
--- Each session takes entry IDs from the sequence 256 at a time.
-ALTER TABLE entries ALTER COLUMN id SET CACHE 256;
+-- Nor may either table be emptied wholesale: row triggers do not see TRUNCATE, and the
+-- foreign key that refused it on entries is gone.
+CREATE TRIGGER entries_not_truncated BEFORE TRUNCATE ON entries FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only();
+CREATE TRIGGER postings_not_truncated BEFORE TRUNCATE ON postings FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only();
