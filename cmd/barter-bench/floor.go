@@ -95,11 +95,8 @@ const declColumnsList = "number, auth_number, direction, day, hs_code, quantity,
 
 var floorLayouts = []floorLayout{
 	{
-		name: "plain rows of the file (10 columns, as the plain insert)",
-		schema: func(string) string {
-			return `CREATE TABLE plain_declarations (number TEXT PRIMARY KEY, auth_number TEXT NOT NULL, direction TEXT NOT NULL, day TEXT NOT NULL,
-				hs_code TEXT NOT NULL, quantity TEXT NOT NULL, unit TEXT NOT NULL, currency TEXT NOT NULL, declared TEXT NOT NULL, assessed TEXT NOT NULL)`
-		},
+		name:   "plain rows of the file (10 columns, as the plain insert)",
+		schema: plainSchema,
 		rows: func(i int) []floorRow {
 			return []floorRow{{"plain_declarations", plainCols, declRow(i)[:10]}}
 		},

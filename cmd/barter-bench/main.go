@@ -283,6 +283,18 @@ func issued(a int) string {
 	return time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, a%200).Format("2006-01-02")
 }
 
+// plainSchema creates the plain insert's table, shaped like barter's declarations table
+// (on SQLite, like it, without a rowid).
+func plainSchema(store string) string {
+	suffix := ""
+	if store == "sqlite" {
+		suffix = " WITHOUT ROWID"
+	}
+	return `CREATE TABLE plain_declarations (number TEXT PRIMARY KEY, auth_number TEXT NOT NULL, direction TEXT NOT NULL,
+		day TEXT NOT NULL, hs_code TEXT NOT NULL, quantity TEXT NOT NULL, unit TEXT NOT NULL, currency TEXT NOT NULL,
+		declared TEXT NOT NULL, assessed TEXT NOT NULL)` + suffix
+}
+
 // plainMain inserts the rows of a declarations file as they are into a table shaped like
 // barter's declarations table, in one transaction, with no validation and no ledger: the
 // floor that a full import is compared against. It uses the same technique as barter's
@@ -293,9 +305,9 @@ func plainMain(args []string) error {
 		return errors.New("usage: barter-bench plain DSN FILE")
 	}
 	dsn, path := args[0], args[1]
-	driver, src, store, suffix := "pgx", dsn, "postgres", ""
+	driver, src, store := "pgx", dsn, "postgres"
 	if p, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
-		driver, src, store, suffix = "sqlite", "file:"+p+"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)", "sqlite", " WITHOUT ROWID"
+		driver, src, store = "sqlite", "file:"+p+"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)", "sqlite"
 	}
 	db, err := sql.Open(driver, src)
 	if err != nil {
@@ -306,9 +318,7 @@ func plainMain(args []string) error {
 	if _, err := db.ExecContext(ctx, `DROP TABLE IF EXISTS plain_declarations`); err != nil {
 		return err
 	}
-	if _, err := db.ExecContext(ctx, `CREATE TABLE plain_declarations (number TEXT PRIMARY KEY, auth_number TEXT NOT NULL, direction TEXT NOT NULL,
-		day TEXT NOT NULL, hs_code TEXT NOT NULL, quantity TEXT NOT NULL, unit TEXT NOT NULL, currency TEXT NOT NULL,
-		declared TEXT NOT NULL, assessed TEXT NOT NULL)`+suffix); err != nil {
+	if _, err := db.ExecContext(ctx, plainSchema(store)); err != nil {
 		return err
 	}
 	f, err := os.Open(path)

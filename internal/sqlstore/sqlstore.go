@@ -457,10 +457,7 @@ func nullStr(s string) any {
 }
 
 func (t *Tx) CreateAuthorization(ctx context.Context, a *barter.Authorization) error {
-	row, err := t.queryRow(ctx, `INSERT INTO authorizations (number, party, counterparty, regime, status, applied, issued, deadline, valid_until, reason, cancelled)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		nullStr(a.Number), a.Party, a.Counterparty, a.Regime, string(a.Status), dateStr(a.Applied), dateStr(a.Issued),
-		dateStr(a.Deadline), dateStr(a.ValidUntil), a.Reason, dateStr(a.Cancelled))
+	row, err := t.queryRow(ctx, authInsert+inList(11)+` RETURNING id`, authRow(a)...)
 	if err != nil {
 		return err
 	}
@@ -481,12 +478,27 @@ func (t *Tx) UpdateAuthorization(ctx context.Context, a *barter.Authorization) e
 }
 
 func (t *Tx) AddLine(ctx context.Context, id int64, l *barter.Line) error {
-	return t.exec(ctx, `INSERT INTO lines (authorization_id, seq, direction, hs_code, description, quantity, unit, value, currency)
-		VALUES (?, (SELECT COUNT(*) FROM lines WHERE authorization_id = ?) + 1, ?, ?, ?, ?, ?, ?, ?)`,
-		id, id, string(l.Direction), l.HSCode, l.Description, decStr(l.Quantity), l.Unit, decStr(l.Value), l.Currency)
+	// The line's position is counted by a subquery, whose argument, id, takes seq's place.
+	args := lineRow(id, 0, l)
+	args[1] = id
+	return t.exec(ctx, lineInsert+`(?, (SELECT COUNT(*) FROM lines WHERE authorization_id = ?) + 1, ?, ?, ?, ?, ?, ?, ?)`, args...)
 }
 
-const authInsert = `INSERT INTO authorizations (number, party, counterparty, regime, status, applied, issued, deadline, valid_until, reason, cancelled) VALUES `
+const (
+	authInsert = `INSERT INTO authorizations (number, party, counterparty, regime, status, applied, issued, deadline, valid_until, reason, cancelled) VALUES `
+	lineInsert = `INSERT INTO lines (authorization_id, seq, direction, hs_code, description, quantity, unit, value, currency) VALUES `
+)
+
+// authRow is the values of authInsert for a.
+func authRow(a *barter.Authorization) []any {
+	return []any{nullStr(a.Number), a.Party, a.Counterparty, a.Regime, string(a.Status), dateStr(a.Applied), dateStr(a.Issued),
+		dateStr(a.Deadline), dateStr(a.ValidUntil), a.Reason, dateStr(a.Cancelled)}
+}
+
+// lineRow is the values of lineInsert for line seq of authorization id.
+func lineRow(id int64, seq int, l *barter.Line) []any {
+	return []any{id, seq, string(l.Direction), l.HSCode, l.Description, decStr(l.Quantity), l.Unit, decStr(l.Value), l.Currency}
+}
 
 func (t *Tx) CreateAuthorizations(ctx context.Context, as []*barter.Authorization) error {
 	byNumber := make(map[string]*barter.Authorization, len(as))
@@ -498,8 +510,7 @@ func (t *Tx) CreateAuthorizations(ctx context.Context, as []*barter.Authorizatio
 				return fmt.Errorf("authorization %q: only numbered authorizations without lines are created in bulk", a.Number)
 			}
 			byNumber[a.Number] = a
-			args = append(args, a.Number, a.Party, a.Counterparty, a.Regime, string(a.Status), dateStr(a.Applied), dateStr(a.Issued),
-				dateStr(a.Deadline), dateStr(a.ValidUntil), a.Reason, dateStr(a.Cancelled))
+			args = append(args, authRow(a)...)
 		}
 		rows, err := t.query(ctx, authInsert+rowList(11, len(part))+` RETURNING id, number`, args...)
 		if err != nil {
@@ -526,10 +537,9 @@ func (t *Tx) CreateAuthorizations(ctx context.Context, as []*barter.Authorizatio
 func (t *Tx) AddLines(ctx context.Context, ls []barter.NewLine) error {
 	args := make([]any, 0, 9*len(ls))
 	for _, l := range ls {
-		args = append(args, l.AuthorizationID, l.Seq, string(l.Line.Direction), l.Line.HSCode, l.Line.Description,
-			decStr(l.Line.Quantity), l.Line.Unit, decStr(l.Line.Value), l.Line.Currency)
+		args = append(args, lineRow(l.AuthorizationID, l.Seq, &l.Line)...)
 	}
-	return t.insertRows(ctx, `INSERT INTO lines (authorization_id, seq, direction, hs_code, description, quantity, unit, value, currency) VALUES `, 9, args)
+	return t.insertRows(ctx, lineInsert, 9, args)
 }
 
 func (t *Tx) NextSerial(ctx context.Context, name string) (int64, error) {
