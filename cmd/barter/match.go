@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -47,6 +48,10 @@ reported as FILE:LINE: field: reason, the exit status is non-zero, and no output
 written.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// A soft limit on the heap keeps the largest pools (tens of millions of
+			// cycles) well within 4 GiB: the collector works harder as the search nears
+			// it, rather than letting garbage double the heap.
+			debug.SetMemoryLimit(3 << 30)
 			if (edges == "") == (offers == "") {
 				return barter.Invalid("--edges/--offers", "give one of them")
 			}
