@@ -6,6 +6,9 @@ import (
 	"time"
 )
 
+// simplexMaxRows bounds the participants for which the dense simplex method runs.
+const simplexMaxRows = 4000
+
 // lpSolve solves the LP relaxation of the cycle formulation,
 //
 //	maximise sum_c w_c x_c  subject to  sum_{c through v} x_c <= 1 for every v, x >= 0,
@@ -19,10 +22,13 @@ import (
 //
 // start lists positions in cands of disjoint cycles (a packing) that enter the basis
 // first: a crash start from a good packing saves many degenerate pivots.
-// simplexMaxRows bounds the participants for which the dense simplex method runs.
-const simplexMaxRows = 4000
-
-func lpSolve(n int, cs *cycles, cands []int32, start []int, deadline time.Time) (duals, x []float64, optimal bool) {
+//
+// When optimal, it also returns the optimal basis for the dual simplex method to go on
+// from, where the problem is small enough for that (see dualLP).
+//
+// The right-hand sides' perturbation does not reach the basis returned: its values are
+// those of the true right-hand sides.
+func lpSolve(n int, cs *cycles, cands []int32, start []int, deadline time.Time) (duals, x []float64, optimal bool, basis *dualLP) {
 	// Only participants in some cycle are rows.
 	row := make([]int32, n)
 	for i := range row {
@@ -39,10 +45,10 @@ func lpSolve(n int, cs *cycles, cands []int32, start []int, deadline time.Time) 
 	}
 	m := len(rows)
 	if m == 0 {
-		return make([]float64, n), make([]float64, len(cands)), true
+		return make([]float64, n), make([]float64, len(cands)), true, nil
 	}
 	if m > simplexMaxRows {
-		return nil, nil, false // a dense m x m inverse would be too slow
+		return nil, nil, false, nil // a dense m x m inverse would be too slow
 	}
 	ncols := len(cands)
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -66,7 +72,7 @@ func lpSolve(n int, cs *cycles, cands []int32, start []int, deadline time.Time) 
 			// Out of time: the duals so far still give a valid (if looser) bound once
 			// clamped to zero, and the primal is feasible, so worth rounding.
 			duals, x = lpResult(n, ncols, rows, basic, y, xB)
-			return duals, x, false
+			return duals, x, false, nil
 		}
 		// Pricing: the column of largest reduced cost; first the crash columns.
 		best, enter := tol, int32(-1)
@@ -129,7 +135,7 @@ func lpSolve(n int, cs *cycles, cands []int32, start []int, deadline time.Time) 
 			}
 		}
 		if leave < 0 {
-			return nil, nil, false // unbounded cannot happen for a packing LP; numerical trouble
+			return nil, nil, false, nil // unbounded cannot happen for a packing LP; numerical trouble
 		}
 		// Pivot.
 		for i := 0; i < m; i++ {
@@ -162,7 +168,10 @@ func lpSolve(n int, cs *cycles, cands []int32, start []int, deadline time.Time) 
 		inBasis[enter] = true
 	}
 	duals, x = lpResult(n, ncols, rows, basic, y, xB)
-	return duals, x, true
+	if m <= dualMaxRows {
+		basis = newDualLP(n, cs, cands, rows, basic, binv)
+	}
+	return duals, x, true, basis
 }
 
 // lpResult maps the simplex state back to duals per participant (clamped to zero) and

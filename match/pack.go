@@ -10,7 +10,8 @@
 // bounds the optimum from above by Lagrangian relaxation of the cycle formulation (the
 // bound is evaluated exactly in integers, so it is a proof, whatever rounding the search
 // for multipliers used), fixes cycles by reduced cost, and closes the rest by branch and
-// bound within a time limit; it reports the bound, so the gap is known when time runs out.
+// bound within a time limit, each node's relaxation re-solved by the dual simplex method
+// from its parent's basis; it reports the bound, so the gap is known when time runs out.
 //
 // The package does no I/O. Weights are integers (hundredths).
 package match
@@ -481,6 +482,7 @@ type solver struct {
 	walks    uint64 // tabu searches so far, which seed their random choices
 	anneals  uint64 // annealing runs so far, likewise
 	heaviest int64  // the heaviest cycle's weight
+	depth    int    // branches taken from the root to the current node
 	// inner marks a solver of a region within a neighbourhood search: it starts from a
 	// good packing, so it branches at once instead of searching for packings first.
 	inner bool
@@ -517,7 +519,7 @@ func (s *solver) run() {
 	if w, set := s.greedy(all, nil); w > s.best || s.bestSet == nil {
 		s.best, s.bestSet = w, set
 	}
-	root := s.node(all, true)
+	root := s.node(all, true, nil)
 	if s.timedOut {
 		s.bound = max(min(root, first), s.best)
 	} else {
@@ -527,7 +529,7 @@ func (s *solver) run() {
 
 // node searches the subproblem of the candidate cycles (all avoiding the taken
 // participants) and returns its proven bound, in weight units, including the base.
-func (s *solver) node(cands []int32, root bool) int64 {
+func (s *solver) node(cands []int32, root bool, warm *dualLP) int64 {
 	if time.Now().After(s.deadline) {
 		s.timedOut = true
 		return math.MaxInt64
@@ -544,27 +546,35 @@ func (s *solver) node(cands []int32, root bool) int64 {
 	}
 	// The interior-point method solves the relaxation fastest and shows its optimal
 	// face; the simplex method, crashed from a greedy packing, takes over where there
-	// are too many participants for it.
+	// are too many participants for it. Below a node whose optimal basis is known, the
+	// dual simplex method goes on from that basis instead, in a few pivots.
 	var y, x []float64
 	optimal := false
 	started := time.Now()
-	face := ipmSolve(s.n, s.cs, cands, time.Now().Add(budget))
-	if face != nil {
+	var face *lpFace
+	var basis *dualLP
+	if warm != nil {
+		basis = warm.clone()
+		if basis.restrict(cands) {
+			optimal = basis.solve(time.Now().Add(budget))
+			y, x = basis.result(s.n, cands) // duals feasible even when stopped early
+		}
+		if !optimal {
+			basis, x = nil, nil
+		}
+	}
+	if y == nil {
+		face = ipmSolve(s.n, s.cs, cands, time.Now().Add(budget))
+	}
+	switch {
+	case y != nil:
+	case face != nil:
 		y, x, optimal = face.duals, face.x, true
-	} else if rows(s.n, s.cs, cands) > simplexMaxRows {
+	case rows(s.n, s.cs, cands) > simplexMaxRows:
 		// Too large for either exact method: first-order iterations get close.
 		y, x = pdhgSolve(s.n, s.cs, cands, 1e-5, time.Now().Add(budget))
-	} else {
-		_, packed := s.greedy(cands, s.taken)
-		pos := s.scratchF
-		for i, c := range cands {
-			pos[c] = float64(i)
-		}
-		start := make([]int, 0, len(packed))
-		for _, c := range packed {
-			start = append(start, int(pos[c]))
-		}
-		y, x, optimal = lpSolve(s.n, s.cs, cands, start, time.Now().Add(budget))
+	default:
+		y, x, optimal, basis = s.lpFromGreedy(cands, time.Now().Add(budget))
 	}
 	lpTook := time.Since(started)
 	if s.expired() {
@@ -612,8 +622,14 @@ func (s *solver) node(cands []int32, root bool) int64 {
 	if root && !s.inner && len(cands) >= annealMinCycles && s.base+lw < s.base+bound && !s.expired() {
 		// Where the relaxation is not tight, annealing near its solution finds heavier
 		// packings than rounding it. Longer runs go on while they pay, in a third of the
-		// time left at most. (Small pools are left to branching, which proves them.)
-		until := time.Now().Add(time.Until(s.deadline) / 3)
+		// time left at most, or a twentieth where the tree below can keep bases: its
+		// search is then fast enough to find such packings and prove them. (Pools of
+		// fewer cycles are left to branching alone.)
+		share := time.Duration(3)
+		if rows(s.n, s.cs, cands) <= dualMaxRows {
+			share = 20
+		}
+		until := time.Now().Add(time.Until(s.deadline) / share)
 		for moves := annealMovesPerCycle * len(cands); lw < bound && time.Now().Before(until); moves *= 2 {
 			set, w := s.anneal(cands, x, moves, until)
 			if w <= lw {
@@ -745,6 +761,17 @@ func (s *solver) node(cands []int32, root bool) int64 {
 		}
 		split = []int32{pick}
 	}
+	// The children go on from this node's basis: built here if the relaxation was
+	// solved another way, and not passed on where the bases held along the branch would
+	// take too much memory.
+	if basis == nil && rows(s.n, s.cs, live) <= dualMaxRows && !s.expired() {
+		_, _, _, basis = s.lpFromGreedy(live, time.Now().Add(time.Until(s.deadline)/10))
+	}
+	if basis != nil && (s.depth+1)*basis.bytes() > dualMaxBytes {
+		basis = nil
+	}
+	s.depth++
+	defer func() { s.depth-- }()
 	best := int64(math.MinInt64)
 	for _, c := range split {
 		if s.expired() {
@@ -756,7 +783,7 @@ func (s *solver) node(cands []int32, root bool) int64 {
 		}
 		s.base += s.cs.w[c]
 		s.takenSet = append(s.takenSet, c)
-		best = max(best, s.node(compatible(s.cs, live, s.taken), false))
+		best = max(best, s.node(compatible(s.cs, live, s.taken), false, basis))
 		s.takenSet = s.takenSet[:len(s.takenSet)-1]
 		s.base -= s.cs.w[c]
 		for _, v := range nodes {
@@ -769,8 +796,23 @@ func (s *solver) node(cands []int32, root bool) int64 {
 			rest = append(rest, c)
 		}
 	}
-	best = max(best, s.node(rest, false))
+	best = max(best, s.node(rest, false, basis))
 	return min(s.base+bound, best)
+}
+
+// lpFromGreedy solves the relaxation over cands by the simplex method, crashed from a
+// greedy packing; see lpSolve.
+func (s *solver) lpFromGreedy(cands []int32, deadline time.Time) (y, x []float64, optimal bool, basis *dualLP) {
+	_, packed := s.greedy(cands, s.taken)
+	pos := s.scratchF
+	for i, c := range cands {
+		pos[c] = float64(i)
+	}
+	start := make([]int, 0, len(packed))
+	for _, c := range packed {
+		start = append(start, int(pos[c]))
+	}
+	return lpSolve(s.n, s.cs, cands, start, deadline)
 }
 
 // rows counts the participants in some candidate cycle.
