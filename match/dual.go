@@ -98,17 +98,6 @@ func newDualLP(n int, cs *cycles, cands []int32, rows []int32, basic []int32, bi
 	return d
 }
 
-// column adds f times column j of the constraint matrix, by row, into dst.
-func (d *dualLP) column(j int32, dst []float64, f float64) {
-	if nc := int32(len(d.cols)); j >= nc {
-		dst[j-nc] += f
-		return
-	}
-	for _, v := range d.cs.nodes(d.cols[j]) {
-		dst[d.rowOf[v]] += f
-	}
-}
-
 // cost is the weight of column j (slacks weigh nothing).
 func (d *dualLP) cost(j int32) float64 {
 	if j >= int32(len(d.cols)) {
@@ -124,10 +113,12 @@ func (d *dualLP) refactor() bool {
 	m := d.m()
 	a := make([]float64, m*m) // the basis, row major
 	for i, j := range d.basic {
-		col := make([]float64, m)
-		d.column(j, col, 1)
-		for r, x := range col {
-			a[r*m+i] = x
+		if nc := int32(len(d.cols)); j >= nc {
+			a[int(j-nc)*m+i] = 1
+			continue
+		}
+		for _, v := range d.cs.nodes(d.cols[j]) {
+			a[int(d.rowOf[v])*m+i] = 1
 		}
 	}
 	inv := d.binv
@@ -316,10 +307,7 @@ func (d *dualLP) solve(deadline time.Time) bool {
 			d.xB[i] -= step * alpha[i]
 		}
 		d.xB[r] = step
-		rc := d.cost(q) // the entering column's reduced cost, before the pivot
-		for _, v := range d.colRows(q) {
-			rc -= d.y[v]
-		}
+		rc := -d.reduced(q) // the entering column's, before the pivot, maximising
 		// Rows of a packing's basis inverse are sparse: the update runs over the
 		// nonzeros of the pivot row only.
 		nz = nz[:0]
@@ -352,19 +340,6 @@ func (d *dualLP) solve(deadline time.Time) bool {
 		}
 	}
 	return false
-}
-
-// colRows lists the rows of column j.
-func (d *dualLP) colRows(j int32) []int32 {
-	if nc := int32(len(d.cols)); j >= nc {
-		return []int32{j - nc}
-	}
-	nodes := d.cs.nodes(d.cols[j])
-	out := make([]int32, len(nodes))
-	for i, v := range nodes {
-		out[i] = d.rowOf[v]
-	}
-	return out
 }
 
 // reduced is column j's reduced cost in the minimising sense, y a_j - w_j: at most

@@ -9,16 +9,37 @@ import (
 
 // TestDualLP_Children: along random branches (take a cycle, or drop some), the dual
 // simplex method going on from the parent's basis reaches the optimum that the primal
-// simplex method reaches from scratch, with a feasible packing of the child's cycles.
+// simplex method reaches from scratch, with a feasible packing of the child's cycles
+// and duals that prove it; computing the inverse afresh changes nothing. Sparse random
+// pools keep the inverse sparse; pools of a few categories of goods make it dense.
 func TestDualLP_Children(t *testing.T) {
-	for seed := uint64(1); seed <= 20; seed++ {
+	for seed := uint64(1); seed <= 24; seed++ {
 		rng := rand.New(rand.NewPCG(seed, 7))
-		n := 30 + rng.IntN(60)
+		var n int
 		var arcs []Arc
-		for i := range n {
-			for j := range n {
-				if i != j && rng.Float64() < 4/float64(n) {
-					arcs = append(arcs, Arc{From: int32(i), To: int32(j), Weight: 1 + rng.Int64N(1000)})
+		if seed%4 == 0 {
+			// Each participant offers one of 20 kinds of goods and wants two.
+			n = 150
+			offer, value := make([]int, n), make([]int64, n)
+			wants := make([][2]int, n)
+			for i := range n {
+				offer[i], value[i] = rng.IntN(20), 1+rng.Int64N(1000)
+				wants[i] = [2]int{rng.IntN(20), rng.IntN(20)}
+			}
+			for i := range n {
+				for j := range n {
+					if i != j && (wants[j][0] == offer[i] || wants[j][1] == offer[i]) {
+						arcs = append(arcs, Arc{From: int32(i), To: int32(j), Weight: value[i]})
+					}
+				}
+			}
+		} else {
+			n = 30 + rng.IntN(60)
+			for i := range n {
+				for j := range n {
+					if i != j && rng.Float64() < 4/float64(n) {
+						arcs = append(arcs, Arc{From: int32(i), To: int32(j), Weight: 1 + rng.Int64N(1000)})
+					}
 				}
 			}
 		}
@@ -55,7 +76,7 @@ func TestDualLP_Children(t *testing.T) {
 			if !child.solve(deadline) {
 				t.Fatalf("seed %d depth %d: the dual simplex method did not finish", seed, depth)
 			}
-			_, x := child.result(n, cands)
+			duals, x := child.result(n, cands)
 			got := value(cs, cands, x)
 			_, fresh, ok, _ := lpSolve(n, cs, cands, nil, deadline)
 			if !ok {
@@ -76,9 +97,57 @@ func TestDualLP_Children(t *testing.T) {
 					t.Errorf("seed %d depth %d: participant %d (taken %v) covered %.6f times", seed, depth, v, taken[v], f)
 				}
 			}
+			// The duals prove the optimum: every candidate priced at its weight at
+			// least, and no more in all than the packing's value.
+			var dualValue float64
+			for _, v := range rowList(cs, cands) {
+				dualValue += duals[v]
+			}
+			if math.Abs(dualValue-want) > 1e-6*max(1, want) {
+				t.Errorf("seed %d depth %d: duals add up to %.6f, want the optimum %.6f", seed, depth, dualValue, want)
+			}
+			for _, c := range cands {
+				price := -float64(cs.w[c])
+				for _, v := range cs.nodes(c) {
+					price += duals[v]
+				}
+				if price < -1e-6*float64(cs.w[c]) {
+					t.Errorf("seed %d depth %d: cycle %d of weight %d priced %.6f below it", seed, depth, c, cs.w[c], -price)
+				}
+			}
+			// Computing the inverse afresh leaves the solution as it was.
+			fresh2 := child.clone()
+			if !fresh2.refactor() {
+				t.Fatalf("seed %d depth %d: the optimal basis is singular", seed, depth)
+			}
+			for i := range child.xB {
+				if math.Abs(fresh2.xB[i]-child.xB[i]) > 1e-6 {
+					t.Errorf("seed %d depth %d: basic value %d is %.9f after refactoring, %.9f before", seed, depth, i, fresh2.xB[i], child.xB[i])
+				}
+			}
+			for i := range child.y {
+				if math.Abs(fresh2.y[i]-child.y[i]) > 1e-6*max(1, math.Abs(child.y[i])) {
+					t.Errorf("seed %d depth %d: dual %d is %.9f after refactoring, %.9f before", seed, depth, i, fresh2.y[i], child.y[i])
+				}
+			}
 			basis = child
 		}
 	}
+}
+
+// rowList lists the participants in some candidate cycle.
+func rowList(cs *cycles, cands []int32) []int32 {
+	seen := map[int32]bool{}
+	var out []int32
+	for _, c := range cands {
+		for _, v := range cs.nodes(c) {
+			if !seen[v] {
+				seen[v] = true
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }
 
 // value is the relaxation's objective at x.

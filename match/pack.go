@@ -559,8 +559,8 @@ func (s *solver) node(cands []int32, root bool, warm *dualLP) int64 {
 			optimal = basis.solve(time.Now().Add(budget))
 			y, x = basis.result(s.n, cands) // duals feasible even when stopped early
 		}
-		if !optimal {
-			basis, x = nil, nil
+		if !optimal { // stopped by the deadline, or numerical trouble: solve afresh
+			basis, y, x = nil, nil, nil
 		}
 	}
 	if y == nil {
@@ -764,7 +764,7 @@ func (s *solver) node(cands []int32, root bool, warm *dualLP) int64 {
 	// The children go on from this node's basis: built here if the relaxation was
 	// solved another way, and not passed on where the bases held along the branch would
 	// take too much memory.
-	if basis == nil && rows(s.n, s.cs, live) <= dualMaxRows && !s.expired() {
+	if m := rows(s.n, s.cs, live); basis == nil && m <= dualMaxRows && (s.depth+1)*8*m*m <= dualMaxBytes && !s.expired() {
 		_, _, _, basis = s.lpFromGreedy(live, time.Now().Add(time.Until(s.deadline)/10))
 	}
 	if basis != nil && (s.depth+1)*basis.bytes() > dualMaxBytes {
