@@ -13,11 +13,14 @@ import (
 // lnsMinPool participants are left to branching: a region would be most of the pool.
 // Before branching, the search stops after lnsPatience steps in a row gain nothing.
 const (
-	lnsMinPool   = 2 * lnsMaxRegion
-	lnsMinRegion = 12
-	lnsMaxRegion = 250
-	lnsStepTime  = 200 * time.Millisecond
-	lnsPatience  = 1000
+	lnsMinPool = 2 * lnsMaxRegion
+	// Smaller pools, from lnsMinSmallPool participants, get the search only when a
+	// first search of the tree finds no proof.
+	lnsMinSmallPool = 100
+	lnsMinRegion    = 12
+	lnsMaxRegion    = 250
+	lnsStepTime     = 200 * time.Millisecond
+	lnsPatience     = 1000
 	// The search runs on this many cores at most.
 	lnsMaxWorkers = 4
 )
