@@ -523,7 +523,8 @@ func (s *solver) run() {
 	// first, short search of the tree finds no proof; the tree then starts again from
 	// the better packing, which prunes more of it.
 	end := s.deadline
-	retry := !s.inner && rows(s.n, s.cs, all) >= lnsMinSmallPool && rows(s.n, s.cs, all) < lnsMinPool
+	m := rows(s.n, s.cs, all)
+	retry := !s.inner && m >= lnsMinSmallPool && m < lnsMinPool
 	if retry {
 		s.deadline = time.Now().Add(time.Until(end) / 10)
 	}
