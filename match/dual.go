@@ -26,7 +26,6 @@ type dualLP struct {
 	rowOf []int32         // row of each participant, or -1 (shared by copies)
 	cols  []int32         // cycle of each column; column ncols+i is the slack of row i
 	colOf map[int32]int32 // column of each cycle (shared by copies)
-	mark  []bool          // scratch per column, for restrict (shared by copies)
 
 	out     []bool    // per column: upper bound 0
 	basic   []int32   // column basic in each row
@@ -71,7 +70,7 @@ func (d *dualLP) clone() *dualLP {
 // shares, and binv is its inverse, which it takes over.
 func newDualLP(n int, cs *cycles, cands []int32, rows []int32, basic []int32, binv []float64) *dualLP {
 	d := &dualLP{cs: cs, rows: rows, rowOf: make([]int32, n), cols: slices.Clone(cands),
-		colOf: make(map[int32]int32, len(cands)), mark: make([]bool, len(cands)+len(rows))}
+		colOf: make(map[int32]int32, len(cands))}
 	for i := range d.rowOf {
 		d.rowOf[i] = -1
 	}
@@ -196,20 +195,19 @@ func (d *dualLP) recompute() {
 }
 
 // restrict turns the parent's problem into the child's, whose candidate cycles are
-// cands. It reports false when a candidate is not among the columns, which a child of
-// this node never has.
+// cands. It reports false, leaving the state unusable, when a candidate is not among
+// the columns, which a child of this node never has.
 func (d *dualLP) restrict(cands []int32) bool {
 	nc := len(d.cols)
-	clear(d.mark)
+	for j := 0; j < nc; j++ {
+		d.out[j] = true
+	}
 	for _, c := range cands {
 		j, ok := d.colOf[c]
 		if !ok {
 			return false
 		}
-		d.mark[j] = true
-	}
-	for j := 0; j < nc; j++ {
-		d.out[j] = !d.mark[j]
+		d.out[j] = false
 	}
 	return true
 }
