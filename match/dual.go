@@ -215,13 +215,20 @@ func (d *dualLP) restrict(cands []int32) bool {
 // solve runs the dual simplex method from the current basis until it is optimal, the
 // deadline passes or the iterations fail; it reports whether the basis is optimal.
 func (d *dualLP) solve(deadline time.Time) bool {
+	return d.solveFor(deadline, 50*d.m()+1000)
+}
+
+// solveFor is solve stopped after at most pivots pivots.
+func (d *dualLP) solveFor(deadline time.Time, pivots int) bool {
 	const tol, dtol, ptol = 1e-9, 1e-9, 1e-7
 	m, nc := d.m(), int32(len(d.cols))
 	alphaRow := make([]float64, int(nc)+m)
 	alpha := make([]float64, m)
 	nz := make([]int32, 0, m)
 	blas := blas64.Implementation()
-	for iter := 0; iter < 50*m+1000; iter++ {
+	// The squared length of each row of the inverse, kept while the row is unchanged.
+	norms, fresh := make([]float64, m), make([]bool, m)
+	for iter := 0; iter < pivots; iter++ {
 		if iter%32 == 31 && time.Now().After(deadline) {
 			return false
 		}
@@ -235,11 +242,11 @@ func (d *dualLP) solve(deadline time.Time) bool {
 				v = math.Abs(x)
 			}
 			if v > ptol {
-				var norm float64
-				for _, b := range d.binv[i*m : i*m+m] {
-					norm += b * b
+				if !fresh[i] {
+					row := d.binv[i*m : i*m+m]
+					norms[i], fresh[i] = blas.Ddot(m, row, 1, row, 1), true
 				}
-				if v*v > worst*norm {
+				if norm := norms[i]; v*v > worst*norm {
 					r, worst = i, v*v/norm
 				}
 			}
@@ -318,6 +325,7 @@ func (d *dualLP) solve(deadline time.Time) bool {
 		dense := 4*len(nz) > m // then vector instructions beat skipping zeros
 		for i := 0; i < m; i++ {
 			if f := alpha[i]; i != r && f != 0 {
+				fresh[i] = false
 				ri := d.binv[i*m : i*m+m]
 				if dense {
 					blas.Daxpy(m, -f, rowR, 1, ri, 1)
@@ -331,13 +339,27 @@ func (d *dualLP) solve(deadline time.Time) bool {
 		for _, k := range nz {
 			d.y[k] += rc * rowR[k]
 		}
+		fresh[r] = false
 		d.pos[d.basic[r]] = -1
 		d.basic[r], d.pos[q] = q, int32(r)
-		if d.updates++; d.updates >= max(refactorEvery, m) && !d.refactor() {
-			return false
+		if d.updates++; d.updates >= max(refactorEvery, m) {
+			if !d.refactor() {
+				return false
+			}
+			clear(fresh)
 		}
 	}
 	return false
+}
+
+// objective is the value of the dual solution at hand: while the basis is dual
+// feasible, at least the optimum of the relaxation.
+func (d *dualLP) objective() float64 {
+	var sum float64
+	for _, y := range d.y {
+		sum += max(y, 0)
+	}
+	return sum
 }
 
 // reduced is column j's reduced cost in the minimising sense, y a_j - w_j: at most

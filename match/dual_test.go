@@ -3,6 +3,7 @@ package match
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 )
@@ -73,6 +74,8 @@ func TestDualLP_Children(t *testing.T) {
 			if !child.restrict(cands) {
 				t.Fatalf("seed %d depth %d: a child's candidates were not among the columns", seed, depth)
 			}
+			trial := child.clone() // as strong branching stops it: after a pivot or two
+			trial.solveFor(deadline, 1+rng.IntN(2))
 			if !child.solve(deadline) {
 				t.Fatalf("seed %d depth %d: the dual simplex method did not finish", seed, depth)
 			}
@@ -85,6 +88,12 @@ func TestDualLP_Children(t *testing.T) {
 			want := value(cs, cands, fresh)
 			if math.Abs(got-want) > 1e-6*max(1, want) {
 				t.Errorf("seed %d depth %d: optimum %.6f going on from the parent, want %.6f", seed, depth, got, want)
+			}
+			if o := child.objective(); math.Abs(o-want) > 1e-6*max(1, want) {
+				t.Errorf("seed %d depth %d: objective %.6f at the optimal basis, want %.6f", seed, depth, o, want)
+			}
+			if o := trial.objective(); o < want-1e-6*max(1, want) {
+				t.Errorf("seed %d depth %d: objective %.6f stopped early, below the optimum %.6f", seed, depth, o, want)
 			}
 			cover := make([]float64, n)
 			for i, c := range cands {
@@ -157,4 +166,83 @@ func value(cs *cycles, cands []int32, x []float64) float64 {
 		v += x[i] * float64(cs.w[c])
 	}
 	return v
+}
+
+// TestSolver_Reliable: on pools whose relaxation is fractional, reliability branching
+// picks a fractional cycle, and what strong branching learns of each cycle it tries is
+// the relaxation's true loss when the cycle is excluded and when it is taken, per unit
+// of its LP value moved.
+func TestSolver_Reliable(t *testing.T) {
+	tried := 0
+	for seed := uint64(1); seed <= 40; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 11))
+		n := 30 + rng.IntN(40)
+		var arcs []Arc
+		for i := range n {
+			for j := range n {
+				if i != j && rng.Float64() < 6/float64(n) {
+					arcs = append(arcs, Arc{From: int32(i), To: int32(j), Weight: 1 + rng.Int64N(1000)})
+				}
+			}
+		}
+		cs, all := allOf(n, arcs, 3)
+		deadline := time.Now().Add(time.Minute)
+		_, x, optimal, basis := lpSolve(n, cs, all, nil, deadline)
+		if !optimal || basis == nil {
+			t.Fatalf("seed %d: the relaxation was not solved", seed)
+		}
+		var frac []int32
+		var fracX []float64
+		for i, c := range all {
+			if x[i] > 1e-6 && x[i] < 1-1e-6 {
+				frac, fracX = append(frac, c), append(fracX, x[i])
+			}
+		}
+		if len(frac) == 0 {
+			continue
+		}
+		parent := value(cs, all, x)
+		s := newSolver(n, cs, deadline)
+		i := s.reliable(all, frac, fracX, basis)
+		if i < 0 || i >= len(frac) {
+			t.Fatalf("seed %d: chose %d of %d fractional cycles", seed, i, len(frac))
+		}
+		if p := s.pseudo[frac[i]]; p.count[0] == 0 || p.count[1] == 0 {
+			t.Errorf("seed %d: chose cycle %d without trying it (the first choice has no pseudo-costs)", seed, frac[i])
+		}
+		for j, c := range frac {
+			p := s.pseudo[c]
+			if p.count[0] == 0 {
+				continue
+			}
+			tried++
+			rest := slices.DeleteFunc(slices.Clone(all), func(d int32) bool { return d == c })
+			taken := make([]bool, n)
+			for _, v := range cs.nodes(c) {
+				taken[v] = true
+			}
+			up := compatible(cs, all, taken)
+			for d, cands := range [][]int32{rest, up} {
+				want := parent
+				if len(cands) > 0 {
+					_, cx, ok, _ := lpSolve(n, cs, cands, nil, deadline)
+					if !ok {
+						t.Fatalf("seed %d: a child's relaxation was not solved", seed)
+					}
+					want -= value(cs, cands, cx)
+				}
+				moved := fracX[j]
+				if d == 1 {
+					want -= float64(cs.w[c])
+					moved = 1 - fracX[j]
+				}
+				if got := p.sum[d] * moved; math.Abs(got-max(want, 0)) > 1e-6*max(1, parent) {
+					t.Errorf("seed %d cycle %d direction %d: learnt a loss of %.6f, want %.6f", seed, c, d, got, want)
+				}
+			}
+		}
+	}
+	if tried < 20 {
+		t.Fatalf("only %d cycles tried by strong branching over all pools", tried)
+	}
 }

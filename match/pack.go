@@ -486,6 +486,17 @@ type solver struct {
 	// inner marks a solver of a region within a neighbourhood search: it starts from a
 	// good packing, so it branches at once instead of searching for packings first.
 	inner bool
+	// Pseudo-costs: per cycle, and over all cycles, how much bound a branch lost per
+	// unit its LP value moved, learnt from strong branching and from the children.
+	pseudo    []pseudoCost
+	pseudoAll pseudoCost
+	// The branch on a cycle whose child is being searched, for the child to report
+	// what it lost: the cycle (or -1), the direction, the parent's bound and how far
+	// the cycle's LP value moved.
+	branchCycle int32
+	branchUp    bool
+	branchFrom  int64
+	branchDist  float64
 }
 
 // newSolver prepares the search. Multipliers are kept as fine as the largest possible
@@ -500,7 +511,7 @@ func newSolver(n int, cs *cycles, deadline time.Time) *solver {
 	for scale > 1 && total > math.MaxInt64/4/scale {
 		scale /= 10
 	}
-	return &solver{n: n, cs: cs, deadline: deadline, scale: scale, bound: math.MaxInt64, heaviest: heaviest,
+	return &solver{n: n, cs: cs, deadline: deadline, branchCycle: -1, scale: scale, bound: math.MaxInt64, heaviest: heaviest,
 		taken: make([]bool, n), lambda: make([]int64, n),
 		scratchF: make([]float64, cs.len()), scratchB: make([]bool, cs.len())}
 }
@@ -607,6 +618,10 @@ func (s *solver) node(cands []int32, root bool, warm *dualLP) int64 {
 		s.subgradient(cands, 300)
 	}
 	bound, rc, exact := s.certifyExact(cands)
+	if c := s.branchCycle; c >= 0 {
+		s.learn(c, s.branchUp, float64(s.branchFrom-s.base-bound)/s.branchDist)
+		s.branchCycle = -1
+	}
 	if s.base+bound <= s.best || s.expired() {
 		return s.base + bound
 	}
@@ -722,17 +737,27 @@ func (s *solver) node(cands []int32, root bool, warm *dualLP) int64 {
 		}
 		live = append(live, c)
 	}
-	// Branch on a participant whose cover the LP splits most among live cycles: one
-	// child takes each of those cycles, heaviest share first, which dives towards good
-	// packings, and a last child takes none of them. At most one cycle through a
-	// participant is taken, so the children part the packings between them, and each
-	// cuts off the split. Without an LP solution, branch on the heaviest live cycle.
+	// Where the node's basis is at hand, branch on one fractional cycle chosen by
+	// reliability branching (see reliable): one child takes it, the other excludes
+	// it. Otherwise branch on a participant whose cover the LP splits most among live
+	// cycles: one child takes each of those cycles, heaviest share first, which dives
+	// towards good packings, and a last child takes none of them. At most one cycle
+	// through a participant is taken, so the children part the packings between them,
+	// and each cuts off the split. Without an LP solution, branch on the heaviest live
+	// cycle.
 	isLive := s.scratchB
 	for _, c := range live {
 		isLive[c] = true
 	}
 	var split []int32 // the live cycles through the participant chosen, by share
+	var frac []int32  // the live cycles the LP takes in part
+	var fracX []float64
 	if x != nil {
+		for i, c := range cands {
+			if isLive[c] && x[i] > 1e-6 && x[i] < 1-1e-6 {
+				frac, fracX = append(frac, c), append(fracX, x[i])
+			}
+		}
 		share := s.scratchF
 		for _, c := range cands {
 			share[c] = 0
@@ -788,6 +813,15 @@ func (s *solver) node(cands []int32, root bool, warm *dualLP) int64 {
 	if basis != nil && (s.depth+1)*basis.bytes() > dualMaxBytes {
 		basis = nil
 	}
+	if basis != nil && 2*basis.updates > max(refactorEvery, basis.m()) && !basis.refactor() {
+		basis = nil // else every child, and every trial of strong branching, would soon
+	}
+	var branchX float64 // the LP value of the cycle branched on, when a single one
+	if basis != nil && len(frac) > 0 && !s.expired() {
+		i := s.reliable(live, frac, fracX, basis)
+		split, branchX = []int32{frac[i]}, fracX[i]
+	}
+	from := s.base + bound
 	s.depth++
 	defer func() { s.depth-- }()
 	best := int64(math.MinInt64)
@@ -801,7 +835,11 @@ func (s *solver) node(cands []int32, root bool, warm *dualLP) int64 {
 		}
 		s.base += s.cs.w[c]
 		s.takenSet = append(s.takenSet, c)
+		if branchX > 0 {
+			s.branchCycle, s.branchUp, s.branchFrom, s.branchDist = c, true, from, 1-branchX
+		}
 		best = max(best, s.node(compatible(s.cs, live, s.taken), false, basis))
+		s.branchCycle = -1
 		s.takenSet = s.takenSet[:len(s.takenSet)-1]
 		s.base -= s.cs.w[c]
 		for _, v := range nodes {
@@ -814,8 +852,119 @@ func (s *solver) node(cands []int32, root bool, warm *dualLP) int64 {
 			rest = append(rest, c)
 		}
 	}
+	if branchX > 0 {
+		s.branchCycle, s.branchUp, s.branchFrom, s.branchDist = split[0], false, from, branchX
+	}
 	best = max(best, s.node(rest, false, basis))
+	s.branchCycle = -1
 	return min(s.base+bound, best)
+}
+
+// pseudoCost sums, per direction (the cycle excluded, or taken), the bound lost per
+// unit its LP value moved, over count observations.
+type pseudoCost struct {
+	sum   [2]float64
+	count [2]int32
+}
+
+// Reliability branching (Achterberg, Koch & Martin, "Branching rules revisited",
+// 2005): a cycle's pseudo-costs predict its children's bounds once they have been
+// observed reliably often; until then strong branching measures them, re-solving each
+// child's relaxation from the node's basis for a few pivots.
+const (
+	reliableAfter   = 4   // observations per direction before pseudo-costs are trusted
+	strongMax       = 10  // strong-branching trials at most per node
+	strongLookahead = 4   // trials without a better candidate before the search stops
+	strongPivots    = 100 // dual simplex pivots at most per child in a trial
+)
+
+// learn records that branching on cycle c (taking it when up) lost perUnit of bound
+// per unit its LP value moved.
+func (s *solver) learn(c int32, up bool, perUnit float64) {
+	if s.pseudo == nil {
+		s.pseudo = make([]pseudoCost, s.cs.len())
+	}
+	d := 0
+	if up {
+		d = 1
+	}
+	perUnit = max(perUnit, 0)
+	s.pseudo[c].sum[d] += perUnit
+	s.pseudo[c].count[d]++
+	s.pseudoAll.sum[d] += perUnit
+	s.pseudoAll.count[d]++
+}
+
+// predict is the bound per unit that branching on cycle c is expected to lose: its own
+// average, else the average over all cycles, else 1.
+func (s *solver) predict(c int32, d int) float64 {
+	if s.pseudo != nil && s.pseudo[c].count[d] > 0 {
+		return s.pseudo[c].sum[d] / float64(s.pseudo[c].count[d])
+	}
+	if s.pseudoAll.count[d] > 0 {
+		return s.pseudoAll.sum[d] / float64(s.pseudoAll.count[d])
+	}
+	return 1
+}
+
+// branchScore rates a branch by the bound its two children lose: the product favours
+// branches that lose in both, as a proof must search both.
+func branchScore(down, up float64) float64 { return max(down, 1e-3) * max(up, 1e-3) }
+
+// reliable chooses, among the fractional cycles frac (their LP values in fracX), the
+// one to branch on, and returns its index: candidates are tried in order of predicted
+// score; those without reliable pseudo-costs are measured by strong branching, and the
+// search stops after strongLookahead trials that find no better candidate.
+func (s *solver) reliable(live, frac []int32, fracX []float64, basis *dualLP) int {
+	if s.pseudo == nil {
+		s.pseudo = make([]pseudoCost, s.cs.len())
+	}
+	parent := float64(s.base) + basis.objective()
+	loss := func(cands []int32, gain int64) float64 {
+		child := basis.clone()
+		if !child.restrict(cands) {
+			return 0
+		}
+		child.solveFor(s.deadline, strongPivots) // stopped early, still an upper bound
+		return parent - float64(s.base+gain) - child.objective()
+	}
+	order := make([]int, len(frac))
+	score := make([]float64, len(frac))
+	for i, c := range frac {
+		order[i] = i
+		score[i] = branchScore(s.predict(c, 0)*fracX[i], s.predict(c, 1)*(1-fracX[i]))
+	}
+	sort.SliceStable(order, func(a, b int) bool { return score[order[a]] > score[order[b]] })
+	best, trials, stale := -1, 0, 0
+	for _, i := range order {
+		c := frac[i]
+		if p := s.pseudo[c]; (p.count[0] < reliableAfter || p.count[1] < reliableAfter) && trials < strongMax {
+			trials++
+			rest := make([]int32, 0, len(live))
+			for _, d := range live {
+				if d != c {
+					rest = append(rest, d)
+				}
+			}
+			down := loss(rest, 0)
+			for _, v := range s.cs.nodes(c) {
+				s.taken[v] = true
+			}
+			up := loss(compatible(s.cs, live, s.taken), s.cs.w[c])
+			for _, v := range s.cs.nodes(c) {
+				s.taken[v] = false
+			}
+			s.learn(c, false, down/fracX[i])
+			s.learn(c, true, up/(1-fracX[i]))
+			score[i] = branchScore(down, up)
+		}
+		if best < 0 || score[i] > score[best] {
+			best, stale = i, 0
+		} else if stale++; stale >= strongLookahead {
+			break
+		}
+	}
+	return best
 }
 
 // lpFromGreedy solves the relaxation over cands by the simplex method, crashed from a
