@@ -10,17 +10,15 @@ import (
 
 // lnsMinRegion and lnsMaxRegion bound the participants a step of the neighbourhood
 // search frees; lnsStepTime bounds the exact search of one region. Pools of fewer than
-// lnsMinPool participants are left to branching first, as a region would be most of the
-// pool; from lnsMinSmallPool participants they get the search when a first search of
-// the tree finds no proof. Before branching, the search stops after lnsPatience steps
-// in a row gain nothing.
+// lnsMinPool participants are left to branching alone, as a region would be most of the
+// pool. Before branching, the search stops after lnsPatience steps in a row gain
+// nothing.
 const (
-	lnsMinPool      = 2 * lnsMaxRegion
-	lnsMinSmallPool = 100
-	lnsMinRegion    = 12
-	lnsMaxRegion    = 250
-	lnsStepTime     = 200 * time.Millisecond
-	lnsPatience     = 1000
+	lnsMinPool   = 2 * lnsMaxRegion
+	lnsMinRegion = 12
+	lnsMaxRegion = 250
+	lnsStepTime  = 200 * time.Millisecond
+	lnsPatience  = 1000
 	// The search runs on this many cores at most.
 	lnsMaxWorkers = 4
 )

@@ -530,25 +530,7 @@ func (s *solver) run() {
 	if w, set := s.greedy(all, nil); w > s.best || s.bestSet == nil {
 		s.best, s.bestSet = w, set
 	}
-	// A pool too small for the neighbourhood search before branching gets it only if a
-	// first, short search of the tree finds no proof; the tree then starts again from
-	// the better packing, which prunes more of it.
-	end := s.deadline
-	m := rows(s.n, s.cs, all)
-	retry := !s.inner && m >= lnsMinSmallPool && m < lnsMinPool
-	if retry {
-		s.deadline = time.Now().Add(time.Until(end) / 10)
-	}
 	root := s.node(all, true, nil)
-	if retry && s.timedOut && time.Now().Before(end) {
-		s.deadline, s.timedOut = end, false
-		set, w := s.lns(all, s.bestSet, lnsPatience, time.Now().Add(time.Until(end)/10))
-		if w > s.best {
-			s.improve(set)
-		}
-		root = min(root, s.node(all, true, nil))
-	}
-	s.deadline = end
 	if s.timedOut {
 		s.bound = max(min(root, first), s.best)
 	} else {
