@@ -32,6 +32,10 @@ type poster struct {
 	// inflight holds the numbers the last batch posted, which a pipelined import may
 	// not have written yet when it reads which of the next batch's are posted.
 	inflight map[string]bool
+	// repeats is set when most numbers of the last batch checked were posted already,
+	// as when a file is imported again: the next batches read are checked for posted
+	// numbers first, and only the authorizations of the others are read.
+	repeats bool
 }
 
 // authState is what posting needs to know of an authorization. Its lines keep only their
@@ -86,25 +90,35 @@ type batchReads struct {
 	posted map[string]bool       // numbers of the batch already in the store
 }
 
-// wanted returns the distinct authorization numbers of rows not yet remembered, and the
-// rows' declaration numbers. Where they would not fit in the cache, it forgets all first.
-func (p *poster) wanted(rows []Row[Declaration]) (missing, numbers []string) {
+// wants is what a batch needs read from the store.
+type wants struct {
+	missing []string // authorizations not yet remembered, each once
+	numbers []string // declaration numbers
+	authOf  []string // the authorization of each of numbers
+	// postedFirst checks the numbers before reading authorizations, and reads only
+	// those of numbers not posted.
+	postedFirst bool
+}
+
+// wanted returns what rows need read. Where their authorizations would not fit in the
+// cache, it forgets all first.
+func (p *poster) wanted(rows []Row[Declaration]) wants {
 	if p.full(rows) {
 		clear(p.auths)
 	}
-	numbers = make([]string, 0, len(rows))
+	w := wants{numbers: make([]string, 0, len(rows)), authOf: make([]string, 0, len(rows)), postedFirst: p.repeats}
 	seen := map[string]bool{}
 	for _, r := range rows {
 		if r.Err != nil {
 			continue
 		}
-		numbers = append(numbers, r.Value.Number)
+		w.numbers, w.authOf = append(w.numbers, r.Value.Number), append(w.authOf, r.Value.Authorization)
 		if n := r.Value.Authorization; p.auths[n] == nil && !seen[n] && n != "" {
 			seen[n] = true
-			missing = append(missing, n)
+			w.missing = append(w.missing, n)
 		}
 	}
-	return missing, numbers
+	return w
 }
 
 // full reports whether remembering the authorizations of rows would overflow the cache
@@ -128,10 +142,29 @@ func (p *poster) full(rows []Row[Declaration]) bool {
 // authorizations until commit, so that concurrent postings to the same authorization
 // queue instead of losing updates; they are read first so that a concurrent poster of
 // the same number has committed by the time the lock is granted, and the check of
-// numbers sees it. Read touches only the store and what it returns (and the rate table,
-// once), so that it can run while the previous batch is checked.
-func (p *poster) read(ctx context.Context, missing, numbers []string) (batchReads, error) {
+// numbers sees it. With postedFirst, the numbers are checked once before too, and only
+// the authorizations of numbers not yet posted are read; those numbers are checked
+// again after the locks. Read touches only the store and what it returns (and the rate
+// table, once), so that it can run while the previous batch is checked.
+func (p *poster) read(ctx context.Context, w wants) (batchReads, error) {
 	var r batchReads
+	missing, numbers := w.missing, w.numbers
+	if w.postedFirst && len(numbers) > 0 {
+		var err error
+		if r.posted, err = p.tx.DeclarationsExist(ctx, numbers); err != nil {
+			return r, err
+		}
+		posted := r.posted
+		needed := map[string]bool{}
+		numbers = numbers[:0:0]
+		for i, n := range w.numbers {
+			if !posted[n] {
+				needed[w.authOf[i]] = true
+				numbers = append(numbers, n)
+			}
+		}
+		missing = slices.DeleteFunc(slices.Clone(missing), func(a string) bool { return !needed[a] })
+	}
 	if p.rates == nil {
 		rs, err := p.tx.Rates(ctx)
 		if err != nil {
@@ -167,9 +200,17 @@ func (p *poster) read(ctx context.Context, missing, numbers []string) (batchRead
 				Deadline: a.Deadline, Cancelled: a.Cancelled, Reason: a.Reason, Regime: a.Regime, Lines: lines}, rb: rb, flows: fs[n]}
 		}
 	}
-	var err error
-	r.posted, err = p.tx.DeclarationsExist(ctx, numbers)
-	return r, err
+	switch {
+	case r.posted == nil:
+		var err error
+		r.posted, err = p.tx.DeclarationsExist(ctx, numbers)
+		return r, err
+	case len(numbers) > 0:
+		posted, err := p.tx.DeclarationsExist(ctx, numbers)
+		maps.Copy(r.posted, posted)
+		return r, err
+	}
+	return r, nil
 }
 
 func (p *poster) rate(ctx context.Context, currency string, day Date) (Rate, bool, error) {
@@ -257,8 +298,7 @@ func (st *authState) totals() (imports, exports int64) {
 // declaration number already posted, or earlier in the batch, is a duplicate: a no-op.
 // Only faults of the system are returned as the error.
 func (p *poster) postBatch(ctx context.Context, rows []Row[Declaration], out []outcome) error {
-	missing, numbers := p.wanted(rows)
-	r, err := p.read(ctx, missing, numbers)
+	r, err := p.read(ctx, p.wanted(rows))
 	if err != nil {
 		return err
 	}
@@ -269,7 +309,7 @@ func (p *poster) postBatch(ctx context.Context, rows []Row[Declaration], out []o
 
 // load reads the authorizations named into the poster's memory.
 func (p *poster) load(ctx context.Context, numbers []string) error {
-	r, err := p.read(ctx, numbers, nil)
+	r, err := p.read(ctx, wants{missing: numbers})
 	maps.Copy(p.auths, r.loaded)
 	return err
 }
@@ -283,6 +323,8 @@ func (p *poster) checkBatch(ctx context.Context, rows []Row[Declaration], r batc
 		posted[n] = true
 	}
 	p.inflight = make(map[string]bool, len(rows))
+	checked, repeated := 0, 0
+	defer func() { p.repeats = 2*repeated > checked }()
 	for i := range rows {
 		d := &rows[i].Value
 		switch {
@@ -294,8 +336,10 @@ func (p *poster) checkBatch(ctx context.Context, rows []Row[Declaration], r batc
 			continue
 		case posted[d.Number]:
 			out[i] = outcome{res: rowDuplicate}
+			checked, repeated = checked+1, repeated+1
 			continue
 		}
+		checked++
 		st, value, err := p.check(ctx, d)
 		if err != nil {
 			out[i] = outcome{err: err}
@@ -398,11 +442,11 @@ type postPipeline struct {
 
 // requestReads queues the store reads of batch.
 func (pl *postPipeline) requestReads(ctx context.Context, batch []Row[Declaration]) {
-	missing, numbers := pl.p.wanted(batch)
+	w := pl.p.wanted(batch)
 	r := new(batchReads)
 	pl.reads = r
 	pl.readDone = pl.q.submit(func() (err error) {
-		*r, err = pl.p.read(ctx, missing, numbers)
+		*r, err = pl.p.read(ctx, w)
 		return err
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 
@@ -630,6 +631,27 @@ func testLongImport(t *testing.T, svc *barter.Service, cache int) {
 	more[256].Declared = Dec(t, "10")
 	if rep := MustImport(t, svc.ImportDeclarations, more...); rep.Written != 260 {
 		t.Errorf("import: %+v, want 260 written", rep)
+	}
+	// Both files imported again, with new rows after them: the repeated rows are no-ops,
+	// and from the third batch on the import checks numbers before reading
+	// authorizations, and reads only those of new rows. The new rows are exports of
+	// BT-2023-1, which has exported 1,384,250 + 130 x 2,825 = 1,751,500 of 10,430,000:
+	// 307 more at 100 USD x 282.5 fit, and the 308th does not (line 1269).
+	again := append(slices.Clone(rows), more...)
+	for range 330 {
+		again = append(again, GD(t, Auth2023, barter.Export, "2024-02-20", "100"))
+	}
+	errs = nil
+	_, err = svc.ImportDeclarations(ctx, rowsOf(again...), barter.ImportOptions{OnError: func(e barter.RowError) { errs = append(errs, e) }})
+	if !errors.Is(err, barter.ErrRejected) || len(errs) != 23 || errs[0].Line != 1269 || errs[0].Field != "assessed_value" {
+		t.Fatalf("files imported again with 330 exports: %v, %d rows rejected (%+v first); want lines 1269 to 1291 rejected (assessed_value)", err, len(errs), errs[:min(1, len(errs))])
+	}
+	rep = MustImport(t, svc.ImportDeclarations, again[:1267]...)
+	if rep.Written != 307 || rep.Duplicates != 960 {
+		t.Fatalf("files imported again with 307 exports: %+v, want 307 written and 960 duplicates", rep)
+	}
+	if p := position(t, svc, Auth2023, "2024-03-01"); p.Exports.String() != "10424250" {
+		t.Errorf("%s: exports %s after the files imported again, want 10424250", Auth2023, p.Exports)
 	}
 }
 
