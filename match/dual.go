@@ -55,14 +55,21 @@ func (d *dualLP) bytes() int { return 8 * d.m() * d.m() }
 
 // clone copies the parts a child changes.
 func (d *dualLP) clone() *dualLP {
-	c := *d
-	c.out = slices.Clone(d.out)
-	c.basic = slices.Clone(d.basic)
-	c.pos = slices.Clone(d.pos)
-	c.binv = slices.Clone(d.binv)
-	c.xB = slices.Clone(d.xB)
-	c.y = slices.Clone(d.y)
-	return &c
+	c := new(dualLP)
+	c.copyFrom(d)
+	return c
+}
+
+// copyFrom makes d a copy of src, as clone does, in the memory d already has.
+func (d *dualLP) copyFrom(src *dualLP) {
+	out, basic, pos, binv, xB, y := d.out, d.basic, d.pos, d.binv, d.xB, d.y
+	*d = *src
+	d.out = append(out[:0], src.out...)
+	d.basic = append(basic[:0], src.basic...)
+	d.pos = append(pos[:0], src.pos...)
+	d.binv = append(binv[:0], src.binv...)
+	d.xB = append(xB[:0], src.xB...)
+	d.y = append(y[:0], src.y...)
 }
 
 // newDualLP builds the state from an optimal basis found by lpSolve on cands: basic

@@ -11,8 +11,10 @@ import (
 // TestDualLP_Children: along random branches (take a cycle, or drop some), the dual
 // simplex method going on from the parent's basis reaches the optimum that the primal
 // simplex method reaches from scratch, with a feasible packing of the child's cycles
-// and duals that prove it; computing the inverse afresh changes nothing. Sparse random
-// pools keep the inverse sparse; pools of a few categories of goods make it dense.
+// and duals that prove it, whose sum is the objective; stopped after a pivot or two, it
+// has made no more pivots and its objective is still at least the optimum; computing
+// the inverse afresh changes nothing. Sparse random pools keep the inverse sparse;
+// pools of a few categories of goods make it dense.
 func TestDualLP_Children(t *testing.T) {
 	for seed := uint64(1); seed <= 24; seed++ {
 		rng := rand.New(rand.NewPCG(seed, 7))
@@ -36,13 +38,7 @@ func TestDualLP_Children(t *testing.T) {
 			}
 		} else {
 			n = 30 + rng.IntN(60)
-			for i := range n {
-				for j := range n {
-					if i != j && rng.Float64() < 4/float64(n) {
-						arcs = append(arcs, Arc{From: int32(i), To: int32(j), Weight: 1 + rng.Int64N(1000)})
-					}
-				}
-			}
+			arcs = randomPool(rng, n, 4)
 		}
 		cs, cands := allOf(n, arcs, 3)
 		if len(cands) < 5 {
@@ -75,7 +71,11 @@ func TestDualLP_Children(t *testing.T) {
 				t.Fatalf("seed %d depth %d: a child's candidates were not among the columns", seed, depth)
 			}
 			trial := child.clone() // as strong branching stops it: after a pivot or two
-			trial.solveFor(deadline, 1+rng.IntN(2))
+			pivots := 1 + rng.IntN(2)
+			trial.solveFor(deadline, pivots)
+			if trial.updates > child.updates+pivots {
+				t.Errorf("seed %d depth %d: %d updates after at most %d pivots from %d", seed, depth, trial.updates, pivots, child.updates)
+			}
 			if !child.solve(deadline) {
 				t.Fatalf("seed %d depth %d: the dual simplex method did not finish", seed, depth)
 			}
@@ -144,6 +144,34 @@ func TestDualLP_Children(t *testing.T) {
 	}
 }
 
+// randomPool draws arcs among n participants, each ordered pair with probability
+// degree/n, weighing 1 to 1,000.
+func randomPool(rng *rand.Rand, n int, degree float64) []Arc {
+	var arcs []Arc
+	for i := range n {
+		for j := range n {
+			if i != j && rng.Float64() < degree/float64(n) {
+				arcs = append(arcs, Arc{From: int32(i), To: int32(j), Weight: 1 + rng.Int64N(1000)})
+			}
+		}
+	}
+	return arcs
+}
+
+// solvedPool draws a pool of 30 to 30+spread-1 participants of degree 6 (see
+// randomPool) from a seed and stream, and solves its relaxation over all its cycles.
+func solvedPool(t *testing.T, seed, stream uint64, spread int) (n int, cs *cycles, all []int32, x []float64, basis *dualLP) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, stream))
+	n = 30 + rng.IntN(spread)
+	cs, all = allOf(n, randomPool(rng, n, 6), 3)
+	_, x, optimal, basis := lpSolve(n, cs, all, nil, time.Now().Add(time.Minute))
+	if !optimal || basis == nil {
+		t.Fatalf("seed %d: the relaxation was not solved", seed)
+	}
+	return n, cs, all, x, basis
+}
+
 // rowList lists the participants in some candidate cycle.
 func rowList(cs *cycles, cands []int32) []int32 {
 	seen := map[int32]bool{}
@@ -175,22 +203,8 @@ func value(cs *cycles, cands []int32, x []float64) float64 {
 func TestSolver_Reliable(t *testing.T) {
 	tried := 0
 	for seed := uint64(1); seed <= 40; seed++ {
-		rng := rand.New(rand.NewPCG(seed, 11))
-		n := 30 + rng.IntN(40)
-		var arcs []Arc
-		for i := range n {
-			for j := range n {
-				if i != j && rng.Float64() < 6/float64(n) {
-					arcs = append(arcs, Arc{From: int32(i), To: int32(j), Weight: 1 + rng.Int64N(1000)})
-				}
-			}
-		}
-		cs, all := allOf(n, arcs, 3)
+		n, cs, all, x, basis := solvedPool(t, seed, 11, 40)
 		deadline := time.Now().Add(time.Minute)
-		_, x, optimal, basis := lpSolve(n, cs, all, nil, deadline)
-		if !optimal || basis == nil {
-			t.Fatalf("seed %d: the relaxation was not solved", seed)
-		}
 		var frac []int32
 		var fracX []float64
 		for i, c := range all {
@@ -207,8 +221,10 @@ func TestSolver_Reliable(t *testing.T) {
 		if i < 0 || i >= len(frac) {
 			t.Fatalf("seed %d: chose %d of %d fractional cycles", seed, i, len(frac))
 		}
-		if p := s.pseudo[frac[i]]; p.count[0] == 0 || p.count[1] == 0 {
-			t.Errorf("seed %d: chose cycle %d without trying it (the first choice has no pseudo-costs)", seed, frac[i])
+		// With no more candidates than trials, every one is tried until the lookahead
+		// stops the search, and the one chosen is among them.
+		if p := s.pseudo[frac[i]]; len(frac) <= strongMax && (p.count[0] == 0 || p.count[1] == 0) {
+			t.Errorf("seed %d: chose cycle %d of %d without trying it", seed, frac[i], len(frac))
 		}
 		for j, c := range frac {
 			p := s.pseudo[c]
@@ -237,12 +253,74 @@ func TestSolver_Reliable(t *testing.T) {
 					moved = 1 - fracX[j]
 				}
 				if got := p.sum[d] * moved; math.Abs(got-max(want, 0)) > 1e-6*max(1, parent) {
-					t.Errorf("seed %d cycle %d direction %d: learnt a loss of %.6f, want %.6f", seed, c, d, got, want)
+					t.Errorf("seed %d cycle %d direction %d: learnt a loss of %.6f, want %.6f", seed, c, d, got, max(want, 0))
 				}
 			}
 		}
 	}
 	if tried < 20 {
 		t.Fatalf("only %d cycles tried by strong branching over all pools", tried)
+	}
+}
+
+// TestSolver_LearnFromChild: a child searched after a branch on a cycle reports to the
+// cycle's pseudo-costs, in the branch's direction, the bound it lost per unit moved,
+// and clears the branch. Children that take a fractional cycle are searched here as
+// node would search them.
+func TestSolver_LearnFromChild(t *testing.T) {
+	learnt := 0
+	for seed := uint64(1); seed <= 20; seed++ {
+		n, cs, all, x, _ := solvedPool(t, seed, 13, 30)
+		deadline := time.Now().Add(time.Minute)
+		for i, c := range all {
+			if x[i] <= 1e-6 || x[i] >= 1-1e-6 {
+				continue
+			}
+			for _, up := range []bool{false, true} {
+				s := newSolver(n, cs, deadline)
+				s.inner = true // no packing heuristics at the child: only its bound matters
+				cands := slices.DeleteFunc(slices.Clone(all), func(d int32) bool { return d == c })
+				dist := x[i]
+				if up {
+					for _, v := range cs.nodes(c) {
+						s.taken[v] = true
+					}
+					s.base, s.takenSet = cs.w[c], []int32{c}
+					cands, dist = compatible(cs, all, s.taken), 1-x[i]
+				}
+				const from = 1 << 40 // any parent's bound: the loss is measured from it
+				s.branchCycle, s.branchUp, s.branchFrom, s.branchDist = c, up, from, dist
+				s.node(cands, false, nil)
+				if s.branchCycle != -1 {
+					t.Fatalf("seed %d cycle %d up %v: the branch is still set after the child", seed, c, up)
+				}
+				// The child's certified bound is its relaxation's value rounded down,
+				// from duals rounded up: within a unit of it.
+				child := float64(s.base)
+				if len(cands) > 0 {
+					_, cx, ok, _ := lpSolve(n, cs, cands, nil, deadline)
+					if !ok {
+						t.Fatalf("seed %d: a child's relaxation was not solved", seed)
+					}
+					child += value(cs, cands, cx)
+				}
+				d := 0
+				if up {
+					d = 1
+				}
+				p := s.pseudo[c]
+				if p.count[d] != 1 || p.count[1-d] != 0 {
+					t.Fatalf("seed %d cycle %d up %v: counts %v, want one observation in direction %d", seed, c, up, p.count, d)
+				}
+				if got, want := p.sum[d]*dist, from-child; math.Abs(got-want) > 1.5 {
+					t.Errorf("seed %d cycle %d up %v: learnt a loss of %.3f, want %.3f", seed, c, up, got, want)
+				}
+				learnt++
+			}
+			break // one fractional cycle per pool
+		}
+	}
+	if learnt < 10 {
+		t.Fatalf("only %d children learnt from", learnt)
 	}
 }

@@ -732,14 +732,7 @@ func (s *solver) node(cands []int32, root bool, warm *dualLP) int64 {
 		isLive[c] = true
 	}
 	var split []int32 // the live cycles through the participant chosen, by share
-	var frac []int32  // the live cycles the LP takes in part
-	var fracX []float64
 	if x != nil {
-		for i, c := range cands {
-			if isLive[c] && x[i] > 1e-6 && x[i] < 1-1e-6 {
-				frac, fracX = append(frac, c), append(fracX, x[i])
-			}
-		}
 		share := s.scratchF
 		for _, c := range cands {
 			share[c] = 0
@@ -795,13 +788,29 @@ func (s *solver) node(cands []int32, root bool, warm *dualLP) int64 {
 	if basis != nil && (s.depth+1)*basis.bytes() > dualMaxBytes {
 		basis = nil
 	}
-	if basis != nil && 2*basis.updates > max(refactorEvery, basis.m()) && !basis.refactor() {
-		basis = nil // else every child, and every trial of strong branching, would soon
+	// A basis that has used more than half its updates is refactored here, once, so
+	// that its children and the trials of strong branching do not each refactor it.
+	if basis != nil && 2*basis.updates > max(refactorEvery, basis.m()) {
+		if !basis.refactor() {
+			basis = nil
+		}
 	}
 	var branchX float64 // the LP value of the cycle branched on, when a single one
-	if basis != nil && len(frac) > 0 && !s.expired() {
-		i := s.reliable(live, frac, fracX, basis)
-		split, branchX = []int32{frac[i]}, fracX[i]
+	if basis != nil && !s.expired() {
+		// The fractional cycles of the basis's own solution, which strong branching
+		// measures from (x may be the interior-point method's, off any vertex).
+		_, bx := basis.result(s.n, live)
+		var frac []int32
+		var fracX []float64
+		for i, c := range live {
+			if bx[i] > 1e-6 && bx[i] < 1-1e-6 {
+				frac, fracX = append(frac, c), append(fracX, bx[i])
+			}
+		}
+		if len(frac) > 0 {
+			i := s.reliable(live, frac, fracX, basis)
+			split, branchX = []int32{frac[i]}, fracX[i]
+		}
 	}
 	from := s.base + bound
 	s.depth++
@@ -895,31 +904,39 @@ func branchScore(down, up float64) float64 { return max(down, 1e-3) * max(up, 1e
 
 // reliable chooses, among the fractional cycles frac (their LP values in fracX), the
 // one to branch on, and returns its index: candidates are tried in order of predicted
-// score; those without reliable pseudo-costs are measured by strong branching, and the
-// search stops after strongLookahead trials that find no better candidate.
+// score; those without reliable pseudo-costs are measured by strong branching (the
+// others' scores are predicted again once trials have taught more), and the search
+// stops after strongLookahead trials that find no better candidate, or at the deadline.
 func (s *solver) reliable(live, frac []int32, fracX []float64, basis *dualLP) int {
 	if s.pseudo == nil {
 		s.pseudo = make([]pseudoCost, s.cs.len())
 	}
 	parent := float64(s.base) + basis.objective()
+	child := new(dualLP)
 	loss := func(cands []int32, gain int64) float64 {
-		child := basis.clone()
+		child.copyFrom(basis)
 		if !child.restrict(cands) {
 			return 0
 		}
 		child.solveFor(s.deadline, strongPivots) // stopped early, still an upper bound
 		return parent - float64(s.base+gain) - child.objective()
 	}
+	predicted := func(i int) float64 {
+		return branchScore(s.predict(frac[i], 0)*fracX[i], s.predict(frac[i], 1)*(1-fracX[i]))
+	}
 	order := make([]int, len(frac))
 	score := make([]float64, len(frac))
-	for i, c := range frac {
-		order[i] = i
-		score[i] = branchScore(s.predict(c, 0)*fracX[i], s.predict(c, 1)*(1-fracX[i]))
+	for i := range frac {
+		order[i], score[i] = i, predicted(i)
 	}
 	sort.SliceStable(order, func(a, b int) bool { return score[order[a]] > score[order[b]] })
 	best, trials, stale := -1, 0, 0
 	for _, i := range order {
+		if best >= 0 && s.expired() {
+			break
+		}
 		c := frac[i]
+		score[i] = predicted(i)
 		if p := s.pseudo[c]; (p.count[0] < reliableAfter || p.count[1] < reliableAfter) && trials < strongMax {
 			trials++
 			rest := make([]int32, 0, len(live))
