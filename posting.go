@@ -33,8 +33,10 @@ type poster struct {
 	// not have written yet when it reads which of the next batch's are posted.
 	inflight map[string]bool
 	// repeats is set when most numbers of the last batch checked were posted already,
-	// as when a file is imported again: the next batches read are checked for posted
-	// numbers first, and only the authorizations of the others are read.
+	// as when a file is imported again: batches read from then on are checked for
+	// posted numbers first, and only the authorizations of the others are read. (A
+	// pipelined import reads the next batch before it checks this one, so the batch
+	// after next is the first so read.)
 	repeats bool
 }
 
@@ -143,8 +145,8 @@ func (p *poster) full(rows []Row[Declaration]) bool {
 // queue instead of losing updates; they are read first so that a concurrent poster of
 // the same number has committed by the time the lock is granted, and the check of
 // numbers sees it. With postedFirst, the numbers are checked once before too, and only
-// the authorizations of numbers not yet posted are read; those numbers are checked
-// again after the locks. Read touches only the store and what it returns (and the rate
+// the authorizations of numbers not yet posted are read; where any are read, those
+// numbers are checked again after their locks. Read touches only the store and what it returns (and the rate
 // table, once), so that it can run while the previous batch is checked.
 func (p *poster) read(ctx context.Context, w wants) (batchReads, error) {
 	var r batchReads
@@ -205,7 +207,7 @@ func (p *poster) read(ctx context.Context, w wants) (batchReads, error) {
 		var err error
 		r.posted, err = p.tx.DeclarationsExist(ctx, numbers)
 		return r, err
-	case len(numbers) > 0:
+	case len(missing) > 0 && len(numbers) > 0:
 		posted, err := p.tx.DeclarationsExist(ctx, numbers)
 		maps.Copy(r.posted, posted)
 		return r, err

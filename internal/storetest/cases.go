@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/barter-clearing/barter"
 )
@@ -633,10 +634,12 @@ func testLongImport(t *testing.T, svc *barter.Service, cache int) {
 		t.Errorf("import: %+v, want 260 written", rep)
 	}
 	// Both files imported again, with new rows after them: the repeated rows are no-ops,
-	// and from the third batch on the import checks numbers before reading
-	// authorizations, and reads only those of new rows. The new rows are exports of
-	// BT-2023-1, which has exported 1,384,250 + 130 x 2,825 = 1,751,500 of 10,430,000:
-	// 307 more at 100 USD x 282.5 fit, and the 308th does not (line 1269).
+	// and once a batch is mostly repeats, the import checks numbers before reading
+	// authorizations, and reads only those of new rows. (With a cache of one
+	// authorization every batch reads them again, and the test fails if those of new
+	// rows are not read.) The new rows are exports of BT-2023-1, which has exported
+	// 1,384,250 + 130 x 2,825 = 1,751,500 of 10,430,000: 307 more at 100 USD x 282.5
+	// fit, and the 308th does not (line 1269).
 	again := append(slices.Clone(rows), more...)
 	for range 330 {
 		again = append(again, GD(t, Auth2023, barter.Export, "2024-02-20", "100"))
@@ -672,4 +675,96 @@ func testCancelledImport(t *testing.T, svc *barter.Service) {
 	if got := entries(t, svc); got != 0 {
 		t.Errorf("ledger has %d entries after a cancelled import, want 0", got)
 	}
+}
+
+// testReImportRace imports a file again while another transaction posts the file's one
+// new number: the import checks that number first, finds it not yet posted, and waits
+// for the authorization the other transaction holds; once the other commits, the
+// import checks the number again and counts it a duplicate instead of failing on the
+// store's unique key. (SQLite takes the write lock when the transaction begins, so
+// there the import waits at its start.)
+func testReImportRace(t *testing.T, svc *barter.Service) {
+	MustSeed(t, svc)
+	old := make([]barter.Declaration, 512) // two batches, all repeats when imported again
+	for i := range old {
+		old[i] = GD(t, Auth2025, barter.Import, "2024-01-15", "100")
+	}
+	MustImport(t, svc.ImportDeclarations, old...)
+	MustPost(t, svc, GD(t, Auth2023, barter.Import, "2024-01-15", "100"))
+	late := GD(t, Auth2023, barter.Export, "2024-01-20", "10")
+
+	wrote, release := make(chan struct{}), make(chan struct{})
+	other := *svc
+	other.Store = wrapStore{svc.Store, func(tx barter.Tx) barter.Tx { return holdTx{tx, wrote, release} }}
+	reading := make(chan struct{})
+	imp := *svc
+	imp.Store = wrapStore{svc.Store, func(tx barter.Tx) barter.Tx { return signalTx{tx, &sync.Once{}, reading, Auth2023} }}
+
+	posted := make(chan error, 1)
+	go func() {
+		d := late
+		_, err := other.PostDeclaration(ctx, &d)
+		posted <- err
+	}()
+	<-wrote // the other transaction holds BT-2023-1 and has written the number
+	type result struct {
+		rep barter.ImportReport
+		err error
+	}
+	imported := make(chan result, 1)
+	go func() {
+		rep, err := imp.ImportDeclarations(ctx, rowsOf(append(old, late)...), barter.ImportOptions{})
+		imported <- result{rep, err}
+	}()
+	select {
+	case <-reading: // the import asks for BT-2023-1, and waits for it
+	case <-time.After(500 * time.Millisecond): // SQLite: the import waits to begin
+	}
+	time.Sleep(300 * time.Millisecond)
+	close(release)
+	if err := <-posted; err != nil {
+		t.Fatal(err)
+	}
+	if r := <-imported; r.err != nil || r.rep.Duplicates != 513 || r.rep.Written != 0 {
+		t.Fatalf("file imported again while its new number is posted: %+v, %v; want 513 duplicates", r.rep, r.err)
+	}
+}
+
+// wrapStore hands every write transaction through wrap.
+type wrapStore struct {
+	barter.Store
+	wrap func(barter.Tx) barter.Tx
+}
+
+func (s wrapStore) Update(ctx context.Context, fn func(barter.Tx) error) error {
+	return s.Store.Update(ctx, func(tx barter.Tx) error { return fn(s.wrap(tx)) })
+}
+
+// holdTx writes declarations, says so, and waits for release before its transaction
+// may commit.
+type holdTx struct {
+	barter.Tx
+	wrote, release chan struct{}
+}
+
+func (t holdTx) AppendDeclarations(ctx context.Context, d []*barter.Declaration, e []*barter.Entry) error {
+	err := t.Tx.AppendDeclarations(ctx, d, e)
+	close(t.wrote)
+	<-t.release
+	return err
+}
+
+// signalTx closes reading when authorization want is first asked for.
+type signalTx struct {
+	barter.Tx
+	once    *sync.Once
+	reading chan struct{}
+	want    string
+}
+
+func (t signalTx) AuthorizationsByNumber(ctx context.Context, numbers []string) (map[string]*barter.Authorization, error) {
+	if slices.Contains(numbers, t.want) {
+		t.once.Do(func() { close(t.reading) })
+	}
+	return t.Tx.AuthorizationsByNumber(ctx, numbers)
 }

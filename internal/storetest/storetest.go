@@ -46,6 +46,7 @@ func Run(t *testing.T, open Opener) {
 		{"Proposals", testProposals},
 		{"ConcurrentProposals", testConcurrentProposals},
 		{"IdempotencyKeys", testIdempotencyKeys},
+		{"ReImportRace", testReImportRace},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
