@@ -290,7 +290,7 @@ func TestSolver_LearnFromChild(t *testing.T) {
 				}
 				const from = 1 << 40 // any parent's bound: the loss is measured from it
 				s.branchCycle, s.branchUp, s.branchFrom, s.branchDist = c, up, from, dist
-				s.node(cands, false, nil)
+				s.node(cands, false, nil, false)
 				if s.branchCycle != -1 {
 					t.Fatalf("seed %d cycle %d up %v: the branch is still set after the child", seed, c, up)
 				}

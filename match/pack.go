@@ -530,7 +530,7 @@ func (s *solver) run() {
 	if w, set := s.greedy(all, nil); w > s.best || s.bestSet == nil {
 		s.best, s.bestSet = w, set
 	}
-	root := s.node(all, true, nil)
+	root := s.node(all, true, nil, false)
 	if s.timedOut {
 		s.bound = max(min(root, first), s.best)
 	} else {
@@ -540,7 +540,9 @@ func (s *solver) run() {
 
 // node searches the subproblem of the candidate cycles (all avoiding the taken
 // participants) and returns its proven bound, in weight units, including the base.
-func (s *solver) node(cands []int32, root bool, warm *dualLP) int64 {
+// It goes on from the basis warm, when given, which it may change when it owns it (the
+// last child of a node does: its parent needs the basis no more).
+func (s *solver) node(cands []int32, root bool, warm *dualLP, own bool) int64 {
 	if time.Now().After(s.deadline) {
 		s.timedOut = true
 		return math.MaxInt64
@@ -565,7 +567,10 @@ func (s *solver) node(cands []int32, root bool, warm *dualLP) int64 {
 	var face *lpFace
 	var basis *dualLP
 	if warm != nil {
-		basis = warm.clone()
+		basis = warm
+		if !own {
+			basis = warm.clone()
+		}
 		if basis.restrict(cands) {
 			optimal = basis.solve(time.Now().Add(budget))
 			y, x = basis.result(s.n, cands) // duals feasible even when stopped early
@@ -788,9 +793,9 @@ func (s *solver) node(cands []int32, root bool, warm *dualLP) int64 {
 	if basis != nil && (s.depth+1)*basis.bytes() > dualMaxBytes {
 		basis = nil
 	}
-	// A basis that has used more than half its updates is refactored here, once, so
-	// that its children and the trials of strong branching do not each refactor it.
-	if basis != nil && 2*basis.updates > max(refactorEvery, basis.m()) {
+	// A basis that a trial of strong branching could take past its updates is
+	// refactored here, once, so that the trials and the children do not each refactor it.
+	if basis != nil && basis.updates+strongPivots > max(refactorEvery, basis.m()) {
 		if !basis.refactor() {
 			basis = nil
 		}
@@ -829,7 +834,7 @@ func (s *solver) node(cands []int32, root bool, warm *dualLP) int64 {
 		if branchX > 0 {
 			s.branchCycle, s.branchUp, s.branchFrom, s.branchDist = c, true, from, 1-branchX
 		}
-		best = max(best, s.node(compatible(s.cs, live, s.taken), false, basis))
+		best = max(best, s.node(compatible(s.cs, live, s.taken), false, basis, false))
 		s.branchCycle = -1
 		s.takenSet = s.takenSet[:len(s.takenSet)-1]
 		s.base -= s.cs.w[c]
@@ -846,7 +851,7 @@ func (s *solver) node(cands []int32, root bool, warm *dualLP) int64 {
 	if branchX > 0 {
 		s.branchCycle, s.branchUp, s.branchFrom, s.branchDist = split[0], false, from, branchX
 	}
-	best = max(best, s.node(rest, false, basis))
+	best = max(best, s.node(rest, false, basis, true))
 	s.branchCycle = -1
 	return min(s.base+bound, best)
 }
