@@ -870,7 +870,7 @@ type pseudoCost struct {
 const (
 	reliableAfter   = 4   // observations per direction before pseudo-costs are trusted
 	strongMax       = 10  // strong-branching trials at most per node
-	strongLookahead = 4   // trials without a better candidate before the search stops
+	strongLookahead = 4   // candidates in a row no better than the best before the search stops
 	strongPivots    = 100 // dual simplex pivots at most per child in a trial
 )
 
@@ -911,7 +911,8 @@ func branchScore(down, up float64) float64 { return max(down, 1e-3) * max(up, 1e
 // one to branch on, and returns its index: candidates are tried in order of predicted
 // score; those without reliable pseudo-costs are measured by strong branching (the
 // others' scores are predicted again once trials have taught more), and the search
-// stops after strongLookahead trials that find no better candidate, or at the deadline.
+// stops after strongLookahead candidates in a row no better than the best, or at the
+// deadline.
 func (s *solver) reliable(live, frac []int32, fracX []float64, basis *dualLP) int {
 	if s.pseudo == nil {
 		s.pseudo = make([]pseudoCost, s.cs.len())
