@@ -146,8 +146,9 @@ func (p *poster) full(rows []Row[Declaration]) bool {
 // the same number has committed by the time the lock is granted, and the check of
 // numbers sees it. With postedFirst, the numbers are checked once before too, and only
 // the authorizations of numbers not yet posted are read; where any are read, those
-// numbers are checked again after their locks. Read touches only the store and what it returns (and the rate
-// table, once), so that it can run while the previous batch is checked.
+// numbers are checked again after their locks. Read touches only the store and what it
+// returns (and the rate table, once), so that it can run while the previous batch is
+// checked.
 func (p *poster) read(ctx context.Context, w wants) (batchReads, error) {
 	var r batchReads
 	missing, numbers := w.missing, w.numbers
