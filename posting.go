@@ -157,11 +157,10 @@ func (p *poster) read(ctx context.Context, w wants) (batchReads, error) {
 		if r.posted, err = p.tx.DeclarationsExist(ctx, numbers); err != nil {
 			return r, err
 		}
-		posted := r.posted
 		needed := map[string]bool{}
 		numbers = numbers[:0:0]
 		for i, n := range w.numbers {
-			if !posted[n] {
+			if !r.posted[n] {
 				needed[w.authOf[i]] = true
 				numbers = append(numbers, n)
 			}

@@ -842,12 +842,7 @@ func (s *solver) node(cands []int32, root bool, warm *dualLP, own bool) int64 {
 			s.taken[v] = false
 		}
 	}
-	rest := make([]int32, 0, len(live))
-	for _, c := range live {
-		if !slices.Contains(split, c) {
-			rest = append(rest, c)
-		}
-	}
+	rest := excluding(live, split)
 	if branchX > 0 {
 		s.branchCycle, s.branchUp, s.branchFrom, s.branchDist = split[0], false, from, branchX
 	}
@@ -945,13 +940,7 @@ func (s *solver) reliable(live, frac []int32, fracX []float64, basis *dualLP) in
 		score[i] = predicted(i)
 		if p := s.pseudo[c]; (p.count[0] < reliableAfter || p.count[1] < reliableAfter) && trials < strongMax {
 			trials++
-			rest := make([]int32, 0, len(live))
-			for _, d := range live {
-				if d != c {
-					rest = append(rest, d)
-				}
-			}
-			down := loss(rest, 0)
+			down := loss(excluding(live, []int32{c}), 0)
 			for _, v := range s.cs.nodes(c) {
 				s.taken[v] = true
 			}
@@ -1300,6 +1289,18 @@ func (s *solver) swapTwo(order []int32, owner []int32, in map[int32]bool, until 
 }
 
 // compatible returns the candidate cycles that avoid every taken participant.
+// excluding returns the candidates other than those dropped, in order: an excluding
+// child's.
+func excluding(cands, drop []int32) []int32 {
+	out := make([]int32, 0, len(cands))
+	for _, c := range cands {
+		if !slices.Contains(drop, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 func compatible(cs *cycles, cands []int32, taken []bool) []int32 {
 	out := make([]int32, 0, len(cands))
 next:
