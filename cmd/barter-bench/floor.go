@@ -133,6 +133,30 @@ var floorLayouts = []floorLayout{
 			}
 		},
 	},
+	intTransfers("declarations + one integer transfer, unindexed", ""),
+	// Posting checks an authorization's earlier flows, which must be found by account.
+	intTransfers("declarations + one integer transfer, indexed by account", "; CREATE INDEX transfers_debit ON transfers (debit)"),
+}
+
+// intTransfers is the leanest ledger layout: a transfer of integers alone (accounts by
+// number, the day as a day number) that the declaration refers to, with extra DDL.
+func intTransfers(name, ddl string) floorLayout {
+	return floorLayout{
+		name: name,
+		schema: func(string) string {
+			// INTEGER PRIMARY KEY: on SQLite the row ID itself, with no index of its own.
+			return `CREATE TABLE transfers (id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, day INTEGER NOT NULL,
+				debit BIGINT NOT NULL, credit BIGINT NOT NULL, amount BIGINT NOT NULL)` + ddl
+		},
+		rows: func(i int) []floorRow {
+			account := int64(i%100_000) * 3
+			return []floorRow{
+				{"transfers", []string{"id", "kind", "day", "debit", "credit", "amount"},
+					[]any{int64(i + 1), 1, 19_783, account + 1, account + 2, int64(19_712_000_000 + i)}},
+				{"declarations", declCols, declRow(i)},
+			}
+		},
+	}
 }
 
 // measure opens a fresh store, creates the layout's tables, and times writing n
