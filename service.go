@@ -258,7 +258,30 @@ func (s *Service) ImportParties(ctx context.Context, rows iter.Seq[Row[Party]], 
 			}
 			out[i] = outcome{res: res, err: err}
 		}
-		return tx.CreateParties(ctx, create)
+		taken, err := tx.CreateParties(ctx, create)
+		if err != nil || len(taken) == 0 {
+			return err
+		}
+		// Another transaction registered these ids first: each row is judged against
+		// what it registered, as if this import had come after.
+		takenIDs := make([]string, len(taken))
+		for i, p := range taken {
+			takenIDs[i] = p.ID
+		}
+		now, err := tx.PartiesByID(ctx, takenIDs)
+		if err != nil {
+			return err
+		}
+		for i := range batch {
+			if p := &batch[i].Value; slices.Contains(taken, p) {
+				if now[p.ID] == nil {
+					return fmt.Errorf("party %s: neither inserted nor found", p.ID)
+				}
+				res, err := registered(now[p.ID], p)
+				out[i] = outcome{res: res, err: err}
+			}
+		}
+		return nil
 	})
 }
 
@@ -357,19 +380,49 @@ func (s *Service) ImportAuthorizations(ctx context.Context, rows iter.Seq[Row[Au
 				out[i] = outcome{err: err}
 				continue
 			}
-			switch prev := old[a.Number]; {
-			case prev == nil:
-				old[a.Number] = a // later rows of the batch find it
-				create = append(create, a)
-				out[i] = outcome{res: rowWritten}
-			case prev.Party == a.Party && prev.Counterparty == a.Counterparty && prev.Regime == a.Regime && prev.Issued == a.Issued:
-				out[i] = outcome{res: rowDuplicate}
-			default:
-				out[i] = outcome{err: Invalid("number", "authorization %s already exists with other details", a.Number)}
+			if prev := old[a.Number]; prev != nil {
+				out[i] = importedAgain(prev, a)
+				continue
+			}
+			old[a.Number] = a // later rows of the batch find it
+			create = append(create, a)
+			out[i] = outcome{res: rowWritten}
+		}
+		taken, err := tx.CreateAuthorizations(ctx, create)
+		if err != nil || len(taken) == 0 {
+			return err
+		}
+		// Another transaction took these numbers first: each is judged against what it
+		// registered, as if this import had come after.
+		numbers := make([]string, len(taken))
+		for i, a := range taken {
+			numbers[i] = a.Number
+		}
+		now, err := tx.AuthorizationsByNumber(ctx, numbers)
+		if err != nil {
+			return err
+		}
+		for i, a := range taken {
+			if now[a.Number] == nil {
+				return fmt.Errorf("authorization %s: neither inserted nor found", a.Number)
+			}
+			for j := range batch {
+				if out[j].res == rowWritten && out[j].err == nil && batch[j].Err == nil && batch[j].Value.Number == numbers[i] {
+					out[j] = importedAgain(now[a.Number], a)
+				}
 			}
 		}
-		return tx.CreateAuthorizations(ctx, create)
+		return nil
 	})
+}
+
+// importedAgain judges an authorization imported under a number already registered: a
+// duplicate when the details agree, a bad row when they differ.
+func importedAgain(prev, a *Authorization) outcome {
+	if prev.Party == a.Party && prev.Counterparty == a.Counterparty && prev.Regime == a.Regime && prev.Issued == a.Issued {
+		return outcome{res: rowDuplicate}
+	}
+	return outcome{err: Invalid("number", "authorization %s already exists with other details", a.Number)}
 }
 
 // authorizationsOf reads, by number, the authorizations the rows of a batch name.

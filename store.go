@@ -22,8 +22,10 @@ type Tx interface {
 	Parties(ctx context.Context) ([]Party, error)
 	// PartiesByID is Party for many ids at once; ids not registered are absent.
 	PartiesByID(ctx context.Context, ids []string) (map[string]*Party, error)
-	// CreateParties inserts parties: an import's batch in one statement.
-	CreateParties(ctx context.Context, ps []*Party) error
+	// CreateParties inserts parties: an import's batch in one statement. It returns
+	// those it did not insert because another transaction registered their ids first
+	// (and committed, if it ran alongside), instead of failing on the key.
+	CreateParties(ctx context.Context, ps []*Party) (taken []*Party, err error)
 
 	CreateRate(ctx context.Context, r *Rate) error
 	Rates(ctx context.Context) ([]Rate, error)
@@ -43,8 +45,9 @@ type Tx interface {
 	UpdateAuthorization(ctx context.Context, a *Authorization) error
 	AddLine(ctx context.Context, authorizationID int64, l *Line) error
 	// CreateAuthorizations inserts numbered authorizations, without lines, and sets
-	// their IDs: an import's batch in a few statements.
-	CreateAuthorizations(ctx context.Context, as []*Authorization) error
+	// their IDs: an import's batch in a few statements. It returns those it did not
+	// insert because another transaction took their numbers first, as CreateParties.
+	CreateAuthorizations(ctx context.Context, as []*Authorization) (taken []*Authorization, err error)
 	// AddLines adds lines to authorizations, each at the position it names.
 	AddLines(ctx context.Context, ls []NewLine) error
 	// NextSerial returns the next number, from 1, of a named counter.

@@ -270,12 +270,60 @@ func (t *Tx) CreateParty(ctx context.Context, p *barter.Party) error {
 	return t.exec(ctx, partyInsert+inList(8), partyRow(p)...)
 }
 
-func (t *Tx) CreateParties(ctx context.Context, ps []*barter.Party) error {
-	args := make([]any, 0, 8*len(ps))
-	for _, p := range ps {
-		args = append(args, partyRow(p)...)
+func (t *Tx) CreateParties(ctx context.Context, ps []*barter.Party) ([]*barter.Party, error) {
+	return insertNew(ctx, t, ps, 8, partyRow, func(n int) string {
+		return partyInsert + rowList(8, n) + ` ON CONFLICT (id) DO NOTHING RETURNING id`
+	}, func(p *barter.Party) string { return p.ID }, func(rows *sql.Rows, _ map[string]*barter.Party) (string, error) {
+		var id string
+		return id, rows.Scan(&id)
+	})
+}
+
+// insertNew inserts items, a chunk a statement, skipping those whose key is taken: the
+// statement (made for n rows of ncols values) returns the key of each row inserted,
+// which scan reads, given the chunk's items by key. It returns the items not inserted.
+func insertNew[T any](ctx context.Context, t *Tx, items []T, ncols int, row func(T) []any, statement func(n int) string,
+	key func(T) string, scan func(rows *sql.Rows, byKey map[string]T) (string, error)) ([]T, error) {
+	var taken []T
+	for start := 0; start < len(items); start += chunk {
+		part := items[start:min(len(items), start+chunk)]
+		args := make([]any, 0, ncols*len(part))
+		byKey := make(map[string]T, len(part))
+		for _, it := range part {
+			args = append(args, row(it)...)
+			byKey[key(it)] = it
+		}
+		inserted := make(map[string]bool, len(part))
+		err := t.queryEach(ctx, statement(len(part)), args, func(rows *sql.Rows) error {
+			k, err := scan(rows, byKey)
+			inserted[k] = true
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range part {
+			if !inserted[key(it)] {
+				taken = append(taken, it)
+			}
+		}
 	}
-	return t.insertRows(ctx, partyInsert, 8, args)
+	return taken, nil
+}
+
+// queryEach runs a query and calls fn on each row of its result.
+func (t *Tx) queryEach(ctx context.Context, q string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := t.query(ctx, q, args...)
+	if err != nil {
+		return t.mapErr(err)
+	}
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			rows.Close()
+			return err
+		}
+	}
+	return t.mapErr(errors.Join(rows.Err(), rows.Close()))
 }
 
 func (t *Tx) PartiesByID(ctx context.Context, ids []string) (map[string]*barter.Party, error) {
@@ -500,38 +548,25 @@ func lineRow(id int64, seq int, l *barter.Line) []any {
 	return []any{id, seq, string(l.Direction), l.HSCode, l.Description, decStr(l.Quantity), l.Unit, decStr(l.Value), l.Currency}
 }
 
-func (t *Tx) CreateAuthorizations(ctx context.Context, as []*barter.Authorization) error {
-	byNumber := make(map[string]*barter.Authorization, len(as))
-	for start := 0; start < len(as); start += chunk {
-		part := as[start:min(len(as), start+chunk)]
-		args := make([]any, 0, 11*len(part))
-		for _, a := range part {
-			if a.Number == "" || len(a.Lines) > 0 {
-				return fmt.Errorf("authorization %q: only numbered authorizations without lines are created in bulk", a.Number)
-			}
-			byNumber[a.Number] = a
-			args = append(args, authRow(a)...)
-		}
-		rows, err := t.query(ctx, authInsert+rowList(11, len(part))+` RETURNING id, number`, args...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var id int64
-			var number string
-			if err := rows.Scan(&id, &number); err != nil {
-				rows.Close()
-				return err
-			}
-			if a := byNumber[number]; a != nil {
-				a.ID = id
-			}
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-			return t.mapErr(err)
+func (t *Tx) CreateAuthorizations(ctx context.Context, as []*barter.Authorization) ([]*barter.Authorization, error) {
+	for _, a := range as {
+		if a.Number == "" || len(a.Lines) > 0 {
+			return nil, fmt.Errorf("authorization %q: only numbered authorizations without lines are created in bulk", a.Number)
 		}
 	}
-	return nil
+	return insertNew(ctx, t, as, 11, authRow, func(n int) string {
+		return authInsert + rowList(11, n) + ` ON CONFLICT (number) DO NOTHING RETURNING id, number`
+	}, func(a *barter.Authorization) string { return a.Number }, func(rows *sql.Rows, byNumber map[string]*barter.Authorization) (string, error) {
+		var id int64
+		var number string
+		if err := rows.Scan(&id, &number); err != nil {
+			return "", err
+		}
+		if a := byNumber[number]; a != nil {
+			a.ID = id
+		}
+		return number, nil
+	})
 }
 
 func (t *Tx) AddLines(ctx context.Context, ls []barter.NewLine) error {

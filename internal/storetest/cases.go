@@ -768,3 +768,100 @@ func (t signalTx) AuthorizationsByNumber(ctx context.Context, numbers []string) 
 	}
 	return t.Tx.AuthorizationsByNumber(ctx, numbers)
 }
+
+// testRegistryImportRace imports parties and authorizations while another transaction
+// has registered the same IDs and numbers but not yet committed: once it commits, the
+// rows the import shares with it are duplicates where their details agree and bad rows
+// where they differ, as if the import had come after; the import does not fail on the
+// store's unique key. (SQLite takes the write lock when the transaction begins, so
+// there the import waits at its start.)
+func testRegistryImportRace(t *testing.T, svc *barter.Service) {
+	MustSeed(t, svc)
+	same := barter.Party{ID: "P-RACE-1", Name: "Karachi Rice Mills", Country: "PK", TaxID: "7654321", Kind: barter.PartyPrivate}
+	other := barter.Party{ID: "P-RACE-2", Name: "Kabul Coal", Country: "AF", TaxID: "100200", Kind: barter.PartyPrivate}
+	differs := other
+	differs.Name = "Kabul Coal and Minerals"
+	auth := barter.AuthorizationImport{Number: "BT-RACE-1", Party: Trader, Counterparty: Russian, Regime: "2025", Issued: barter.MustDate(IssuedDay)}
+
+	type result struct {
+		rep  barter.ImportReport
+		errs []barter.RowError
+		err  error
+	}
+	race := func(first, then func(context.Context, *barter.Service, barter.ImportOptions) (barter.ImportReport, error)) result {
+		t.Helper()
+		wrote, release := make(chan struct{}), make(chan struct{})
+		held := *svc
+		held.Store = wrapStore{svc.Store, func(tx barter.Tx) barter.Tx { return holdRegistryTx{tx, wrote, release} }}
+		done := make(chan error, 1)
+		go func() {
+			_, err := first(ctx, &held, barter.ImportOptions{})
+			done <- err
+		}()
+		<-wrote // the first import has written its rows and waits to commit
+		got := make(chan result, 1)
+		go func() {
+			var r result
+			r.rep, r.err = then(ctx, svc, barter.ImportOptions{OnError: func(e barter.RowError) { r.errs = append(r.errs, e) }})
+			got <- r
+		}()
+		time.Sleep(300 * time.Millisecond) // the second reaches the rows the first holds
+		close(release)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		return <-got
+	}
+
+	parties := func(ps ...barter.Party) func(context.Context, *barter.Service, barter.ImportOptions) (barter.ImportReport, error) {
+		return func(ctx context.Context, s *barter.Service, o barter.ImportOptions) (barter.ImportReport, error) {
+			return s.ImportParties(ctx, rowsOf(ps...), o)
+		}
+	}
+	r := race(parties(same), parties(same))
+	if r.err != nil || r.rep.Duplicates != 1 || r.rep.Written != 0 {
+		t.Errorf("party imported while the same is registered: %+v, %v, %v; want one duplicate", r.rep, r.errs, r.err)
+	}
+	r = race(parties(other), parties(same, differs))
+	if !errors.Is(r.err, barter.ErrRejected) || r.rep.Rejected != 1 || len(r.errs) != 1 || r.errs[0].Line != 3 || r.errs[0].Field != "id" {
+		t.Errorf("party imported while another is registered under its id: %+v, %v, %v; want line 3 rejected on its id", r.rep, r.errs, r.err)
+	}
+	var p *barter.Party
+	err := svc.Store.View(ctx, func(tx barter.Tx) (err error) {
+		p, err = tx.Party(ctx, other.ID)
+		return err
+	})
+	if err != nil || p.Name != other.Name {
+		t.Errorf("party %s after the race: %+v, %v; want %q kept", other.ID, p, err, other.Name)
+	}
+
+	r = race(func(ctx context.Context, s *barter.Service, o barter.ImportOptions) (barter.ImportReport, error) {
+		return s.ImportAuthorizations(ctx, rowsOf(auth), o)
+	}, func(ctx context.Context, s *barter.Service, o barter.ImportOptions) (barter.ImportReport, error) {
+		return s.ImportAuthorizations(ctx, rowsOf(auth), o)
+	})
+	if r.err != nil || r.rep.Duplicates != 1 || r.rep.Written != 0 {
+		t.Errorf("authorization imported while the same is registered: %+v, %v, %v; want one duplicate", r.rep, r.errs, r.err)
+	}
+}
+
+// holdRegistryTx registers parties or authorizations, says so, and waits for release
+// before its transaction may commit.
+type holdRegistryTx struct {
+	barter.Tx
+	wrote, release chan struct{}
+}
+
+func (t holdRegistryTx) CreateParties(ctx context.Context, ps []*barter.Party) ([]*barter.Party, error) {
+	taken, err := t.Tx.CreateParties(ctx, ps)
+	close(t.wrote)
+	<-t.release
+	return taken, err
+}
+
+func (t holdRegistryTx) CreateAuthorizations(ctx context.Context, as []*barter.Authorization) ([]*barter.Authorization, error) {
+	taken, err := t.Tx.CreateAuthorizations(ctx, as)
+	close(t.wrote)
+	<-t.release
+	return taken, err
+}

@@ -47,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentProposals", testConcurrentProposals},
 		{"IdempotencyKeys", testIdempotencyKeys},
 		{"ReImportRace", testReImportRace},
+		{"RegistryImportRace", testRegistryImportRace},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
