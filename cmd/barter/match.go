@@ -12,6 +12,7 @@ import (
 	"github.com/barter-clearing/barter"
 	"github.com/barter-clearing/barter/csvfile"
 	"github.com/barter-clearing/barter/match"
+	"github.com/shopspring/decimal"
 	"github.com/spf13/cobra"
 )
 
@@ -96,7 +97,8 @@ type matchSummary struct {
 	Weight       string  `json:"weight"`
 	Bound        string  `json:"bound"`
 	Optimal      bool    `json:"optimal"`
-	Gap          string  `json:"gap"` // bound minus weight
+	Gap          string  `json:"gap"`         // bound minus weight
+	GapPercent   string  `json:"gap_percent"` // the gap as a percentage of the bound, 2 decimals, half-even
 	Participants int     `json:"participants"`
 	Arcs         int     `json:"arcs"`
 	Candidates   int     `json:"candidate_cycles"`
@@ -203,7 +205,7 @@ func (a *app) match(src string, names []string, arcs []match.Arc, out string, k 
 		return err
 	}
 	sum := matchSummary{Cycles: len(res.Cycles), Weight: barter.FormatMinor(res.Weight, 2), Bound: barter.FormatMinor(res.Bound, 2),
-		Optimal: res.Optimal, Gap: barter.FormatMinor(res.Bound-res.Weight, 2), Participants: len(names), Arcs: len(arcs),
+		Optimal: res.Optimal, Gap: barter.FormatMinor(res.Bound-res.Weight, 2), GapPercent: gapPercent(res.Weight, res.Bound), Participants: len(names), Arcs: len(arcs),
 		Candidates: res.Enumerated, MaxCycle: k, Seconds: time.Since(start).Seconds()}
 	if prio != nil {
 		sum.Objective, sum.Served, sum.ServedBound = goal.name(), &res.Served, &res.ServedBound
@@ -257,4 +259,20 @@ func (a *app) readOffers(path string, day barter.Date, explain string) ([]string
 		names[i] = offers[i].ID
 	}
 	return names, rbs.OfferArcs(offers, day), nil
+}
+
+// gapPercent is how far weight falls short of bound, as a percentage of bound with 2
+// decimals rounded half-even; 0 when bound is 0.
+func gapPercent(weight, bound int64) string {
+	if bound <= 0 {
+		return "0.00"
+	}
+	// In hundredths of a percent: gap × 10,000 / bound, the remainder deciding.
+	den := decimal.NewFromInt(bound)
+	q, r := decimal.NewFromInt(bound-weight).Shift(4).QuoRem(den, 0)
+	switch c := r.Mul(decimal.NewFromInt(2)).Cmp(den); {
+	case c > 0, c == 0 && q.Mod(decimal.NewFromInt(2)).Sign() != 0:
+		q = q.Add(decimal.NewFromInt(1))
+	}
+	return q.Shift(-2).StringFixed(2)
 }

@@ -23,7 +23,7 @@ func TestMatch(t *testing.T) {
 		if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
 			t.Fatal(err)
 		}
-		if sum.Weight != tt.weight || sum.Bound != tt.weight || !sum.Optimal || sum.Cycles != 1 {
+		if sum.Weight != tt.weight || sum.Bound != tt.weight || !sum.Optimal || sum.Cycles != 1 || sum.GapPercent != "0.00" {
 			t.Errorf("k=%s: summary %+v, want weight %s proven", tt.k, sum, tt.weight)
 		}
 		b, _ := os.ReadFile(out)
@@ -147,5 +147,25 @@ func TestMatch_Goals(t *testing.T) {
 	}
 	if _, _, err := run(t, "sqlite:x.db", "match", "--edges", in, "--out", filepath.Join(dir, "x.csv"), "--priority", "zz"); err == nil {
 		t.Error("an unknown priority participant was accepted")
+	}
+}
+
+func TestGapPercent(t *testing.T) {
+	for _, tt := range []struct {
+		weight, bound int64 // hundredths
+		want          string
+	}{
+		{492287925, 505194750, "2.55"}, // 2.5548...
+		{100, 100, "0.00"},
+		{0, 0, "0.00"},
+		{0, 100, "100.00"},
+		{19999, 20000, "0.00"}, // 0.005 %: half to even, down
+		{19997, 20000, "0.02"}, // 0.015 %: half to even, up
+		{19998, 20000, "0.01"},
+		{1, 3, "66.67"},
+	} {
+		if got := gapPercent(tt.weight, tt.bound); got != tt.want {
+			t.Errorf("gapPercent(%d, %d) = %s, want %s", tt.weight, tt.bound, got, tt.want)
+		}
 	}
 }
