@@ -76,3 +76,20 @@ func (s *Service) StoredResponse(ctx context.Context, key string) (*StoredRespon
 func (s *Service) SaveResponse(ctx context.Context, key string, status int, body []byte) error {
 	return s.Store.Update(ctx, func(tx Tx) error { return tx.SaveResponse(ctx, key, status, body) })
 }
+
+// ForgetKeys deletes the idempotency keys claimed longer than keep ago, with their
+// answers, and returns how many: a retry under one of them is carried out afresh. Keys
+// are for retries after a lost answer, which come within minutes; kept for ever, they
+// would grow with every write.
+func (s *Service) ForgetKeys(ctx context.Context, keep time.Duration) (int64, error) {
+	if keep <= 0 {
+		return 0, Invalid("keep", "must be positive, not %v", keep)
+	}
+	var n int64
+	err := s.Store.Update(ctx, func(tx Tx) error {
+		var err error
+		n, err = tx.ForgetKeys(ctx, s.now().Add(-keep))
+		return err
+	})
+	return n, err
+}

@@ -1,6 +1,9 @@
 package barter
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Store keeps the clearing house's records. Implementations (sqlite, postgres) hold no
 // rules: the Service decides, the Store remembers. Every implementation passes the
@@ -122,6 +125,9 @@ type Tx interface {
 	SaveResponse(ctx context.Context, key string, status int, body []byte) error
 	// StoredResponse returns what is recorded under a key.
 	StoredResponse(ctx context.Context, key string) (*StoredResponse, error)
+	// ForgetKeys deletes the idempotency keys claimed before a time (to the second),
+	// with their answers, and returns how many.
+	ForgetKeys(ctx context.Context, before time.Time) (int64, error)
 }
 
 // PositionsSource starts the source of clearing runs made from positions.

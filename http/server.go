@@ -33,6 +33,11 @@ type Server struct {
 	// them; set by the caller.
 	Importers []Importer
 
+	// KeepKeys is how long ListenAndServe keeps idempotency keys and their answers:
+	// it forgets older ones when it starts and then every KeepKeys/4, an hour at most.
+	// 0 keeps them for ever.
+	KeepKeys time.Duration
+
 	mux     *http.ServeMux
 	handler http.Handler
 	pages   pages
@@ -66,6 +71,9 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(net
 	}
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()
+	if s.KeepKeys > 0 {
+		go s.forgetKeys(ctx)
+	}
 	select {
 	case err := <-done:
 		return err
@@ -74,6 +82,26 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(net
 	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return hs.Shutdown(shut)
+}
+
+// forgetKeys forgets idempotency keys older than KeepKeys now and then, until ctx ends.
+func (s *Server) forgetKeys(ctx context.Context) {
+	tick := time.NewTicker(min(s.KeepKeys/4, time.Hour))
+	defer tick.Stop()
+	for {
+		n, err := s.Service.ForgetKeys(ctx, s.KeepKeys)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.Logger.Warn("forgetting idempotency keys", "err", err)
+		case n > 0:
+			s.Logger.Info("forgot idempotency keys", "count", n, "older_than", s.KeepKeys)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 func (s *Server) routes() {

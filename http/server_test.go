@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/barter-clearing/barter"
 	"github.com/barter-clearing/barter/csvfile"
@@ -836,5 +837,44 @@ func testServerImports(t *testing.T, open opener) {
 	}
 	if status, body := get(t, ts, "/imports"); status != 200 || !strings.Contains(body, `name="kind" value="declarations"`) {
 		t.Errorf("imports page: %d", status)
+	}
+}
+
+// TestServer_ForgetsOldKeys serves with KeepKeys set: a key claimed longer ago than that
+// is forgotten when the server starts, and a recent one is kept.
+func TestServer_ForgetsOldKeys(t *testing.T) {
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "barter.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	svc := storetest.NewService(t, store)
+	now := svc.Now()
+	for i, ago := range []time.Duration{8 * 24 * time.Hour, time.Hour} {
+		at := *svc
+		at.Now = func() time.Time { return now.Add(-ago) }
+		p := &barter.Party{ID: fmt.Sprintf("K%d", i), Name: "Keyed", Country: "RU", TaxID: fmt.Sprint(1000 + i), Kind: barter.PartyPrivate}
+		if err := at.CreateParty(barter.WithIdempotencyKey(context.Background(), p.ID, "POST /parties"), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := barterhttp.NewServer(svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv.KeepKeys = 7 * 24 * time.Hour
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.ListenAndServe(ctx, "127.0.0.1:0", nil) }()
+	kept := func(key string) bool {
+		_, err := svc.StoredResponse(context.Background(), key)
+		return err == nil
+	}
+	for deadline := time.Now().Add(10 * time.Second); kept("K0") && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if kept("K0") || !kept("K1") {
+		t.Errorf("keys kept: 8 days old %v, an hour old %v; want only the recent one", kept("K0"), kept("K1"))
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 func (a *app) serveCmd() *cobra.Command {
 	var addr, today string
+	var keepKeys time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the web pages and the JSON API",
@@ -44,10 +45,15 @@ func (a *app) serveCmd() *cobra.Command {
   /api/v1/ledger/verify                                         GET
 
 Answers, approvals and expiries are dated by the server's clock (--today pins it).
+A write sent with an Idempotency-Key header is carried out once: a retry under the same
+key gets the first answer, for as long as --keep-keys keeps it (7 days by default).
 Requests and answers are JSON; amounts are decimal strings ("1250.50"), days YYYY-MM-DD.
 Errors are {"error": {"code", "field", "message"}} with status 400, 404, 409 or 500.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if keepKeys < 0 {
+				return barter.Invalid("--keep-keys", "must not be negative, not %v", keepKeys)
+			}
 			if today != "" {
 				day, err := barter.ParseDate(today)
 				if err != nil {
@@ -65,12 +71,14 @@ Errors are {"error": {"code", "field", "message"}} with status 400, 404, 409 or 
 			logger := slog.New(slog.NewTextHandler(a.errOut, nil))
 			srv := barterhttp.NewServer(svc, logger)
 			srv.Importers = webImporters()
+			srv.KeepKeys = keepKeys
 			return srv.ListenAndServe(cmd.Context(), addr, func(l net.Addr) {
 				logger.Info("serving barter", "url", "http://"+l.String()+"/", "db", redact(a.dsn))
 			})
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
+	cmd.Flags().DurationVar(&keepKeys, "keep-keys", 7*24*time.Hour, "how long to keep idempotency keys and their answers (0: for ever)")
 	cmd.Flags().StringVar(&today, "today", "", "run as if today were this day, YYYY-MM-DD, for demos and training (default: the real date)")
 	return cmd
 }

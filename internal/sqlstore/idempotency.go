@@ -41,3 +41,17 @@ func (t *Tx) StoredResponse(ctx context.Context, key string) (*barter.StoredResp
 	r.Body = []byte(body)
 	return r, nil
 }
+
+func (t *Tx) ForgetKeys(ctx context.Context, before time.Time) (int64, error) {
+	// created is RFC 3339 in UTC with a variable fraction, so only its first 19
+	// characters, to the second, compare as text.
+	st, err := t.stmt(ctx, `DELETE FROM idempotency_keys WHERE substr(created, 1, 19) < ?`)
+	if err != nil {
+		return 0, err
+	}
+	res, err := st.ExecContext(ctx, before.UTC().Format("2006-01-02T15:04:05"))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

@@ -3,8 +3,10 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/barter-clearing/barter"
 )
@@ -85,5 +87,43 @@ func testIdempotencyKeys(t *testing.T, svc *barter.Service) {
 	}
 	if done != 1 || applied() != 3 {
 		t.Errorf("%d racing retries succeeded, %d applications in all; want 1 and 3", done, applied())
+	}
+}
+
+// testKeyExpiry checks that ForgetKeys deletes exactly the keys claimed before the
+// time kept, to the second, whatever the fraction of a second they were claimed at.
+func testKeyExpiry(t *testing.T, svc *barter.Service) {
+	now := svc.Now()
+	const keep = 7 * 24 * time.Hour
+	claims := []struct {
+		key  string
+		ago  time.Duration
+		kept bool
+	}{
+		{"old", 8 * 24 * time.Hour, false},
+		{"just-old", keep + 1500*time.Millisecond, false},
+		{"same-second", keep - 500*time.Millisecond, true}, // its second is the cutoff's
+		{"recent", time.Hour, true},
+	}
+	for i, c := range claims {
+		at := *svc
+		at.Now = func() time.Time { return now.Add(-c.ago) }
+		p := &barter.Party{ID: fmt.Sprintf("K%d", i), Name: "Keyed", Country: "RU", TaxID: fmt.Sprint(1000 + i), Kind: barter.PartyPrivate}
+		if err := at.CreateParty(barter.WithIdempotencyKey(ctx, c.key, "POST /parties"), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := svc.ForgetKeys(ctx, keep)
+	if err != nil || n != 2 {
+		t.Errorf("ForgetKeys(%v) = %d, %v; want 2 forgotten", keep, n, err)
+	}
+	for _, c := range claims {
+		_, err := svc.StoredResponse(ctx, c.key)
+		if kept := err == nil; kept != c.kept || (err != nil && barter.ErrorCode(err) != barter.ENotFound) {
+			t.Errorf("key %q claimed %v ago: kept %v (%v); want kept %v", c.key, c.ago, kept, err, c.kept)
+		}
+	}
+	if _, err := svc.ForgetKeys(ctx, 0); barter.ErrorCode(err) != barter.EInvalid {
+		t.Errorf("ForgetKeys(0): %v; want invalid", err)
 	}
 }

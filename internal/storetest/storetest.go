@@ -46,6 +46,7 @@ func Run(t *testing.T, open Opener) {
 		{"Proposals", testProposals},
 		{"ConcurrentProposals", testConcurrentProposals},
 		{"IdempotencyKeys", testIdempotencyKeys},
+		{"KeyExpiry", testKeyExpiry},
 		{"ReImportRace", testReImportRace},
 		{"RegistryImportRace", testRegistryImportRace},
 	}
