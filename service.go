@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -240,30 +241,36 @@ func (s *Service) ImportParties(ctx context.Context, rows iter.Seq[Row[Party]], 
 				ids = append(ids, r.Value.ID)
 			}
 		}
-		old, err := tx.PartiesByID(ctx, ids)
+		first, err := tx.PartiesByID(ctx, ids)
 		if err != nil {
 			return err
 		}
-		var create []*Party
-		for i := range batch {
-			p := &batch[i].Value
-			if err := batch[i].Err; err != nil {
-				out[i] = outcome{err: err}
-				continue
+		// judge sets each row's outcome against the parties registered before, and
+		// returns those to create.
+		judge := func(old map[string]*Party) (create []*Party) {
+			old = maps.Clone(old)
+			for i := range batch {
+				p := &batch[i].Value
+				if err := batch[i].Err; err != nil {
+					out[i] = outcome{err: err}
+					continue
+				}
+				res, err := registered(old[p.ID], p)
+				if err == nil && res == rowWritten {
+					old[p.ID] = p // later rows of the batch find it
+					create = append(create, p)
+				}
+				out[i] = outcome{res: res, err: err}
 			}
-			res, err := registered(old[p.ID], p)
-			if err == nil && res == rowWritten {
-				old[p.ID] = p // later rows of the batch find it
-				create = append(create, p)
-			}
-			out[i] = outcome{res: res, err: err}
+			return create
 		}
+		create := judge(first)
 		taken, err := tx.CreateParties(ctx, create)
 		if err != nil || len(taken) == 0 {
 			return err
 		}
-		// Another transaction registered these ids first: each row is judged against
-		// what it registered, as if this import had come after.
+		// Another transaction registered these ids first: the batch is judged again
+		// with what it registered, as if this import had come after.
 		takenIDs := make([]string, len(taken))
 		for i, p := range taken {
 			takenIDs[i] = p.ID
@@ -272,14 +279,14 @@ func (s *Service) ImportParties(ctx context.Context, rows iter.Seq[Row[Party]], 
 		if err != nil {
 			return err
 		}
-		for i := range batch {
-			if p := &batch[i].Value; slices.Contains(taken, p) {
-				if now[p.ID] == nil {
-					return fmt.Errorf("party %s: neither inserted nor found", p.ID)
-				}
-				res, err := registered(now[p.ID], p)
-				out[i] = outcome{res: res, err: err}
+		for _, id := range takenIDs {
+			if now[id] == nil {
+				return fmt.Errorf("party %s: neither inserted nor found", id)
 			}
+			first[id] = now[id]
+		}
+		if n := len(judge(first)); n != len(create)-len(taken) {
+			return fmt.Errorf("parties judged again: %d to create, want the %d inserted", n, len(create)-len(taken))
 		}
 		return nil
 	})
@@ -365,35 +372,41 @@ func (s *Service) ImportAuthorizations(ctx context.Context, rows iter.Seq[Row[Au
 		if parties == nil || parties.tx != tx {
 			parties = &partyCache{tx: tx, m: map[string]*Party{}}
 		}
-		old, err := authorizationsOf(ctx, tx, batch, func(in AuthorizationImport) string { return in.Number })
+		first, err := authorizationsOf(ctx, tx, batch, func(in AuthorizationImport) string { return in.Number })
 		if err != nil {
 			return err
 		}
-		var create []*Authorization
-		for i, r := range batch {
-			if r.Err != nil {
-				out[i] = outcome{err: r.Err}
-				continue
+		// judge sets each row's outcome against the authorizations registered before,
+		// and returns those to create.
+		judge := func(old map[string]*Authorization) (create []*Authorization) {
+			old = maps.Clone(old)
+			for i, r := range batch {
+				if r.Err != nil {
+					out[i] = outcome{err: r.Err}
+					continue
+				}
+				a, err := s.importedAuthorization(ctx, parties, r.Value)
+				if err != nil {
+					out[i] = outcome{err: err}
+					continue
+				}
+				if prev := old[a.Number]; prev != nil {
+					out[i] = importedAgain(prev, a)
+					continue
+				}
+				old[a.Number] = a // later rows of the batch find it
+				create = append(create, a)
+				out[i] = outcome{res: rowWritten}
 			}
-			a, err := s.importedAuthorization(ctx, parties, r.Value)
-			if err != nil {
-				out[i] = outcome{err: err}
-				continue
-			}
-			if prev := old[a.Number]; prev != nil {
-				out[i] = importedAgain(prev, a)
-				continue
-			}
-			old[a.Number] = a // later rows of the batch find it
-			create = append(create, a)
-			out[i] = outcome{res: rowWritten}
+			return create
 		}
+		create := judge(first)
 		taken, err := tx.CreateAuthorizations(ctx, create)
 		if err != nil || len(taken) == 0 {
 			return err
 		}
-		// Another transaction took these numbers first: each is judged against what it
-		// registered, as if this import had come after.
+		// Another transaction took these numbers first: the batch is judged again with
+		// what it registered, as if this import had come after.
 		numbers := make([]string, len(taken))
 		for i, a := range taken {
 			numbers[i] = a.Number
@@ -402,15 +415,14 @@ func (s *Service) ImportAuthorizations(ctx context.Context, rows iter.Seq[Row[Au
 		if err != nil {
 			return err
 		}
-		for i, a := range taken {
-			if now[a.Number] == nil {
-				return fmt.Errorf("authorization %s: neither inserted nor found", a.Number)
+		for _, n := range numbers {
+			if now[n] == nil {
+				return fmt.Errorf("authorization %s: neither inserted nor found", n)
 			}
-			for j := range batch {
-				if out[j].res == rowWritten && out[j].err == nil && batch[j].Err == nil && batch[j].Value.Number == numbers[i] {
-					out[j] = importedAgain(now[a.Number], a)
-				}
-			}
+			first[n] = now[n]
+		}
+		if n := len(judge(first)); n != len(create)-len(taken) {
+			return fmt.Errorf("authorizations judged again: %d to create, want the %d inserted", n, len(create)-len(taken))
 		}
 		return nil
 	})

@@ -48,8 +48,9 @@ type Tx interface {
 	UpdateAuthorization(ctx context.Context, a *Authorization) error
 	AddLine(ctx context.Context, authorizationID int64, l *Line) error
 	// CreateAuthorizations inserts numbered authorizations, without lines, and sets
-	// their IDs: an import's batch in a few statements. It returns those it did not
-	// insert because another transaction took their numbers first, as CreateParties.
+	// the IDs of those it inserts: an import's batch in a few statements. It returns
+	// those it did not insert (their IDs left 0) because another transaction took
+	// their numbers first, as CreateParties.
 	CreateAuthorizations(ctx context.Context, as []*Authorization) (taken []*Authorization, err error)
 	// AddLines adds lines to authorizations, each at the position it names.
 	AddLines(ctx context.Context, ls []NewLine) error

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"reflect"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/barter-clearing/barter"
@@ -34,8 +35,8 @@ type Server struct {
 	Importers []Importer
 
 	// KeepKeys is how long ListenAndServe keeps idempotency keys and their answers:
-	// it forgets older ones when it starts and then every KeepKeys/4, an hour at most.
-	// 0 keeps them for ever.
+	// it forgets older ones when it starts and then every KeepKeys/4, between a
+	// minute and an hour. 0 keeps them for ever.
 	KeepKeys time.Duration
 
 	mux     *http.ServeMux
@@ -71,8 +72,13 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(net
 	}
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()
+	// Keys are forgotten only while the server runs: it waits for that to stop too.
+	ctx, stop := context.WithCancel(ctx)
+	var forgetting sync.WaitGroup
+	defer forgetting.Wait()
+	defer stop()
 	if s.KeepKeys > 0 {
-		go s.forgetKeys(ctx)
+		forgetting.Go(func() { s.forgetKeys(ctx) })
 	}
 	select {
 	case err := <-done:
@@ -86,7 +92,7 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(net
 
 // forgetKeys forgets idempotency keys older than KeepKeys now and then, until ctx ends.
 func (s *Server) forgetKeys(ctx context.Context) {
-	tick := time.NewTicker(min(s.KeepKeys/4, time.Hour))
+	tick := time.NewTicker(min(max(s.KeepKeys/4, time.Minute), time.Hour))
 	defer tick.Stop()
 	for {
 		n, err := s.Service.ForgetKeys(ctx, s.KeepKeys)

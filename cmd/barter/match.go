@@ -262,17 +262,22 @@ func (a *app) readOffers(path string, day barter.Date, explain string) ([]string
 }
 
 // gapPercent is how far weight falls short of bound, as a percentage of bound with 2
-// decimals rounded half-even; 0 when bound is 0.
+// decimals rounded half-even (negative should weight exceed bound); 0 when bound is not
+// positive.
 func gapPercent(weight, bound int64) string {
 	if bound <= 0 {
 		return "0.00"
 	}
-	// In hundredths of a percent: gap × 10,000 / bound, the remainder deciding.
+	// In hundredths of a percent: |gap| × 10,000 / bound, the remainder deciding.
 	den := decimal.NewFromInt(bound)
-	q, r := decimal.NewFromInt(bound-weight).Shift(4).QuoRem(den, 0)
+	gap := decimal.NewFromInt(bound - weight)
+	q, r := gap.Abs().Shift(4).QuoRem(den, 0)
 	switch c := r.Mul(decimal.NewFromInt(2)).Cmp(den); {
 	case c > 0, c == 0 && q.Mod(decimal.NewFromInt(2)).Sign() != 0:
 		q = q.Add(decimal.NewFromInt(1))
+	}
+	if gap.Sign() < 0 {
+		q = q.Neg()
 	}
 	return q.Shift(-2).StringFixed(2)
 }

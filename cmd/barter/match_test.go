@@ -163,6 +163,9 @@ func TestGapPercent(t *testing.T) {
 		{19997, 20000, "0.02"}, // 0.015 %: half to even, up
 		{19998, 20000, "0.01"},
 		{1, 3, "66.67"},
+		{20003, 20000, "-0.02"}, // -0.015 %: half to even, away from 0
+		{20001, 20000, "0.00"},
+		{5, -1, "0.00"},
 	} {
 		if got := gapPercent(tt.weight, tt.bound); got != tt.want {
 			t.Errorf("gapPercent(%d, %d) = %s, want %s", tt.weight, tt.bound, got, tt.want)

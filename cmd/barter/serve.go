@@ -51,8 +51,10 @@ Requests and answers are JSON; amounts are decimal strings ("1250.50"), days YYY
 Errors are {"error": {"code", "field", "message"}} with status 400, 404, 409 or 500.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if keepKeys < 0 {
-				return barter.Invalid("--keep-keys", "must not be negative, not %v", keepKeys)
+			// A retry comes after a lost answer, and a matching run may take 10
+			// minutes: a key must outlive any request.
+			if keepKeys != 0 && keepKeys < time.Hour {
+				return barter.Invalid("--keep-keys", "must be 0 (for ever) or at least an hour, not %v", keepKeys)
 			}
 			if today != "" {
 				day, err := barter.ParseDate(today)
@@ -78,7 +80,7 @@ Errors are {"error": {"code", "field", "message"}} with status 400, 404, 409 or 
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
-	cmd.Flags().DurationVar(&keepKeys, "keep-keys", 7*24*time.Hour, "how long to keep idempotency keys and their answers (0: for ever)")
+	cmd.Flags().DurationVar(&keepKeys, "keep-keys", 7*24*time.Hour, "how long to keep idempotency keys and their answers, an hour at least (0: for ever)")
 	cmd.Flags().StringVar(&today, "today", "", "run as if today were this day, YYYY-MM-DD, for demos and training (default: the real date)")
 	return cmd
 }

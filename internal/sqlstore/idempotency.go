@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/barter-clearing/barter"
@@ -47,11 +48,11 @@ func (t *Tx) ForgetKeys(ctx context.Context, before time.Time) (int64, error) {
 	// characters, to the second, compare as text.
 	st, err := t.stmt(ctx, `DELETE FROM idempotency_keys WHERE substr(created, 1, 19) < ?`)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("forget keys: %w", err)
 	}
 	res, err := st.ExecContext(ctx, before.UTC().Format("2006-01-02T15:04:05"))
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("forget keys: %w", err)
 	}
 	return res.RowsAffected()
 }

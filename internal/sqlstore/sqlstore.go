@@ -282,8 +282,12 @@ func (t *Tx) CreateParties(ctx context.Context, ps []*barter.Party) ([]*barter.P
 // insertNew inserts items, a chunk a statement, skipping those whose key is taken: the
 // statement (made for n rows of ncols values) returns the key of each row inserted,
 // which scan reads, given the chunk's items by key. It returns the items not inserted.
+// Items are inserted in the order of their keys.
 func insertNew[T any](ctx context.Context, t *Tx, items []T, ncols int, row func(T) []any, statement func(n int) string,
 	key func(T) string, scan func(rows *sql.Rows, byKey map[string]T) (string, error)) ([]T, error) {
+	// In the order of their keys, so that imports taking the same keys at once wait
+	// for each other instead of deadlocking, within a chunk at least.
+	items = slices.SortedFunc(slices.Values(items), func(a, b T) int { return strings.Compare(key(a), key(b)) })
 	var taken []T
 	for start := 0; start < len(items); start += chunk {
 		part := items[start:min(len(items), start+chunk)]

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -770,78 +771,96 @@ func (t signalTx) AuthorizationsByNumber(ctx context.Context, numbers []string) 
 }
 
 // testRegistryImportRace imports parties and authorizations while another transaction
-// has registered the same IDs and numbers but not yet committed: once it commits, the
-// rows the import shares with it are duplicates where their details agree and bad rows
-// where they differ, as if the import had come after; the import does not fail on the
-// store's unique key. (SQLite takes the write lock when the transaction begins, so
-// there the import waits at its start.)
+// has registered some of the same IDs and numbers but not yet committed: once it
+// commits, every row of the import is judged against what it registered, as if the
+// import had come after (duplicates where the details agree, bad rows where they
+// differ), and the import does not fail on the store's unique key. Where the import
+// looked its rows up before the other committed, it must have met the taken keys.
+// (SQLite takes the write lock when the transaction begins, so there the import waits
+// at its start and takes the ordinary path.)
 func testRegistryImportRace(t *testing.T, svc *barter.Service) {
 	MustSeed(t, svc)
-	same := barter.Party{ID: "P-RACE-1", Name: "Karachi Rice Mills", Country: "PK", TaxID: "7654321", Kind: barter.PartyPrivate}
-	other := barter.Party{ID: "P-RACE-2", Name: "Kabul Coal", Country: "AF", TaxID: "100200", Kind: barter.PartyPrivate}
-	differs := other
-	differs.Name = "Kabul Coal and Minerals"
-	auth := barter.AuthorizationImport{Number: "BT-RACE-1", Party: Trader, Counterparty: Russian, Regime: "2025", Issued: barter.MustDate(IssuedDay)}
-
-	type result struct {
-		rep  barter.ImportReport
-		errs []barter.RowError
-		err  error
+	party := func(id, name string) barter.Party {
+		return barter.Party{ID: id, Name: name, Country: "AF", TaxID: "100200", Kind: barter.PartyPrivate}
 	}
-	race := func(first, then func(context.Context, *barter.Service, barter.ImportOptions) (barter.ImportReport, error)) result {
-		t.Helper()
-		wrote, release := make(chan struct{}), make(chan struct{})
-		held := *svc
-		held.Store = wrapStore{svc.Store, func(tx barter.Tx) barter.Tx { return holdRegistryTx{tx, wrote, release} }}
-		done := make(chan error, 1)
-		go func() {
-			_, err := first(ctx, &held, barter.ImportOptions{})
-			done <- err
-		}()
-		<-wrote // the first import has written its rows and waits to commit
-		got := make(chan result, 1)
-		go func() {
-			var r result
-			r.rep, r.err = then(ctx, svc, barter.ImportOptions{OnError: func(e barter.RowError) { r.errs = append(r.errs, e) }})
-			got <- r
-		}()
-		time.Sleep(300 * time.Millisecond) // the second reaches the rows the first holds
-		close(release)
-		if err := <-done; err != nil {
-			t.Fatal(err)
-		}
-		return <-got
+	auth := func(number, regime string) barter.AuthorizationImport {
+		return barter.AuthorizationImport{Number: number, Party: Trader, Counterparty: Russian, Regime: regime, Issued: barter.MustDate(IssuedDay)}
 	}
-
 	parties := func(ps ...barter.Party) func(context.Context, *barter.Service, barter.ImportOptions) (barter.ImportReport, error) {
 		return func(ctx context.Context, s *barter.Service, o barter.ImportOptions) (barter.ImportReport, error) {
 			return s.ImportParties(ctx, rowsOf(ps...), o)
 		}
 	}
-	r := race(parties(same), parties(same))
-	if r.err != nil || r.rep.Duplicates != 1 || r.rep.Written != 0 {
-		t.Errorf("party imported while the same is registered: %+v, %v, %v; want one duplicate", r.rep, r.errs, r.err)
+	auths := func(as ...barter.AuthorizationImport) func(context.Context, *barter.Service, barter.ImportOptions) (barter.ImportReport, error) {
+		return func(ctx context.Context, s *barter.Service, o barter.ImportOptions) (barter.ImportReport, error) {
+			return s.ImportAuthorizations(ctx, rowsOf(as...), o)
+		}
 	}
-	r = race(parties(other), parties(same, differs))
-	if !errors.Is(r.err, barter.ErrRejected) || r.rep.Rejected != 1 || len(r.errs) != 1 || r.errs[0].Line != 3 || r.errs[0].Field != "id" {
-		t.Errorf("party imported while another is registered under its id: %+v, %v, %v; want line 3 rejected on its id", r.rep, r.errs, r.err)
+	for _, tt := range []struct {
+		name        string
+		first, then func(context.Context, *barter.Service, barter.ImportOptions) (barter.ImportReport, error)
+		duplicates  int
+		rejected    []int // lines
+	}{
+		{"party again", parties(party("P1", "Kabul Coal")), parties(party("P1", "Kabul Coal")), 1, nil},
+		{"party changed", parties(party("P2", "Kabul Coal")), parties(party("P2", "Kabul Coal and Minerals")), 0, []int{2}},
+		{"party changed, then again", parties(party("P3", "Kabul Coal")), parties(party("P3", "Herat Coal"), party("P3", "Kabul Coal")), 0, []int{2}},
+		{"party changed twice", parties(party("P4", "Kabul Coal")), parties(party("P4", "Herat Coal"), party("P4", "Herat Coal")), 0, []int{2, 3}},
+		{"authorization again", auths(auth("BT-R1", "2025")), auths(auth("BT-R1", "2025")), 1, nil},
+		{"authorization changed, then again", auths(auth("BT-R2", "2025")), auths(auth("BT-R2", "2023"), auth("BT-R2", "2025")), 0, []int{2}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			wrote, release := make(chan struct{}), make(chan struct{})
+			held := *svc
+			held.Store = wrapStore{svc.Store, func(tx barter.Tx) barter.Tx { return holdRegistryTx{tx, wrote, release} }}
+			done := make(chan error, 1)
+			go func() {
+				_, err := tt.first(ctx, &held, barter.ImportOptions{})
+				done <- err
+			}()
+			<-wrote // the first import has written its rows and waits to commit
+			w := &watch{creating: make(chan struct{})}
+			then := *svc
+			then.Store = wrapStore{svc.Store, func(tx barter.Tx) barter.Tx { return watchRegistryTx{tx, w} }}
+			var errs []barter.RowError
+			var rep barter.ImportReport
+			var err error
+			got := make(chan struct{})
+			go func() {
+				rep, err = tt.then(ctx, &then, barter.ImportOptions{OnError: func(e barter.RowError) { errs = append(errs, e) }})
+				close(got)
+			}()
+			select {
+			case <-w.creating: // the second import inserts the rows the first holds
+				time.Sleep(100 * time.Millisecond)
+			case <-time.After(500 * time.Millisecond): // SQLite: it waits to begin
+			}
+			w.released.Store(true)
+			close(release)
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			<-got
+			var lines []int
+			for _, e := range errs {
+				lines = append(lines, e.Line)
+			}
+			wantErr := tt.rejected != nil
+			if (err != nil) != wantErr || barter.ErrorCode(err) == barter.EConflict || rep.Duplicates != tt.duplicates || rep.Written != 0 || !slices.Equal(lines, tt.rejected) {
+				t.Errorf("imported while the first is held: %+v, %v, %v; want %d duplicates and lines %v rejected", rep, errs, err, tt.duplicates, tt.rejected)
+			}
+			if w.early.Load() && w.taken.Load() == 0 {
+				t.Errorf("the import looked its rows up before the other committed, but met no taken key")
+			}
+		})
 	}
 	var p *barter.Party
 	err := svc.Store.View(ctx, func(tx barter.Tx) (err error) {
-		p, err = tx.Party(ctx, other.ID)
+		p, err = tx.Party(ctx, "P2")
 		return err
 	})
-	if err != nil || p.Name != other.Name {
-		t.Errorf("party %s after the race: %+v, %v; want %q kept", other.ID, p, err, other.Name)
-	}
-
-	r = race(func(ctx context.Context, s *barter.Service, o barter.ImportOptions) (barter.ImportReport, error) {
-		return s.ImportAuthorizations(ctx, rowsOf(auth), o)
-	}, func(ctx context.Context, s *barter.Service, o barter.ImportOptions) (barter.ImportReport, error) {
-		return s.ImportAuthorizations(ctx, rowsOf(auth), o)
-	})
-	if r.err != nil || r.rep.Duplicates != 1 || r.rep.Written != 0 {
-		t.Errorf("authorization imported while the same is registered: %+v, %v, %v; want one duplicate", r.rep, r.errs, r.err)
+	if err != nil || p.Name != "Kabul Coal" {
+		t.Errorf("party P2 after the race: %+v, %v; want the first import's name kept", p, err)
 	}
 }
 
@@ -863,5 +882,51 @@ func (t holdRegistryTx) CreateAuthorizations(ctx context.Context, as []*barter.A
 	taken, err := t.Tx.CreateAuthorizations(ctx, as)
 	close(t.wrote)
 	<-t.release
+	return taken, err
+}
+
+// watch records what an import racing a held one did: whether it looked its rows up
+// before the held one was released, and how many keys it found taken when inserting.
+type watch struct {
+	creating chan struct{} // closed when it first inserts
+	once     sync.Once
+	released atomic.Bool
+	early    atomic.Bool
+	looked   atomic.Bool
+	taken    atomic.Int64
+}
+
+type watchRegistryTx struct {
+	barter.Tx
+	w *watch
+}
+
+func (t watchRegistryTx) lookup() {
+	if !t.w.looked.Swap(true) {
+		t.w.early.Store(!t.w.released.Load())
+	}
+}
+
+func (t watchRegistryTx) PartiesByID(ctx context.Context, ids []string) (map[string]*barter.Party, error) {
+	t.lookup()
+	return t.Tx.PartiesByID(ctx, ids)
+}
+
+func (t watchRegistryTx) AuthorizationsByNumber(ctx context.Context, numbers []string) (map[string]*barter.Authorization, error) {
+	t.lookup()
+	return t.Tx.AuthorizationsByNumber(ctx, numbers)
+}
+
+func (t watchRegistryTx) CreateParties(ctx context.Context, ps []*barter.Party) ([]*barter.Party, error) {
+	t.w.once.Do(func() { close(t.w.creating) })
+	taken, err := t.Tx.CreateParties(ctx, ps)
+	t.w.taken.Add(int64(len(taken)))
+	return taken, err
+}
+
+func (t watchRegistryTx) CreateAuthorizations(ctx context.Context, as []*barter.Authorization) ([]*barter.Authorization, error) {
+	t.w.once.Do(func() { close(t.w.creating) })
+	taken, err := t.Tx.CreateAuthorizations(ctx, as)
+	t.w.taken.Add(int64(len(taken)))
 	return taken, err
 }
