@@ -68,3 +68,11 @@ func Neighbourhood(n int, arcs []Arc, k, patience int, d time.Duration) (greedy 
 	}
 	return greedy, set, w
 }
+
+// SearchBeside turns the neighbourhood search beside the tree on or off, and has
+// observe told how many regions each such search covered; restore undoes both.
+func SearchBeside(on bool, observe func(steps int64)) (restore func()) {
+	oldOn, oldObserve := besideSearchOn, besideObserved
+	besideSearchOn, besideObserved = on, observe
+	return func() { besideSearchOn, besideObserved = oldOn, oldObserve }
+}

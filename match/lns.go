@@ -1,10 +1,12 @@
 package match
 
 import (
+	"maps"
 	"math/rand/v2"
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -35,6 +37,14 @@ const (
 // best packings differ from good ones by many local exchanges, each too large for
 // swaps and too rare for annealing to find.
 func (s *solver) lns(cands, set []int32, patience int, deadline time.Time) ([]int32, int64) {
+	s.anneals++
+	return s.lnsFrom(cands, set, patience, deadline, s.anneals)
+}
+
+// lnsFrom is lns with the seed of its random choices given. Run beside the tree (see
+// besideSearch), it touches nothing of s that the tree changes, keeps a core free for
+// the tree, publishes each heavier packing and stops when told.
+func (s *solver) lnsFrom(cands, set []int32, patience int, deadline time.Time, seed uint64) ([]int32, int64) {
 	if len(cands) == 0 {
 		return set, 0
 	}
@@ -68,8 +78,7 @@ func (s *solver) lns(cands, set []int32, patience int, deadline time.Time) ([]in
 			owner[v] = c
 		}
 	}
-	s.anneals++
-	seed := s.anneals
+	b := s.beside
 	worker := func(id uint64) {
 		rng := rand.New(rand.NewPCG(uint64(s.n)^0x9e3779b97f4a7c15, seed<<8|id))
 		var (
@@ -81,7 +90,7 @@ func (s *solver) lns(cands, set []int32, patience int, deadline time.Time) ([]in
 		)
 		for {
 			mu.Lock()
-			if stopped = stopped || !time.Now().Before(deadline) || (patience > 0 && idle >= patience); stopped {
+			if stopped = stopped || !time.Now().Before(deadline) || (patience > 0 && idle >= patience) || (b != nil && b.quit.Load()); stopped {
 				mu.Unlock()
 				return
 			}
@@ -186,6 +195,9 @@ func (s *solver) lns(cands, set []int32, patience int, deadline time.Time) ([]in
 				target = min(lnsMaxRegion, target+target/8+1)
 			}
 			idle++
+			if b != nil {
+				b.steps.Add(1)
+			}
 			if r.best > old && unchanged(queue, dropped, owner, packed) {
 				for c := range dropped {
 					delete(packed, c)
@@ -202,12 +214,19 @@ func (s *solver) lns(cands, set []int32, patience int, deadline time.Time) ([]in
 				}
 				weight += r.best - old
 				idle = 0
+				if b != nil {
+					b.publish(slices.Collect(maps.Keys(packed)), weight)
+				}
 			}
 			mu.Unlock()
 		}
 	}
 	var wg sync.WaitGroup
-	for id := range uint64(min(runtime.GOMAXPROCS(0), lnsMaxWorkers)) {
+	workers := min(runtime.GOMAXPROCS(0), lnsMaxWorkers)
+	if b != nil {
+		workers-- // the tree keeps a core
+	}
+	for id := range uint64(max(workers, 1)) {
 		wg.Go(func() { worker(id) })
 	}
 	wg.Wait()
@@ -242,4 +261,66 @@ func allIn(nodes []int32, in map[int32]bool) bool {
 		}
 	}
 	return true
+}
+
+// besideMinPool is the fewest participants for which a pool searched by branching gets
+// the neighbourhood search beside it; smaller trees end too soon to gain from it.
+const besideMinPool = 100
+
+// besideSearchOn lets tests compare the search with and without it, and
+// besideObserved, when set, is told how many regions it searched.
+var (
+	besideSearchOn = true
+	besideObserved func(steps int64)
+)
+
+// besideSearch is a neighbourhood search running beside the tree of a pool too small for
+// the one before branching (see lnsMinPool), on the cores the tree leaves idle. The tree
+// often finds the best packing of a sparse pool late, and proves it soon after; a
+// heavier packing from beside prunes its search sooner. The tree takes each packing
+// published at its next node.
+type besideSearch struct {
+	quit    atomic.Bool
+	found   atomic.Pointer[packing]
+	running sync.WaitGroup
+	steps   atomic.Int64 // regions searched, for tests
+}
+
+// packing is a set of cycles and its weight.
+type packing struct {
+	w   int64
+	set []int32
+}
+
+// searchBeside starts the neighbourhood search beside the tree, from the best packing
+// at the root (whose candidates are all the cycles). run stops it when the tree ends.
+func (s *solver) searchBeside(all []int32) {
+	s.beside = &besideSearch{}
+	start := slices.Clone(s.bestSet)
+	s.anneals++ // the search's seed, counted here: the tree goes on meanwhile
+	seed := s.anneals
+	s.beside.running.Go(func() { s.lnsFrom(all, start, 0, s.deadline, seed) })
+}
+
+// adoptBeside takes the packing the search beside has found, when it is heavier.
+func (s *solver) adoptBeside() {
+	if s.beside == nil {
+		return
+	}
+	if p := s.beside.found.Load(); p != nil && p.w > s.best {
+		s.best, s.bestSet = p.w, slices.Clone(p.set)
+	}
+}
+
+// publish offers a packing found beside the tree.
+func (b *besideSearch) publish(set []int32, w int64) {
+	for {
+		p := b.found.Load()
+		if p != nil && p.w >= w {
+			return
+		}
+		if b.found.CompareAndSwap(p, &packing{w: w, set: set}) {
+			return
+		}
+	}
 }

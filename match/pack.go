@@ -6,7 +6,8 @@
 // For k = 2 the problem is a maximum-weight matching on the pairs that want each other's
 // goods, solved exactly in polynomial time (MaxWeightMatching). For k >= 3 it is NP-hard;
 // Pack enumerates the cycles, finds a strong packing (greedy, then improving swaps,
-// annealing and, on large pools, a neighbourhood search that repacks regions exactly),
+// annealing and a neighbourhood search that repacks regions exactly: on large pools
+// before branching, on smaller ones beside it, on the cores the tree leaves idle),
 // bounds the optimum from above by Lagrangian relaxation of the cycle formulation (the
 // bound is evaluated exactly in integers, so it is a proof, whatever rounding the search
 // for multipliers used), fixes cycles by reduced cost, and closes the rest by branch and
@@ -21,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
 	"time"
@@ -497,6 +499,8 @@ type solver struct {
 	branchUp    bool
 	branchFrom  int64
 	branchDist  float64
+	// beside is the neighbourhood search running beside the tree, if any.
+	beside *besideSearch
 }
 
 // newSolver prepares the search. Multipliers are kept as fine as the largest possible
@@ -531,6 +535,14 @@ func (s *solver) run() {
 		s.best, s.bestSet = w, set
 	}
 	root := s.node(all, true, nil, false)
+	if s.beside != nil {
+		s.beside.quit.Store(true)
+		s.beside.running.Wait()
+		s.adoptBeside()
+		if besideObserved != nil {
+			besideObserved(s.beside.steps.Load())
+		}
+	}
 	if s.timedOut {
 		s.bound = max(min(root, first), s.best)
 	} else {
@@ -543,6 +555,7 @@ func (s *solver) run() {
 // It goes on from the basis warm, when given, which it may change when it owns it (the
 // last child of a node does: its parent needs the basis no more).
 func (s *solver) node(cands []int32, root bool, warm *dualLP, own bool) int64 {
+	s.adoptBeside()
 	if time.Now().After(s.deadline) {
 		s.timedOut = true
 		return math.MaxInt64
@@ -703,6 +716,11 @@ func (s *solver) node(cands []int32, root bool, warm *dualLP, own bool) int64 {
 		}
 		s.timedOut = true // the tree was not searched: the root's bound is the proof
 		return s.base + bound
+	}
+	if root && !s.inner && besideSearchOn && runtime.GOMAXPROCS(0) > 1 {
+		if r := rows(s.n, s.cs, cands); r >= besideMinPool && r < lnsMinPool {
+			s.searchBeside(cands)
+		}
 	}
 	if root && !s.inner && rows(s.n, s.cs, cands) >= lnsMinPool {
 		// Before branching, the neighbourhood search improves the packing while it pays,

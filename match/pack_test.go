@@ -326,3 +326,32 @@ func TestNeighbourhood_Sparse(t *testing.T) {
 	}
 	t.Logf("greedy %d, after a second of search %d, bound %d", greedy, w, r.Bound)
 }
+
+// TestPack_BesideSearch: on a sparse pool searched by branching, the neighbourhood
+// search beside the tree runs, and the proven optimum is the one the tree proves alone.
+func TestPack_BesideSearch(t *testing.T) {
+	const n = 200
+	arcs := matchgen.Uniform(2, n, 11)
+	opt := match.Options{MaxCycle: 3, TimeLimit: time.Minute}
+	var steps int64
+	restore := match.SearchBeside(true, func(s int64) { steps += s })
+	with, err := match.Pack(n, arcs, opt)
+	restore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPacking(t, n, arcs, 3, with)
+	restore = match.SearchBeside(false, func(s int64) { t.Error("the search beside ran while turned off") })
+	alone, err := match.Pack(n, arcs, opt)
+	restore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !with.Optimal || !alone.Optimal || with.Weight != alone.Weight {
+		t.Fatalf("with the search beside: %d (proven %v); alone: %d (proven %v)", with.Weight, with.Optimal, alone.Weight, alone.Optimal)
+	}
+	if steps == 0 {
+		t.Error("the search beside the tree searched no region")
+	}
+	t.Logf("optimum %d; the search beside covered %d regions", with.Weight, steps)
+}
