@@ -224,7 +224,7 @@ func (s *solver) lnsFrom(cands, set []int32, patience int, deadline time.Time, s
 	var wg sync.WaitGroup
 	workers := min(runtime.GOMAXPROCS(0), lnsMaxWorkers)
 	if b != nil {
-		workers-- // the tree keeps a core
+		workers = min(runtime.GOMAXPROCS(0)-1, lnsMaxWorkers) // the tree keeps a core
 	}
 	for id := range uint64(max(workers, 1)) {
 		wg.Go(func() { worker(id) })
@@ -284,6 +284,7 @@ type besideSearch struct {
 	found   atomic.Pointer[packing]
 	running sync.WaitGroup
 	steps   atomic.Int64 // regions searched, for tests
+	adopted *packing     // the last packing the tree looked at (the tree's alone)
 }
 
 // packing is a set of cycles and its weight.
@@ -302,13 +303,44 @@ func (s *solver) searchBeside(all []int32) {
 	s.beside.running.Go(func() { s.lnsFrom(all, start, 0, s.deadline, seed) })
 }
 
-// adoptBeside takes the packing the search beside has found, when it is heavier.
+// adoptBeside takes the packing the search beside has found, when it is heavier. A
+// packing is only ever as good as its cycles: their weight is counted again, and a set
+// whose cycles share a participant is refused, as the tree's proof would rest on it.
 func (s *solver) adoptBeside() {
 	if s.beside == nil {
 		return
 	}
-	if p := s.beside.found.Load(); p != nil && p.w > s.best {
-		s.best, s.bestSet = p.w, slices.Clone(p.set)
+	p := s.beside.found.Load()
+	if p == nil || p.w <= s.best || p == s.beside.adopted {
+		return
+	}
+	s.beside.adopted = p
+	var w int64
+	covered := make(map[int32]bool, 3*len(p.set))
+	for _, c := range p.set {
+		w += s.cs.w[c]
+		for _, v := range s.cs.nodes(c) {
+			if covered[v] {
+				return
+			}
+			covered[v] = true
+		}
+	}
+	if w > s.best {
+		s.best, s.bestSet = w, slices.Clone(p.set)
+	}
+}
+
+// stopBeside stops the search beside the tree, if any, waits for it and takes its
+// best packing. It may be called again.
+func (s *solver) stopBeside() {
+	if s.beside == nil || s.beside.quit.Swap(true) {
+		return
+	}
+	s.beside.running.Wait()
+	s.adoptBeside()
+	if besideObserved != nil {
+		besideObserved(s.beside.steps.Load())
 	}
 }
 

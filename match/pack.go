@@ -534,15 +534,9 @@ func (s *solver) run() {
 	if w, set := s.greedy(all, nil); w > s.best || s.bestSet == nil {
 		s.best, s.bestSet = w, set
 	}
+	defer s.stopBeside()
 	root := s.node(all, true, nil, false)
-	if s.beside != nil {
-		s.beside.quit.Store(true)
-		s.beside.running.Wait()
-		s.adoptBeside()
-		if besideObserved != nil {
-			besideObserved(s.beside.steps.Load())
-		}
-	}
+	s.stopBeside()
 	if s.timedOut {
 		s.bound = max(min(root, first), s.best)
 	} else {

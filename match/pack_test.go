@@ -2,6 +2,7 @@ package match_test
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -330,6 +331,9 @@ func TestNeighbourhood_Sparse(t *testing.T) {
 // TestPack_BesideSearch: on a sparse pool searched by branching, the neighbourhood
 // search beside the tree runs, and the proven optimum is the one the tree proves alone.
 func TestPack_BesideSearch(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("the search beside the tree needs a second core")
+	}
 	const n = 200
 	arcs := matchgen.Uniform(2, n, 11)
 	opt := match.Options{MaxCycle: 3, TimeLimit: time.Minute}
