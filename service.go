@@ -264,32 +264,39 @@ func (s *Service) ImportParties(ctx context.Context, rows iter.Seq[Row[Party]], 
 			}
 			return create
 		}
-		create := judge(first)
-		taken, err := tx.CreateParties(ctx, create)
-		if err != nil || len(taken) == 0 {
-			return err
-		}
-		// Another transaction registered these ids first: the batch is judged again
-		// with what it registered, as if this import had come after.
-		takenIDs := make([]string, len(taken))
-		for i, p := range taken {
-			takenIDs[i] = p.ID
-		}
-		now, err := tx.PartiesByID(ctx, takenIDs)
-		if err != nil {
-			return err
-		}
-		for _, id := range takenIDs {
-			if now[id] == nil {
-				return fmt.Errorf("party %s: neither inserted nor found", id)
-			}
-			first[id] = now[id]
-		}
-		if n := len(judge(first)); n != len(create)-len(taken) {
-			return fmt.Errorf("parties judged again: %d to create, want the %d inserted", n, len(create)-len(taken))
-		}
-		return nil
+		return registerNew(ctx, first, judge, func(p *Party) string { return p.ID }, tx.CreateParties, tx.PartiesByID)
 	})
+}
+
+// registerNew creates the records judge finds new in a batch, given those registered
+// before (first, by key), and sets each row's outcome. Where another transaction took
+// some keys first (create returns those it skipped), what it registered is read back
+// and the batch judged again with it, as if this import had come after.
+func registerNew[V any](ctx context.Context, first map[string]*V, judge func(map[string]*V) []*V, key func(*V) string,
+	create func(context.Context, []*V) ([]*V, error), read func(context.Context, []string) (map[string]*V, error)) error {
+	fresh := judge(first)
+	taken, err := create(ctx, fresh)
+	if err != nil || len(taken) == 0 {
+		return err
+	}
+	keys := make([]string, len(taken))
+	for i, v := range taken {
+		keys[i] = key(v)
+	}
+	now, err := read(ctx, keys)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if now[k] == nil {
+			return fmt.Errorf("%s: neither inserted nor found", k)
+		}
+		first[k] = now[k]
+	}
+	if n := len(judge(first)); n != len(fresh)-len(taken) {
+		return fmt.Errorf("batch judged again: %d to create, want the %d inserted", n, len(fresh)-len(taken))
+	}
+	return nil
 }
 
 // registered checks a party to register against the one registered under its id, if
@@ -400,31 +407,7 @@ func (s *Service) ImportAuthorizations(ctx context.Context, rows iter.Seq[Row[Au
 			}
 			return create
 		}
-		create := judge(first)
-		taken, err := tx.CreateAuthorizations(ctx, create)
-		if err != nil || len(taken) == 0 {
-			return err
-		}
-		// Another transaction took these numbers first: the batch is judged again with
-		// what it registered, as if this import had come after.
-		numbers := make([]string, len(taken))
-		for i, a := range taken {
-			numbers[i] = a.Number
-		}
-		now, err := tx.AuthorizationsByNumber(ctx, numbers)
-		if err != nil {
-			return err
-		}
-		for _, n := range numbers {
-			if now[n] == nil {
-				return fmt.Errorf("authorization %s: neither inserted nor found", n)
-			}
-			first[n] = now[n]
-		}
-		if n := len(judge(first)); n != len(create)-len(taken) {
-			return fmt.Errorf("authorizations judged again: %d to create, want the %d inserted", n, len(create)-len(taken))
-		}
-		return nil
+		return registerNew(ctx, first, judge, func(a *Authorization) string { return a.Number }, tx.CreateAuthorizations, tx.AuthorizationsByNumber)
 	})
 }
 
