@@ -263,9 +263,14 @@ func allIn(nodes []int32, in map[int32]bool) bool {
 	return true
 }
 
-// besideMinPool is the fewest participants for which a pool searched by branching gets
-// the neighbourhood search beside it; smaller trees end too soon to gain from it.
-const besideMinPool = 100
+// besideMinPool and besideMaxPool bound the participants of a pool searched by
+// branching that gets the neighbourhood search beside its tree: smaller trees end too
+// soon to gain from it, and larger pools keep no bases, so that their trees go too
+// slowly for the packings it finds to prune much.
+const (
+	besideMinPool = 100
+	besideMaxPool = dualMaxRows
+)
 
 // besideSearchOn lets tests compare the search with and without it, and
 // besideObserved, when set, is told how many regions it searched.
@@ -274,11 +279,11 @@ var (
 	besideObserved func(steps int64)
 )
 
-// besideSearch is a neighbourhood search running beside the tree of a pool too small for
-// the one before branching (see lnsMinPool), on the cores the tree leaves idle. The tree
-// often finds the best packing of a sparse pool late, and proves it soon after; a
-// heavier packing from beside prunes its search sooner. The tree takes each packing
-// published at its next node.
+// besideSearch is a neighbourhood search running beside the tree, on the cores the tree
+// leaves idle (after the one before branching, where the pool is large enough for
+// that). The tree often finds the best packing of a sparse pool late, and proves it
+// soon after; a heavier packing from beside prunes its search sooner. The tree takes
+// each packing published at its next node.
 type besideSearch struct {
 	quit    atomic.Bool
 	found   atomic.Pointer[packing]

@@ -711,11 +711,6 @@ func (s *solver) node(cands []int32, root bool, warm *dualLP, own bool) int64 {
 		s.timedOut = true // the tree was not searched: the root's bound is the proof
 		return s.base + bound
 	}
-	if root && !s.inner && besideSearchOn && runtime.GOMAXPROCS(0) > 1 {
-		if r := rows(s.n, s.cs, cands); r >= besideMinPool && r < lnsMinPool {
-			s.searchBeside(cands)
-		}
-	}
 	if root && !s.inner && rows(s.n, s.cs, cands) >= lnsMinPool {
 		// Before branching, the neighbourhood search improves the packing while it pays,
 		// in a tenth of the time left at most: a heavier packing prunes more of the tree.
@@ -725,6 +720,12 @@ func (s *solver) node(cands []int32, root bool, warm *dualLP, own bool) int64 {
 		}
 		if s.base+bound <= s.best || s.expired() {
 			return s.base + bound
+		}
+	}
+	// Then the tree, with the neighbourhood search beside it.
+	if root && !s.inner && besideSearchOn && runtime.GOMAXPROCS(0) > 1 {
+		if r := rows(s.n, s.cs, cands); r >= besideMinPool && r <= besideMaxPool {
+			s.searchBeside(cands)
 		}
 	}
 	// Reduced-cost fixing: a cycle whose inclusion would bring the bound down to the best
