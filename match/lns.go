@@ -222,11 +222,11 @@ func (s *solver) lnsFrom(cands, set []int32, patience int, deadline time.Time, s
 		}
 	}
 	var wg sync.WaitGroup
-	workers := min(runtime.GOMAXPROCS(0), lnsMaxWorkers)
+	procs := runtime.GOMAXPROCS(0)
 	if b != nil {
-		workers = min(runtime.GOMAXPROCS(0)-1, lnsMaxWorkers) // the tree keeps a core
+		procs-- // the tree keeps a core
 	}
-	for id := range uint64(max(workers, 1)) {
+	for id := range uint64(max(min(procs, lnsMaxWorkers), 1)) {
 		wg.Go(func() { worker(id) })
 	}
 	wg.Wait()

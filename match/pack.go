@@ -6,8 +6,8 @@
 // For k = 2 the problem is a maximum-weight matching on the pairs that want each other's
 // goods, solved exactly in polynomial time (MaxWeightMatching). For k >= 3 it is NP-hard;
 // Pack enumerates the cycles, finds a strong packing (greedy, then improving swaps,
-// annealing and a neighbourhood search that repacks regions exactly: on large pools
-// before branching, on smaller ones beside it, on the cores the tree leaves idle),
+// annealing and a neighbourhood search that repacks regions exactly: before branching
+// on large pools, and beside the tree on the cores it leaves idle),
 // bounds the optimum from above by Lagrangian relaxation of the cycle formulation (the
 // bound is evaluated exactly in integers, so it is a proof, whatever rounding the search
 // for multipliers used), fixes cycles by reduced cost, and closes the rest by branch and

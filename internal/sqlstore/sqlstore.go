@@ -271,19 +271,18 @@ func (t *Tx) CreateParty(ctx context.Context, p *barter.Party) error {
 }
 
 func (t *Tx) CreateParties(ctx context.Context, ps []*barter.Party) ([]*barter.Party, error) {
-	return insertNew(ctx, t, ps, 8, partyRow, func(n int) string {
-		return partyInsert + rowList(8, n) + ` ON CONFLICT (id) DO NOTHING RETURNING id`
-	}, func(p *barter.Party) string { return p.ID }, func(rows *sql.Rows, _ map[string]*barter.Party) (string, error) {
-		var id string
-		return id, rows.Scan(&id)
-	})
+	return insertNew(ctx, t, ps, partyInsert, 8, partyRow, ` ON CONFLICT (id) DO NOTHING RETURNING id`,
+		func(p *barter.Party) string { return p.ID }, func(rows *sql.Rows, _ map[string]*barter.Party) (string, error) {
+			var id string
+			return id, rows.Scan(&id)
+		})
 }
 
-// insertNew inserts items, a chunk a statement, skipping those whose key is taken: the
-// statement (made for n rows of ncols values) returns the key of each row inserted,
-// which scan reads, given the chunk's items by key. It returns the items not inserted.
-// Items are inserted in the order of their keys.
-func insertNew[T any](ctx context.Context, t *Tx, items []T, ncols int, row func(T) []any, statement func(n int) string,
+// insertNew inserts items, a chunk a statement (prefix, the rows of ncols values, then
+// suffix), skipping those whose key is taken: suffix returns the key of each row
+// inserted, which scan reads, given the chunk's items by key. It returns the items not
+// inserted. Items are inserted in the order of their keys.
+func insertNew[T any](ctx context.Context, t *Tx, items []T, prefix string, ncols int, row func(T) []any, suffix string,
 	key func(T) string, scan func(rows *sql.Rows, byKey map[string]T) (string, error)) ([]T, error) {
 	// In the order of their keys, so that imports taking the same keys at once wait
 	// for each other instead of deadlocking, within a chunk at least.
@@ -298,7 +297,7 @@ func insertNew[T any](ctx context.Context, t *Tx, items []T, ncols int, row func
 			byKey[key(it)] = it
 		}
 		inserted := make(map[string]bool, len(part))
-		err := t.queryEach(ctx, statement(len(part)), args, func(rows *sql.Rows) error {
+		err := t.queryEach(ctx, prefix+rowList(ncols, len(part))+suffix, args, func(rows *sql.Rows) error {
 			k, err := scan(rows, byKey)
 			inserted[k] = true
 			return err
@@ -558,19 +557,18 @@ func (t *Tx) CreateAuthorizations(ctx context.Context, as []*barter.Authorizatio
 			return nil, fmt.Errorf("authorization %q: only numbered authorizations without lines are created in bulk", a.Number)
 		}
 	}
-	return insertNew(ctx, t, as, 11, authRow, func(n int) string {
-		return authInsert + rowList(11, n) + ` ON CONFLICT (number) DO NOTHING RETURNING id, number`
-	}, func(a *barter.Authorization) string { return a.Number }, func(rows *sql.Rows, byNumber map[string]*barter.Authorization) (string, error) {
-		var id int64
-		var number string
-		if err := rows.Scan(&id, &number); err != nil {
-			return "", err
-		}
-		if a := byNumber[number]; a != nil {
-			a.ID = id
-		}
-		return number, nil
-	})
+	return insertNew(ctx, t, as, authInsert, 11, authRow, ` ON CONFLICT (number) DO NOTHING RETURNING id, number`,
+		func(a *barter.Authorization) string { return a.Number }, func(rows *sql.Rows, byNumber map[string]*barter.Authorization) (string, error) {
+			var id int64
+			var number string
+			if err := rows.Scan(&id, &number); err != nil {
+				return "", err
+			}
+			if a := byNumber[number]; a != nil {
+				a.ID = id
+			}
+			return number, nil
+		})
 }
 
 func (t *Tx) AddLines(ctx context.Context, ls []barter.NewLine) error {
