@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/big"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/shopspring/decimal"
 )
 
 // SetOff finds the set-off of obligations among parties (numbered from 0) that clears the
@@ -14,6 +17,16 @@ import (
 // clearing runs.
 type SetOff interface {
 	SetOff(parties int, debtors, creditors []int32, amounts []int64) (cleared []int64, err error)
+	// Loops splits a set-off into loops of cleared amounts, at most limit of them,
+	// largest first. Every set-off is a sum of such loops.
+	Loops(debtors, creditors []int32, cleared []int64, limit int) []Loop
+}
+
+// Loop is a closed chain of obligations that a set-off cancels by Amount: each
+// obligation's creditor is the debtor of the next, and the last one's is the first's.
+type Loop struct {
+	Obligations []int // indexes of the obligations, in order around the loop
+	Amount      int64
 }
 
 // ClearingStatus is where a clearing run stands.
@@ -99,6 +112,84 @@ func (r *ClearingRun) Totals() map[string][3]int64 {
 		t[o.Currency] = s
 	}
 	return t
+}
+
+// CurrencyReview is what a run does in one currency: its totals, and the largest loops
+// of debt it cancels, for an operator to review before committing it.
+type CurrencyReview struct {
+	Currency                 string
+	Gross, Cleared, Residual int64
+	Loops                    int // how many loops the set-off splits into, counted up to maxLoops
+	Cycles                   []ClearedCycle
+}
+
+// ClearedCycle is a loop of debts that a run cancels: each party owes the next by
+// Amount, and the last owes the first.
+type ClearedCycle struct {
+	Amount  int64
+	Parties []string
+}
+
+// maxLoops bounds the loops a review splits a currency's set-off into.
+const maxLoops = 10_000
+
+// ClearedPercent is the share of the gross that the run sets off, in percent, rounded
+// half-even to one decimal; zero when there is nothing to clear.
+func (c *CurrencyReview) ClearedPercent() Decimal {
+	if c.Gross == 0 {
+		return Zero
+	}
+	// Tenths of a percent, with the remainder deciding the rounding: exact at any size.
+	gross := big.NewInt(c.Gross)
+	q, r := new(big.Int).QuoRem(new(big.Int).Mul(big.NewInt(c.Cleared), big.NewInt(1000)), gross, new(big.Int))
+	if half := r.Lsh(r, 1).Cmp(gross); half > 0 || half == 0 && q.Bit(0) == 1 {
+		q.Add(q, big.NewInt(1))
+	}
+	return decimal.NewFromBigInt(q, -1)
+}
+
+// Review returns a run's totals and its largest cycles, at most cycles of them, for each
+// currency in alphabetical order.
+func (s *Service) Review(r *ClearingRun, cycles int) []CurrencyReview {
+	byCurrency := map[string][]int{}
+	for i, o := range r.Obligations {
+		byCurrency[o.Currency] = append(byCurrency[o.Currency], i)
+	}
+	out := make([]CurrencyReview, 0, len(byCurrency))
+	for c, idx := range byCurrency {
+		cr := CurrencyReview{Currency: c}
+		var party Index
+		d, cr2, cl := make([]int32, len(idx)), make([]int32, len(idx)), make([]int64, len(idx))
+		for k, i := range idx {
+			o := r.Obligations[i]
+			cr.Gross, cr.Cleared = cr.Gross+o.Amount, cr.Cleared+o.Cleared
+			d[k], cr2[k], cl[k] = party.ID(o.Debtor), party.ID(o.Creditor), o.Cleared
+		}
+		cr.Residual = cr.Gross - cr.Cleared
+		if s.SetOff != nil && cr.Cleared > 0 {
+			loops := s.SetOff.Loops(d, cr2, cl, maxLoops)
+			cr.Loops = len(loops)
+			for _, l := range loops[:min(cycles, len(loops))] {
+				cy := ClearedCycle{Amount: l.Amount}
+				for _, k := range l.Obligations {
+					cy.Parties = append(cy.Parties, r.Obligations[idx[k]].Debtor)
+				}
+				cr.Cycles = append(cr.Cycles, cy)
+			}
+		}
+		out = append(out, cr)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Currency < out[j].Currency })
+	return out
+}
+
+// Parties counts the parties of a run's obligations.
+func (r *ClearingRun) Parties() int {
+	seen := map[string]bool{}
+	for _, o := range r.Obligations {
+		seen[o.Debtor], seen[o.Creditor] = true, true
+	}
+	return len(seen)
 }
 
 // checkObligations validates a run's input: ids unique, parties distinct, amounts not

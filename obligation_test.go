@@ -51,3 +51,25 @@ func FuzzParseMinor(f *testing.F) {
 		}
 	})
 }
+
+func TestClearedPercent(t *testing.T) {
+	for _, tt := range []struct {
+		cleared, gross int64
+		want           string
+	}{
+		{1, 400, "0.2"}, // 0.25: half to even, down
+		{3, 400, "0.8"}, // 0.75: half to even, up
+		{2, 3, "66.7"},
+		{15_150, 22_050, "68.7"},
+		{5, 5, "100"},
+		// Just past a half: a rounding of the quotient first would lose the difference.
+		{math.MaxInt64 / 1000, math.MaxInt64/1000*4 - 1, "25"},
+		{1_000_000_000_000_001, 400_000_000_000_000_000, "0.3"},
+		{0, 0, "0"},
+	} {
+		c := barter.CurrencyReview{Gross: tt.gross, Cleared: tt.cleared}
+		if got := c.ClearedPercent().String(); got != tt.want {
+			t.Errorf("%d of %d: %s %%, want %s", tt.cleared, tt.gross, got, tt.want)
+		}
+	}
+}

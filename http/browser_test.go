@@ -123,3 +123,43 @@ func TestPages_Browser(t *testing.T) {
 		t.Errorf("dashboard has %d bars; want 4 statuses and 5 deadline ranges", bars)
 	}
 }
+
+// TestClearingPages_Browser reviews a clearing run and commits it as an operator would: in
+// a browser, from the list of runs.
+func TestClearingPages_Browser(t *testing.T) {
+	ctx := browser(t)
+	ts, _ := newServer(t, openSQLite)
+	var run barterhttp.ClearingReview
+	if status := call(t, ts, "POST", "/api/v1/clearing-runs", barterhttp.ClearingRequest{Obligations: loop}, &run); status != 201 {
+		t.Fatalf("create: %d", status)
+	}
+	var arrows int
+	var heading, notice string
+	err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/clearing"),
+		chromedp.Click(chromedp.Search(fmt.Sprintf(`//a[text()="Run %d"]`, run.ID))),
+		chromedp.WaitVisible(chromedp.Search(`//button[starts-with(text(), "Commit")]`)))
+	if err == nil {
+		arrows, err = chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".proposals svg line").length`))
+	}
+	if err == nil {
+		heading, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`main h2`)))
+	}
+	if err == nil {
+		err = chromedp.Do(ctx, chromedp.Click(chromedp.Search(`//button[starts-with(text(), "Commit")]`)), chromedp.WaitVisible(chromedp.CSS(`[role=status]`)))
+	}
+	if err == nil {
+		notice, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[role=status]`)))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if arrows != 3 {
+		t.Errorf("the loop's picture has %d arrows; want 3", arrows)
+	}
+	if heading != "PKR: 68.7 % of the gross set off" {
+		t.Errorf("first heading %q", heading)
+	}
+	if !strings.HasPrefix(notice, "Committed: the set-off is booked on 2024-01-05 as ledger entry ") {
+		t.Errorf("after commit: %q", notice)
+	}
+}

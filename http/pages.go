@@ -2,6 +2,7 @@ package http
 
 import (
 	"bytes"
+	"cmp"
 	"embed"
 	"fmt"
 	"html/template"
@@ -27,6 +28,7 @@ func loadPages() pages {
 		"money":   grouped,
 		"minor":   func(n int64) string { return grouped(barter.FromMinorUnits(n)) },
 		"add":     func(a, b int) int { return a + b },
+		"less":    func(a, b int64) int64 { return a - b },
 		"half":    func(a int) int { return a / 2 },
 		"segment": url.PathEscape,
 		"neg":     func(a int) int { return -a },
@@ -34,7 +36,7 @@ func loadPages() pages {
 		"pending": func(p *barter.Proposal) bool { return p.Status == barter.ProposalPending },
 	}
 	ps := pages{}
-	for _, name := range []string{"dashboard", "positions", "authorizations", "authorization", "offers", "offer", "proposals", "proposal", "imports", "error"} {
+	for _, name := range []string{"dashboard", "positions", "authorizations", "authorization", "offers", "offer", "proposals", "proposal", "clearing", "clearing-run", "imports", "error"} {
 		ps[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+name+".html"))
 	}
 	return ps
@@ -56,6 +58,10 @@ func (s *Server) pageRoutes() {
 	s.mux.Handle("GET /proposals", s.page("proposals", s.proposalsPage))
 	s.mux.Handle("GET /proposals/{id}", s.page("proposal", s.proposalPage))
 	s.mux.HandleFunc("POST /proposals/{id}/respond", s.respondForm)
+	s.mux.Handle("GET /clearing", s.page("clearing", s.clearingPage))
+	s.mux.HandleFunc("POST /clearing", s.clearingForm)
+	s.mux.Handle("GET /clearing/{id}", s.page("clearing-run", s.clearingRunPage))
+	s.mux.HandleFunc("POST /clearing/{id}/commit", s.commitForm)
 	s.mux.Handle("/", s.page("error", func(r *http.Request) (any, error) {
 		return nil, barter.Errorf(barter.ENotFound, "there is no page %s", r.URL.Path)
 	}))
@@ -586,8 +592,8 @@ func (s *Server) answer(r *http.Request) (id int64, party string, err error) {
 	return id, party, nil
 }
 
-// cycle is the picture of an exchange cycle: parties on a circle, arrows for who gives
-// to whom. Coordinates are drawing positions in pixels, not amounts.
+// cycle is the picture of a cycle: parties on a circle, arrows for who gives to (or
+// owes) whom. Coordinates are drawing positions in pixels, not amounts.
 type cycle struct {
 	Size   int
 	Nodes  []node
@@ -595,9 +601,10 @@ type cycle struct {
 }
 
 type node struct {
-	X, Y, W, H     int // centre and size of the box
-	Party, Country string
-	Response       string
+	X, Y, W, H int // centre and size of the box
+	Party      string
+	Detail     string // the second line of the box
+	Fill       string
 }
 
 type arrow struct {
@@ -607,14 +614,36 @@ type arrow struct {
 	Label          string
 }
 
+// ringNode is a party of a cycle to draw, with the second line of its box.
+type ringNode struct {
+	Party, Detail, Fill string
+}
+
+// drawCycle draws a proposal: each party's box says its country and answer.
 func drawCycle(p *barter.Proposal, size int) cycle {
-	n := len(p.Legs)
+	nodes := make([]ringNode, len(p.Legs))
+	values := make([]int64, len(p.Legs))
+	fills := map[string]string{barter.ResponseAccepted: "#d8f0dc", barter.ResponseDeclined: "#f7dcd8"}
+	for i, l := range p.Legs {
+		nodes[i] = ringNode{Party: l.Party, Detail: l.Country + " · " + l.Response, Fill: cmp.Or(fills[l.Response], "#fff")}
+		values[i] = l.Value
+	}
+	return drawRing(nodes, values, size)
+}
+
+// drawRing draws parties on a circle, each giving values[i] to the next.
+func drawRing(nodes []ringNode, values []int64, size int) cycle {
+	n := len(nodes)
 	c := cycle{Size: size}
 	centre, radius := float64(size)/2, float64(size)/2-48
-	for i, l := range p.Legs {
+	for i, l := range nodes {
 		a := -math.Pi/2 + 2*math.Pi*float64(i)/float64(n)
+		h := 24 // a box of one line, or of two when it has a detail
+		if l.Detail != "" {
+			h = 34
+		}
 		c.Nodes = append(c.Nodes, node{X: int(math.Round(centre + radius*math.Cos(a))), Y: int(math.Round(centre + radius*math.Sin(a))),
-			W: max(7*len(l.Party), 6*(len(l.Country)+3+len(l.Response))) + 18, H: 34, Party: l.Party, Country: l.Country, Response: l.Response})
+			W: max(7*len(l.Party), 6*len(l.Detail)) + 18, H: h, Party: l.Party, Detail: l.Detail, Fill: cmp.Or(l.Fill, "#fff")})
 	}
 	// clip is how far from a box's centre a line in direction (ux, uy) leaves the box.
 	clip := func(b node, ux, uy float64) float64 {
@@ -627,7 +656,7 @@ func drawCycle(p *barter.Proposal, size int) cycle {
 		}
 		return t
 	}
-	for i, l := range p.Legs {
+	for i := range nodes {
 		a, b := c.Nodes[i], c.Nodes[(i+1)%n]
 		dx, dy := float64(b.X-a.X), float64(b.Y-a.Y)
 		length := math.Hypot(dx, dy)
@@ -647,7 +676,7 @@ func drawCycle(p *barter.Proposal, size int) cycle {
 		}
 		from, to := clip(a, ux, uy)+2, clip(b, ux, uy)+4
 		ar := arrow{X1: a.X + int(ux*from+sx), Y1: a.Y + int(uy*from+sy), X2: b.X - int(ux*to-sx), Y2: b.Y - int(uy*to-sy),
-			Label: compact(barter.FromMinorUnits(l.Value)), Anchor: "middle"}
+			Label: compact(barter.FromMinorUnits(values[i])), Anchor: "middle"}
 		mx, my = mx+sx, my+sy
 		ar.LX, ar.LY = int(mx+ox*10), int(my+oy*10+4)
 		switch {

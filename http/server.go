@@ -34,6 +34,10 @@ type Server struct {
 	// them; set by the caller.
 	Importers []Importer
 
+	// ReadObligations reads the obligations files uploaded on the clearing page; set
+	// by the caller, as Importers are.
+	ReadObligations ObligationsReader
+
 	// KeepKeys is how long ListenAndServe keeps idempotency keys and their answers:
 	// it forgets older ones when it starts and then every KeepKeys/4, between a
 	// minute and an hour. 0 keeps them for ever.
@@ -112,24 +116,29 @@ func (s *Server) forgetKeys(ctx context.Context) {
 
 func (s *Server) routes() {
 	api := map[string]func(*http.Request) (int, any, error){
-		"GET /api/v1/positions":                    s.positions,
-		"GET /api/v1/authorizations":               s.authorizations,
-		"POST /api/v1/authorizations":              s.apply,
-		"GET /api/v1/authorizations/{id}":          s.standing,
-		"POST /api/v1/authorizations/{id}/approve": s.approve,
-		"POST /api/v1/authorizations/{id}/reject":  s.reject,
-		"POST /api/v1/declarations":                s.declare,
-		"GET /api/v1/offers":                       s.offers,
-		"GET /api/v1/offers/{id}":                  s.offer,
-		"POST /api/v1/offers":                      s.createOffer,
-		"GET /api/v1/offers/{id}/gives-to/{to}":    s.explainLeg,
-		"GET /api/v1/proposals":                    s.proposals,
-		"GET /api/v1/proposals/{id}":               s.proposal,
-		"POST /api/v1/proposals":                   s.propose,
-		"POST /api/v1/proposals/{id}/accept":       s.respond(true),
-		"POST /api/v1/proposals/{id}/decline":      s.respond(false),
-		"POST /api/v1/reconciliations":             s.reconcile,
-		"GET /api/v1/ledger/verify":                s.verify,
+		"GET /api/v1/positions":                      s.positions,
+		"GET /api/v1/authorizations":                 s.authorizations,
+		"POST /api/v1/authorizations":                s.apply,
+		"GET /api/v1/authorizations/{id}":            s.standing,
+		"POST /api/v1/authorizations/{id}/approve":   s.approve,
+		"POST /api/v1/authorizations/{id}/reject":    s.reject,
+		"POST /api/v1/declarations":                  s.declare,
+		"GET /api/v1/offers":                         s.offers,
+		"GET /api/v1/offers/{id}":                    s.offer,
+		"POST /api/v1/offers":                        s.createOffer,
+		"GET /api/v1/offers/{id}/gives-to/{to}":      s.explainLeg,
+		"GET /api/v1/proposals":                      s.proposals,
+		"GET /api/v1/proposals/{id}":                 s.proposal,
+		"POST /api/v1/proposals":                     s.propose,
+		"POST /api/v1/proposals/{id}/accept":         s.respond(true),
+		"POST /api/v1/proposals/{id}/decline":        s.respond(false),
+		"POST /api/v1/reconciliations":               s.reconcile,
+		"GET /api/v1/ledger/verify":                  s.verify,
+		"GET /api/v1/clearing-runs":                  s.clearingRuns,
+		"POST /api/v1/clearing-runs":                 s.createClearingRun,
+		"GET /api/v1/clearing-runs/{id}":             s.clearingRun,
+		"GET /api/v1/clearing-runs/{id}/obligations": s.clearingObligations,
+		"POST /api/v1/clearing-runs/{id}/commit":     s.commitClearingRun,
 	}
 	for pattern, h := range api {
 		s.mux.Handle(pattern, s.json(h))

@@ -593,11 +593,7 @@ func testServerPages(t *testing.T, open opener) {
 	if status := call(t, ts, "POST", "/api/v1/proposals", barterhttp.ProposalRequest{}, nil); status != http.StatusCreated {
 		t.Fatalf("propose: %d", status)
 	}
-	for _, tt := range []struct {
-		path   string
-		status int
-		want   []string
-	}{
+	checkPages(t, ts, []pageWant{
 		{"/?as_of=2024-01-12", 200, []string{"Clearing house as of 2024-01-12", "280,000.00", ">2</a></b>proposals awaiting", "more than 90 days"}},
 		{"/positions?as_of=2024-02-01&status=open", 200, []string{storetest.Auth2025, "280,000.00", "1–2 of 2"}},
 		{"/positions?as_of=2024-02-01&page=2", 200, []string{"Nothing on this page; 2 in all", `rel="prev"`}},
@@ -607,7 +603,19 @@ func testServerPages(t *testing.T, open opener) {
 		{"/proposals/99", 404, []string{"Not found", "no proposal &#34;99&#34;"}},
 		{"/positions?page=0", 400, []string{"Please check the request", "<b>page</b>"}},
 		{"/nowhere", 404, []string{"there is no page /nowhere"}},
-	} {
+	})
+}
+
+// pageWant is a page to fetch, the status it answers with and what it must say.
+type pageWant struct {
+	path   string
+	status int
+	want   []string
+}
+
+func checkPages(t *testing.T, ts *httptest.Server, pages []pageWant) {
+	t.Helper()
+	for _, tt := range pages {
 		status, body := get(t, ts, tt.path)
 		if status != tt.status {
 			t.Errorf("%s: status %d, want %d", tt.path, status, tt.status)

@@ -21,6 +21,8 @@ import (
 	"math"
 	"math/big"
 	"sort"
+
+	"github.com/barter-clearing/barter"
 )
 
 // Obligation is a debt of Amount minor units owed by Debtor to Creditor. Debtor and
@@ -156,6 +158,21 @@ func (Solver) SetOff(parties int, debtors, creditors []int32, amounts []int64) (
 		return nil, fmt.Errorf("netting: the set-off failed its own check: %w", err)
 	}
 	return r.Cleared, nil
+}
+
+// Loops splits a set-off (the amount cleared on each obligation debtors[i] ->
+// creditors[i]) into at most limit loops, largest first.
+func (Solver) Loops(debtors, creditors []int32, cleared []int64, limit int) []barter.Loop {
+	obs := make([]Obligation, len(cleared))
+	for i := range obs {
+		obs[i] = Obligation{Debtor: debtors[i], Creditor: creditors[i], Amount: cleared[i]}
+	}
+	cs := Cycles(obs, cleared, limit)
+	out := make([]barter.Loop, len(cs))
+	for i, c := range cs {
+		out[i] = barter.Loop{Obligations: c.Obligations, Amount: c.Amount}
+	}
+	return out
 }
 
 // Cycle is a loop of obligations that a set-off cancels: each owes the next by Amount.

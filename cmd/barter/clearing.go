@@ -2,14 +2,12 @@ package main
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/barter-clearing/barter"
 	"github.com/barter-clearing/barter/csvfile"
-	"github.com/barter-clearing/barter/netting"
 	"github.com/spf13/cobra"
 )
 
@@ -70,7 +68,7 @@ input is stored, so it can be reproduced.
 				return err
 			}
 			fmt.Fprintf(a.out, "created clearing run %d (draft) from %s\n\n", r.ID, source)
-			a.review(r, 10, 5)
+			a.review(svc, r, 10, 5)
 			fmt.Fprintf(a.out, "\nReview it, then: barter clearing commit %d\n", r.ID)
 			return nil
 		},
@@ -92,7 +90,7 @@ input is stored, so it can be reproduced.
 			if err != nil {
 				return err
 			}
-			a.review(r, parties, cycles)
+			a.review(svc, r, parties, cycles)
 			return nil
 		}),
 	}
@@ -191,23 +189,17 @@ func (a *app) readObligations(path, currency string) ([]barter.Obligation, error
 }
 
 // review prints a run's totals, the parties it affects most and its largest cycles.
-func (a *app) review(r *barter.ClearingRun, parties, cycles int) {
+func (a *app) review(svc *barter.Service, r *barter.ClearingRun, parties, cycles int) {
 	fmt.Fprintf(a.out, "Clearing run %d, %s, from %s: %d obligations\n", r.ID, r.Status, r.Source, len(r.Obligations))
-	tot := r.Totals()
-	currencies := make([]string, 0, len(tot))
-	for c := range tot {
-		currencies = append(currencies, c)
-	}
-	sort.Strings(currencies)
+	currencies := svc.Review(r, cycles)
 	tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "CURRENCY\tGROSS\tCLEARED\tRESIDUAL\tCLEARED %\t")
 	for _, c := range currencies {
-		t := tot[c]
 		pct := "-"
-		if t[0] > 0 {
-			pct = barter.FromMinorUnits(t[1]).Div(barter.FromMinorUnits(t[0])).Shift(2).StringFixed(1)
+		if c.Gross > 0 {
+			pct = c.ClearedPercent().StringFixed(1)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", c, groupedMinor(t[0]), groupedMinor(t[1]), groupedMinor(t[2]), pct)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", c.Currency, groupedMinor(c.Gross), groupedMinor(c.Cleared), groupedMinor(c.Residual), pct)
 	}
 	tw.Flush()
 	effects := r.Effects()
@@ -223,36 +215,12 @@ func (a *app) review(r *barter.ClearingRun, parties, cycles int) {
 	}
 	tw.Flush()
 	for _, c := range currencies {
-		var idx []int
-		for i, o := range r.Obligations {
-			if o.Currency == c {
-				idx = append(idx, i)
-			}
-		}
-		var party barter.Index
-		id := party.ID
-		obs := make([]netting.Obligation, len(idx))
-		cleared := make([]int64, len(idx))
-		for k, i := range idx {
-			o := r.Obligations[i]
-			obs[k] = netting.Obligation{Debtor: id(o.Debtor), Creditor: id(o.Creditor), Amount: o.Amount}
-			cleared[k] = o.Cleared
-		}
-		cs := netting.Cycles(obs, cleared, 10_000)
-		if len(cs) == 0 {
+		if len(c.Cycles) == 0 {
 			continue
 		}
-		fmt.Fprintf(a.out, "\nLargest cycles set off in %s (%d found):\n", c, len(cs))
-		for i, cy := range cs {
-			if i == cycles {
-				break
-			}
-			var names []string
-			for _, k := range cy.Obligations {
-				names = append(names, r.Obligations[idx[k]].Debtor)
-			}
-			names = append(names, names[0])
-			fmt.Fprintf(a.out, "  %s %s: %s\n", groupedMinor(cy.Amount), c, strings.Join(names, " -> "))
+		fmt.Fprintf(a.out, "\nLargest cycles set off in %s (%d found):\n", c.Currency, c.Loops)
+		for _, cy := range c.Cycles {
+			fmt.Fprintf(a.out, "  %s %s: %s -> %s\n", groupedMinor(cy.Amount), c.Currency, strings.Join(cy.Parties, " -> "), cy.Parties[0])
 		}
 	}
 }

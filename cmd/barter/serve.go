@@ -1,11 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/barter-clearing/barter"
@@ -29,6 +32,8 @@ func (a *app) serveCmd() *cobra.Command {
   /offers            the matching pool, a form for new offers, and why one offer can or
                      cannot give to another
   /proposals         exchange proposals, with a picture of each cycle and forms to answer
+  /clearing          clearing runs: made from positions or an obligations file, reviewed
+                     with a picture of their largest loops of debt, and committed
   /imports           upload CSV files of any kind barter import takes
 
   /api/v1/positions?as_of=&status=&party=&offset=&limit=        GET
@@ -43,6 +48,10 @@ func (a *app) serveCmd() *cobra.Command {
   /api/v1/imports/{kind}                                        POST a CSV file (Content-Type: text/csv)
   /api/v1/reconciliations                                       POST {"as_of"}
   /api/v1/ledger/verify                                         GET
+  /api/v1/clearing-runs                                         GET, POST {"obligations"} or {"from_positions", "as_of"}
+  /api/v1/clearing-runs/{id}[?cycles=&parties=]                 GET (review: totals, largest cycles, parties)
+  /api/v1/clearing-runs/{id}/obligations                        GET (each with what was cleared)
+  /api/v1/clearing-runs/{id}/commit                             POST {"as_of"} (book the set-off)
 
 Answers, approvals and expiries are dated by the server's clock (--today pins it).
 A write sent with an Idempotency-Key header is carried out once: a retry under the same
@@ -73,6 +82,7 @@ Errors are {"error": {"code", "field", "message"}} with status 400, 404, 409 or 
 			logger := slog.New(slog.NewTextHandler(a.errOut, nil))
 			srv := barterhttp.NewServer(svc, logger)
 			srv.Importers = webImporters()
+			srv.ReadObligations = webObligations
 			srv.KeepKeys = keepKeys
 			return srv.ListenAndServe(cmd.Context(), addr, func(l net.Addr) {
 				logger.Info("serving barter", "url", "http://"+l.String()+"/", "db", redact(a.dsn))
@@ -102,4 +112,43 @@ func webImporters() []barterhttp.Importer {
 		}})
 	}
 	return out
+}
+
+// webObligations reads an obligations file uploaded to the clearing page. A bad file's
+// error lists its bad rows as LINE: field: reason, the first ten of them.
+func webObligations(in io.Reader, currency string) ([]barter.Obligation, error) {
+	rows, err := csvfile.Obligations(in)
+	var he *csvfile.HeaderError
+	if errors.As(err, &he) {
+		return nil, barter.Invalid("header", "%s", he.Reason)
+	}
+	if err != nil {
+		return nil, err
+	}
+	unique := uniqueIDs(func(o *barter.Obligation) string { return o.ID })
+	var obs []barter.Obligation
+	var bad []string
+	nbad := 0
+	for r := range rows {
+		if r.Err == nil {
+			r.Err = unique(r.Line, &r.Value)
+		}
+		if r.Err != nil {
+			if nbad++; len(bad) < 10 {
+				field, msg := "row", r.Err.Error()
+				var e *barter.Error
+				if errors.As(r.Err, &e) {
+					field, msg = e.Field, e.Message
+				}
+				bad = append(bad, fmt.Sprintf("%d: %s: %s", r.Line, field, msg))
+			}
+			continue
+		}
+		r.Value.Currency = cmp.Or(r.Value.Currency, currency)
+		obs = append(obs, r.Value)
+	}
+	if nbad > 0 {
+		return nil, barter.Invalid("file", "%d bad rows, so nothing was done; line %s", nbad, strings.Join(bad, "; line "))
+	}
+	return obs, nil
 }

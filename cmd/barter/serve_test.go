@@ -2,10 +2,13 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
+	"mime/multipart"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -57,6 +60,35 @@ func TestServe(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusBadRequest || rep.Error.Field != "header" || !strings.Contains(rep.Error.Message, "country") {
 		t.Errorf("bad header: %d %+v; want 400 naming the missing column", resp.StatusCode, rep)
+	}
+	// The clearing page takes an obligations file, read by the command's CSV reader.
+	upload := func(content string) (*http.Response, string) {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		fw, _ := mw.CreateFormFile("file", "obligations.csv")
+		io.WriteString(fw, content)
+		mw.Close()
+		client := http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := client.Post(base[1]+"clearing", mw.FormDataContentType(), &body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		page, _ := io.ReadAll(resp.Body)
+		return resp, string(page)
+	}
+	demo, err := os.ReadFile("demo/obligations.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := upload(string(demo)); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/clearing/1" {
+		t.Errorf("demo obligations: %d to %q; want 303 to run 1", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, page := upload("id,debtor,creditor,amount\nx,A,B,1\nx,B,C,2\ny,A,A,1\nz,A,B,-3\n")
+	for _, want := range []string{"3 bad rows", "line 3: id: &#34;x&#34; already appears on line 2", "line 4: creditor:", "line 5: amount:"} {
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, want) {
+			t.Errorf("bad obligations: %d, want 400 with %q in\n%s", resp.StatusCode, want, page)
+		}
 	}
 	stop()
 	select {
