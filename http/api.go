@@ -614,39 +614,7 @@ func (s *Server) propose(r *http.Request) (int, any, error) {
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
-	asOf := s.today()
-	due, err := optionalDate("deadline", in.Deadline)
-	if err != nil {
-		return 0, nil, err
-	}
-	if due.IsZero() {
-		due = asOf.AddDays(14)
-	}
-	switch in.MaxCycle {
-	case 0:
-		in.MaxCycle = 3
-	case 2, 3, 4:
-	default:
-		return 0, nil, barter.Invalid("max_cycle", "%d is not 2, 3 or 4", in.MaxCycle)
-	}
-	limit := 30 * time.Second
-	if in.TimeLimit != "" {
-		if limit, err = time.ParseDuration(in.TimeLimit); err != nil || limit < time.Second || limit > 10*time.Minute {
-			return 0, nil, barter.Invalid("time_limit", "%q is not a duration from 1s to 10m such as \"30s\"", in.TimeLimit)
-		}
-	}
-	goal := barter.MatchGoal{PriorityDays: in.PriorityDays}
-	switch in.Objective {
-	case "", "value":
-	case "parties":
-		if in.PriorityDays > 0 {
-			return 0, nil, barter.Invalid("priority_days", "does not go with objective parties")
-		}
-		goal.Parties = true
-	default:
-		return 0, nil, barter.Invalid("objective", "%q is not value or parties", in.Objective)
-	}
-	run, err := s.Service.Propose(r.Context(), asOf, due, in.MaxCycle, limit, goal)
+	run, goal, err := s.runMatching(r, in)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -660,6 +628,45 @@ func (s *Server) propose(r *http.Request) (int, any, error) {
 		out.Proposals = append(out.Proposals, NewProposal(&run.Proposals[i]))
 	}
 	return http.StatusCreated, out, nil
+}
+
+// runMatching matches the open offers as a request asks and puts the cycles found to
+// their parties.
+func (s *Server) runMatching(r *http.Request, in ProposalRequest) (*barter.ProposalRun, barter.MatchGoal, error) {
+	asOf := s.today()
+	due, err := optionalDate("deadline", in.Deadline)
+	if err != nil {
+		return nil, barter.MatchGoal{}, err
+	}
+	if due.IsZero() {
+		due = asOf.AddDays(14)
+	}
+	switch in.MaxCycle {
+	case 0:
+		in.MaxCycle = 3
+	case 2, 3, 4:
+	default:
+		return nil, barter.MatchGoal{}, barter.Invalid("max_cycle", "%d is not 2, 3 or 4", in.MaxCycle)
+	}
+	limit := 30 * time.Second
+	if in.TimeLimit != "" {
+		if limit, err = time.ParseDuration(in.TimeLimit); err != nil || limit < time.Second || limit > 10*time.Minute {
+			return nil, barter.MatchGoal{}, barter.Invalid("time_limit", "%q is not a duration from 1s to 10m such as \"30s\"", in.TimeLimit)
+		}
+	}
+	goal := barter.MatchGoal{PriorityDays: in.PriorityDays}
+	switch in.Objective {
+	case "", "value":
+	case "parties":
+		if in.PriorityDays > 0 {
+			return nil, barter.MatchGoal{}, barter.Invalid("priority_days", "does not go with objective parties")
+		}
+		goal.Parties = true
+	default:
+		return nil, barter.MatchGoal{}, barter.Invalid("objective", "%q is not value or parties", in.Objective)
+	}
+	run, err := s.Service.Propose(r.Context(), asOf, due, in.MaxCycle, limit, goal)
+	return run, goal, err
 }
 
 func (s *Server) respond(accept bool) func(*http.Request) (int, any, error) {

@@ -57,6 +57,7 @@ func (s *Server) pageRoutes() {
 	s.mux.HandleFunc("POST /offers", s.offerForm)
 	s.mux.Handle("GET /proposals", s.page("proposals", s.proposalsPage))
 	s.mux.Handle("GET /proposals/{id}", s.page("proposal", s.proposalPage))
+	s.mux.HandleFunc("POST /proposals", s.matchForm)
 	s.mux.HandleFunc("POST /proposals/{id}/respond", s.respondForm)
 	s.mux.Handle("GET /clearing", s.page("clearing", s.clearingPage))
 	s.mux.HandleFunc("POST /clearing", s.clearingForm)
@@ -518,15 +519,30 @@ type proposalView struct {
 	Cycle cycle
 }
 
+// proposalsListing is the proposals page: a page of proposals, and the outcome of the
+// matching run just made from it, if any.
+type proposalsListing struct {
+	listing
+	Run *barter.ProposalRun
+}
+
 func (s *Server) proposalsPage(r *http.Request) (any, error) {
-	q := query{r}
-	ps, err := s.Service.Proposals(r.Context(), barter.ProposalStatus(q.str("status")), s.today())
+	l, err := s.proposalsList(r)
 	if err != nil {
 		return nil, err
 	}
+	return proposalsListing{listing: l}, nil
+}
+
+func (s *Server) proposalsList(r *http.Request) (listing, error) {
+	q := query{r}
+	ps, err := s.Service.Proposals(r.Context(), barter.ProposalStatus(q.str("status")), s.today())
+	if err != nil {
+		return listing{}, err
+	}
 	from, to, prev, next, err := cut(r, len(ps))
 	if err != nil {
-		return nil, err
+		return listing{}, err
 	}
 	views := make([]proposalView, 0, to-from)
 	for i := from; i < to; i++ {
@@ -534,6 +550,50 @@ func (s *Server) proposalsPage(r *http.Request) (any, error) {
 	}
 	return listing{AsOf: s.today(), Items: views, From: from + 1, To: to, Total: len(ps), PrevLink: prev, NextLink: next,
 		Statuses: []string{"pending", "accepted", "declined", "expired"}, Status: q.str("status")}, nil
+}
+
+// matchForm runs a matching from the proposals page and shows its outcome above the
+// proposals it made. The page is the answer to the POST: reloading it asks the browser
+// before running again.
+func (s *Server) matchForm(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, s.MaxBody)
+	run, err := s.matchFromForm(r)
+	page, perr := s.proposalsList(r)
+	if err == nil {
+		err = perr
+	}
+	if err != nil {
+		status, body := s.errorOf(r, err)
+		s.render(w, status, "proposals", view{Title: "proposals", Nav: "proposals", Data: proposalsListing{listing: page},
+			Error: &body.Error, Heading: headings[body.Error.Code]})
+		return
+	}
+	s.render(w, http.StatusCreated, "proposals", view{Title: "proposals", Nav: "proposals", Data: proposalsListing{listing: page, Run: run}})
+}
+
+func (s *Server) matchFromForm(r *http.Request) (*barter.ProposalRun, error) {
+	if err := r.ParseForm(); err != nil {
+		return nil, barter.Invalid("form", "%v", err)
+	}
+	f := r.PostForm
+	in := ProposalRequest{Deadline: f.Get("deadline"), Objective: f.Get("objective")}
+	if v := f.Get("time_limit"); v != "" {
+		in.TimeLimit = v + "s"
+	}
+	for _, n := range []struct {
+		field string
+		to    *int
+	}{{"max_cycle", &in.MaxCycle}, {"priority_days", &in.PriorityDays}} {
+		if v := f.Get(n.field); v != "" {
+			k, err := strconv.Atoi(v)
+			if err != nil {
+				return nil, barter.Invalid(n.field, "%q is not a whole number", v)
+			}
+			*n.to = k
+		}
+	}
+	run, _, err := s.runMatching(r, in)
+	return run, err
 }
 
 type proposalPage struct {

@@ -886,3 +886,45 @@ func TestServer_ForgetsOldKeys(t *testing.T) {
 		t.Errorf("keys kept: 8 days old %v, an hour old %v; want only the recent one", kept("K0"), kept("K1"))
 	}
 }
+
+func TestServer_MatchingForm(t *testing.T) { eachStore(t, testServerMatchingForm) }
+
+// testServerMatchingForm runs a matching from the proposals page, as a clearing operator
+// would without the command line.
+func testServerMatchingForm(t *testing.T, open opener) {
+	ts, svc := newServer(t, open)
+	mustOffers(t, ts, svc)
+	post := func(form url.Values) (int, string) {
+		t.Helper()
+		resp, err := ts.Client().PostForm(ts.URL+"/proposals", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	for _, tt := range []struct {
+		form  url.Values
+		field string
+	}{
+		{url.Values{"max_cycle": {"5"}}, "max_cycle"},
+		{url.Values{"max_cycle": {"three"}}, "max_cycle"},
+		{url.Values{"time_limit": {"0"}}, "time_limit"},
+		{url.Values{"deadline": {"2023-12-31"}}, "deadline"},
+		{url.Values{"objective": {"parties"}, "priority_days": {"30"}}, "priority_days"},
+	} {
+		if status, body := post(tt.form); status != http.StatusBadRequest || !strings.Contains(body, "<b>"+tt.field+"</b>") {
+			t.Errorf("%v: %d; want 400 naming %s", tt.form, status, tt.field)
+		}
+	}
+	if ps, err := svc.Proposals(t.Context(), "", barter.MustDate("2024-01-05")); err != nil || len(ps) != 0 {
+		t.Fatalf("refused runs made %d proposals, %v", len(ps), err)
+	}
+	status, body := post(url.Values{"max_cycle": {"3"}, "deadline": {"2024-01-20"}, "time_limit": {"10"}, "objective": {"value"}})
+	for _, want := range []string{"Matched 5 open offers", "2 new proposals moving 4,400.00 PKR; proven the most possible.", "Proposal 1", "Proposal 2", "answer by 2024-01-20"} {
+		if status != http.StatusCreated || !strings.Contains(body, want) {
+			t.Errorf("run: %d; want 201 with %q in\n%s", status, want, body)
+		}
+	}
+}

@@ -31,7 +31,8 @@ func (a *app) serveCmd() *cobra.Command {
                      its legs over time, and the form customs approve or reject with
   /offers            the matching pool, a form for new offers, and why one offer can or
                      cannot give to another
-  /proposals         exchange proposals, with a picture of each cycle and forms to answer
+  /proposals         exchange proposals, with a picture of each cycle and forms to answer,
+                     and a form that runs a matching of the open offers
   /clearing          clearing runs: made from positions or an obligations file, reviewed
                      with a picture of their largest loops of debt, and committed
   /imports           upload CSV files of any kind barter import takes
