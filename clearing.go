@@ -17,9 +17,9 @@ import (
 // clearing runs.
 type SetOff interface {
 	SetOff(parties int, debtors, creditors []int32, amounts []int64) (cleared []int64, err error)
-	// Loops splits a set-off into loops of cleared amounts, at most limit of them,
-	// largest first. Every set-off is a sum of such loops.
-	Loops(debtors, creditors []int32, cleared []int64, limit int) []Loop
+	// Loops splits a set-off into loops of cleared amounts, whose sum it is, and
+	// returns the limit largest, largest first, with how many loops there are.
+	Loops(debtors, creditors []int32, cleared []int64, limit int) (largest []Loop, count int)
 }
 
 // Loop is a closed chain of obligations that a set-off cancels by Amount: each
@@ -42,13 +42,16 @@ const (
 // each, and, once committed, the ledger entry that booked it. The stored input makes the
 // run reproducible.
 type ClearingRun struct {
-	ID          int64
-	Created     time.Time
-	Source      string // where the obligations came from
-	Status      ClearingStatus
-	Committed   Date  // the day it was booked
-	Entry       int64 // the ledger entry, once committed
-	Obligations []ClearedObligation
+	ID      int64
+	Created time.Time
+	Source  string // where the obligations came from
+	// PositionsAsOf is the day of the positions the run was made from; zero for a
+	// run of obligations given to it.
+	PositionsAsOf Date
+	Status        ClearingStatus
+	Committed     Date  // the day it was booked
+	Entry         int64 // the ledger entry, once committed
+	Obligations   []ClearedObligation
 }
 
 // ClearedObligation is an obligation of a run with the amount set off.
@@ -119,7 +122,7 @@ func (r *ClearingRun) Totals() map[string][3]int64 {
 type CurrencyReview struct {
 	Currency                 string
 	Gross, Cleared, Residual int64
-	Loops                    int // how many loops the set-off splits into, counted up to maxLoops
+	Loops                    int // how many loops the set-off splits into
 	Cycles                   []ClearedCycle
 }
 
@@ -129,9 +132,6 @@ type ClearedCycle struct {
 	Amount  int64
 	Parties []string
 }
-
-// maxLoops bounds the loops a review splits a currency's set-off into.
-const maxLoops = 10_000
 
 // ClearedPercent is the share of the gross that the run sets off, in percent, rounded
 // half-even to one decimal; zero when there is nothing to clear.
@@ -159,17 +159,17 @@ func (s *Service) Review(r *ClearingRun, cycles int) []CurrencyReview {
 	for c, idx := range byCurrency {
 		cr := CurrencyReview{Currency: c}
 		var party Index
-		d, cr2, cl := make([]int32, len(idx)), make([]int32, len(idx)), make([]int64, len(idx))
+		debtors, creditors, cleared := make([]int32, len(idx)), make([]int32, len(idx)), make([]int64, len(idx))
 		for k, i := range idx {
 			o := r.Obligations[i]
 			cr.Gross, cr.Cleared = cr.Gross+o.Amount, cr.Cleared+o.Cleared
-			d[k], cr2[k], cl[k] = party.ID(o.Debtor), party.ID(o.Creditor), o.Cleared
+			debtors[k], creditors[k], cleared[k] = party.ID(o.Debtor), party.ID(o.Creditor), o.Cleared
 		}
 		cr.Residual = cr.Gross - cr.Cleared
 		if s.SetOff != nil && cr.Cleared > 0 {
-			loops := s.SetOff.Loops(d, cr2, cl, maxLoops)
-			cr.Loops = len(loops)
-			for _, l := range loops[:min(cycles, len(loops))] {
+			var loops []Loop
+			loops, cr.Loops = s.SetOff.Loops(debtors, creditors, cleared, cycles)
+			for _, l := range loops {
 				cy := ClearedCycle{Amount: l.Amount}
 				for _, k := range l.Obligations {
 					cy.Parties = append(cy.Parties, r.Obligations[idx[k]].Debtor)
@@ -256,6 +256,23 @@ func (s *Service) setOff(obs []Obligation) ([]int64, error) {
 // CreateClearingRun finds the optimal set-off of obligations and stores it as a draft run
 // for review. Errors: EInvalid.
 func (s *Service) CreateClearingRun(ctx context.Context, source string, obs []Obligation) (*ClearingRun, error) {
+	return s.createClearingRun(ctx, &ClearingRun{Source: source}, obs)
+}
+
+// CreateClearingRunFromPositions makes a draft run of what the positions as of a day
+// owe (see ObligationsFromPositions). Errors: EInvalid when nothing is owed.
+func (s *Service) CreateClearingRunFromPositions(ctx context.Context, asOf Date) (*ClearingRun, error) {
+	obs, err := s.ObligationsFromPositions(ctx, asOf)
+	if err != nil {
+		return nil, err
+	}
+	if len(obs) == 0 {
+		return nil, Invalid("as_of", "no authorization overdue or cancelled as of %s owes anything", asOf)
+	}
+	return s.createClearingRun(ctx, &ClearingRun{Source: PositionsSource + asOf.String(), PositionsAsOf: asOf}, obs)
+}
+
+func (s *Service) createClearingRun(ctx context.Context, r *ClearingRun, obs []Obligation) (*ClearingRun, error) {
 	if err := checkObligations(obs); err != nil {
 		return nil, err
 	}
@@ -263,7 +280,7 @@ func (s *Service) CreateClearingRun(ctx context.Context, source string, obs []Ob
 	if err != nil {
 		return nil, err
 	}
-	r := &ClearingRun{Created: s.now().UTC(), Source: source, Status: ClearingDraft, Obligations: make([]ClearedObligation, len(obs))}
+	r.Created, r.Status, r.Obligations = s.now().UTC(), ClearingDraft, make([]ClearedObligation, len(obs))
 	for i, o := range obs {
 		r.Obligations[i] = ClearedObligation{Obligation: o, Cleared: cleared[i]}
 	}
@@ -283,7 +300,7 @@ func (s *Service) ObligationsFromPositions(ctx context.Context, asOf Date) ([]Ob
 	var cleared map[string]int64
 	err := s.Store.View(ctx, func(tx Tx) error {
 		var err error
-		if ps, err = s.positions(ctx, tx, asOf); err != nil {
+		if ps, err = s.positions(ctx, tx, asOf, true); err != nil {
 			return err
 		}
 		cleared, err = tx.ClearedFromPositions(ctx)
@@ -292,6 +309,11 @@ func (s *Service) ObligationsFromPositions(ctx context.Context, asOf Date) ([]Ob
 	if err != nil {
 		return nil, err
 	}
+	return s.owed(ps, cleared), nil
+}
+
+// owed is what positions owe, less what committed runs cleared of it.
+func (s *Service) owed(ps []Position, cleared map[string]int64) []Obligation {
 	var obs []Obligation
 	for _, p := range ps {
 		if p.Status != PositionOverdue && p.Status != PositionCancelled {
@@ -311,7 +333,55 @@ func (s *Service) ObligationsFromPositions(ctx context.Context, asOf Date) ([]Ob
 		}
 		obs = append(obs, o)
 	}
-	return obs, nil
+	return obs
+}
+
+// checkStillOwed refuses to commit a run made from positions when its authorizations no
+// longer owe what it sets off: another run from positions committed meanwhile, or a
+// declaration or reassessment dated on or before its day was booked since. It holds the
+// authorizations until commit, so that two such runs are committed one after the other.
+func (s *Service) checkStillOwed(ctx context.Context, tx Tx, r *ClearingRun) error {
+	numbers := make([]string, len(r.Obligations))
+	for i, o := range r.Obligations {
+		numbers[i] = o.ID
+	}
+	auths, err := tx.AuthorizationsByNumber(ctx, numbers)
+	if err != nil {
+		return err
+	}
+	flows, err := tx.FlowsOf(ctx, numbers)
+	if err != nil {
+		return err
+	}
+	cleared, err := tx.ClearedFromPositions(ctx)
+	if err != nil {
+		return err
+	}
+	var ps []Position
+	for _, n := range numbers {
+		a := auths[n]
+		if a == nil {
+			return Errorf(EConflict, "clearing run %d: authorization %s is gone", r.ID, n)
+		}
+		var t Totals
+		for _, f := range flows[n] {
+			if !f.Day.After(r.PositionsAsOf) {
+				t = t.Add(Import, FromMinorUnits(f.Imports)).Add(Export, FromMinorUnits(f.Exports))
+			}
+		}
+		ps = append(ps, NewPosition(a, s.Rulebooks[a.Regime], t, r.PositionsAsOf))
+	}
+	now := map[string]Obligation{}
+	for _, o := range s.owed(ps, cleared) {
+		now[o.ID] = o
+	}
+	for _, o := range r.Obligations {
+		if now[o.ID] != o.Obligation {
+			return Errorf(EConflict, "clearing run %d: what authorization %s owes as of %s has changed since the run was made (another run from positions was committed, or a declaration was booked); make a new run",
+				r.ID, o.ID, r.PositionsAsOf)
+		}
+	}
+	return nil
 }
 
 // ClearingRun returns a run with its obligations. Errors: ENotFound.
@@ -323,6 +393,36 @@ func (s *Service) ClearingRun(ctx context.Context, id int64) (*ClearingRun, erro
 		return err
 	})
 	return r, err
+}
+
+// ClearingRunHead returns a run without its obligations. Errors: ENotFound.
+func (s *Service) ClearingRunHead(ctx context.Context, id int64) (*ClearingRun, error) {
+	var r *ClearingRun
+	err := s.Store.View(ctx, func(tx Tx) error {
+		var err error
+		r, err = tx.ClearingRunHead(ctx, id)
+		return err
+	})
+	return r, err
+}
+
+// ClearingObligations returns limit of a run's obligations from the offset-th on, in
+// input order, and how many it has. Errors: ENotFound.
+func (s *Service) ClearingObligations(ctx context.Context, id int64, offset, limit int) ([]ClearedObligation, int, error) {
+	var obs []ClearedObligation
+	var n int
+	err := s.Store.View(ctx, func(tx Tx) error {
+		if _, err := tx.ClearingRunHead(ctx, id); err != nil {
+			return err
+		}
+		var err error
+		if n, err = tx.ClearingObligationCount(ctx, id); err != nil {
+			return err
+		}
+		obs, err = tx.ClearingObligations(ctx, id, offset, limit)
+		return err
+	})
+	return obs, n, err
 }
 
 // ClearingRuns lists the runs, without their obligations.
@@ -349,6 +449,11 @@ func (s *Service) CommitClearingRun(ctx context.Context, id int64, day Date) (*C
 		}
 		if r.Status != ClearingDraft {
 			return Errorf(EConflict, "clearing run %d is already %s", id, r.Status)
+		}
+		if !r.PositionsAsOf.IsZero() {
+			if err := s.checkStillOwed(ctx, tx, r); err != nil {
+				return err
+			}
 		}
 		type key struct{ party, currency string }
 		payable, receivable := map[key]int64{}, map[key]int64{}

@@ -31,6 +31,10 @@ type Service struct {
 	// ImportCache is how many authorizations an import of declarations remembers at
 	// most (0 means 100,000); past it, it forgets them all and reads them again.
 	ImportCache int
+	// Totals, when set, remembers the ledger's totals as of the last few days asked
+	// for while the ledger is unchanged: for servers, where people page through
+	// positions. Share one only among services of the same store.
+	Totals *TotalsCache
 }
 
 func (s *Service) now() time.Time {

@@ -74,6 +74,9 @@ type Tx interface {
 	FlowsOf(ctx context.Context, authorizations []string) (map[string][]Flow, error)
 	// TotalsAsOf returns, per authorization, the totals of entries dated on or before asOf.
 	TotalsAsOf(ctx context.Context, asOf Date) (map[string]Totals, error)
+	// EntryCount counts the ledger's entries. Entries are only ever appended, so two
+	// reads that count the same hold the same entries.
+	EntryCount(ctx context.Context) (int64, error)
 	// VerifyLedger checks every entry and returns what it found.
 	VerifyLedger(ctx context.Context) (*LedgerReport, error)
 
@@ -110,12 +113,19 @@ type Tx interface {
 	CreateClearingRun(ctx context.Context, r *ClearingRun) error
 	// ClearingRun returns a run with its obligations in input order.
 	ClearingRun(ctx context.Context, id int64) (*ClearingRun, error)
+	// ClearingRunHead returns a run without its obligations.
+	ClearingRunHead(ctx context.Context, id int64) (*ClearingRun, error)
+	// ClearingObligations returns limit of a run's obligations (all when limit is
+	// negative) from the offset-th on, in input order.
+	ClearingObligations(ctx context.Context, id int64, offset, limit int) ([]ClearedObligation, error)
+	// ClearingObligationCount counts a run's obligations.
+	ClearingObligationCount(ctx context.Context, id int64) (int, error)
 	// ClearingRuns lists runs without their obligations, newest first.
 	ClearingRuns(ctx context.Context) ([]ClearingRun, error)
 	// UpdateClearingRun saves a run's status, commit day and ledger entry.
 	UpdateClearingRun(ctx context.Context, r *ClearingRun) error
-	// ClearedFromPositions sums, per obligation ID, what committed runs whose source
-	// starts with PositionsSource have cleared.
+	// ClearedFromPositions sums, per obligation ID, what committed runs made from
+	// positions have cleared.
 	ClearedFromPositions(ctx context.Context) (map[string]int64, error)
 
 	// ClaimKey records an idempotency key with r's fingerprint and time, and reports

@@ -122,18 +122,25 @@ func (s *Service) Positions(ctx context.Context, asOf Date) ([]Position, error) 
 	var ps []Position
 	err := s.Store.View(ctx, func(tx Tx) error {
 		var err error
-		ps, err = s.positions(ctx, tx, asOf)
+		ps, err = s.positions(ctx, tx, asOf, true)
 		return err
 	})
 	return ps, err
 }
 
-func (s *Service) positions(ctx context.Context, tx Tx, asOf Date) ([]Position, error) {
+// positions computes the positions as of a day in tx; view says that tx is a read-only
+// view, whose totals may come from and go to the cache.
+func (s *Service) positions(ctx context.Context, tx Tx, asOf Date, view bool) ([]Position, error) {
 	auths, err := tx.Authorizations(ctx, "")
 	if err != nil {
 		return nil, err
 	}
-	totals, err := tx.TotalsAsOf(ctx, asOf)
+	var totals map[string]Totals
+	if view {
+		totals, err = s.cachedTotalsAsOf(ctx, tx, asOf)
+	} else {
+		totals, err = tx.TotalsAsOf(ctx, asOf)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +168,7 @@ func (s *Service) positions(ctx context.Context, tx Tx, asOf Date) ([]Position, 
 func (s *Service) Reconcile(ctx context.Context, asOf Date) (*Reconciliation, error) {
 	run := &Reconciliation{AsOf: asOf}
 	err := s.update(ctx, func(tx Tx) error {
-		ps, err := s.positions(ctx, tx, asOf)
+		ps, err := s.positions(ctx, tx, asOf, false)
 		if err != nil {
 			return err
 		}

@@ -2,12 +2,15 @@ package http
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/barter-clearing/barter"
@@ -89,26 +92,108 @@ func NewClearingRun(r *barter.ClearingRun) ClearingRun {
 		Committed: day(r.Committed), Entry: r.Entry}
 }
 
-// review returns the JSON form of a run's review, with its largest cycles and parties.
-func (s *Server) review(r *barter.ClearingRun, cycles, parties int) ClearingReview {
-	out := ClearingReview{ClearingRun: NewClearingRun(r), Obligations: len(r.Obligations), Parties: r.Parties(),
+// reviewJSON returns the JSON form of a run's review, with its largest cycles and the
+// parties it affects most.
+func reviewJSON(head *barter.ClearingRun, rv *runReview, cycles, parties int) ClearingReview {
+	out := ClearingReview{ClearingRun: NewClearingRun(head), Obligations: rv.obligations, Parties: rv.parties,
 		Currencies: []ClearingTotal{}, Effects: []ClearingEffect{}}
 	minor := func(n int64) string { return barter.FormatMinor(n, 2) }
-	for _, c := range s.Service.Review(r, cycles) {
+	for _, c := range rv.currencies {
 		t := ClearingTotal{Currency: c.Currency, Gross: minor(c.Gross), Cleared: minor(c.Cleared), Residual: minor(c.Residual),
 			ClearedPercent: c.ClearedPercent().StringFixed(1), Loops: c.Loops, Cycles: []ClearingCycle{}}
-		for _, cy := range c.Cycles {
+		for _, cy := range c.Cycles[:min(cycles, len(c.Cycles))] {
 			t.Cycles = append(t.Cycles, ClearingCycle{minor(cy.Amount), cy.Parties})
 		}
 		out.Currencies = append(out.Currencies, t)
 	}
-	for i, e := range r.Effects() {
-		if i == parties {
-			break
-		}
+	for _, e := range rv.effects[:min(parties, len(rv.effects))] {
 		out.Effects = append(out.Effects, ClearingEffect{e.Party, e.Currency, minor(e.Owes), minor(e.Owed), minor(e.Cleared), minor(e.Net)})
 	}
 	return out
+}
+
+// runReview is what the pages and the API show of a run besides its status: it never
+// changes, since a run's obligations do not.
+type runReview struct {
+	ready                chan struct{} // closed once the rest is set
+	err                  error
+	obligations, parties int
+	currencies           []barter.CurrencyReview // each with its maxReviewCycles largest cycles
+	effects              []barter.PartyEffect
+}
+
+const (
+	maxReviewCycles = 100 // the most cycles a review lists in a currency
+	keptReviews     = 8   // how many runs' reviews the server keeps
+)
+
+// reviewCache keeps the reviews of the runs last looked at. A run of a million
+// obligations takes seconds and a hundred MiB to load and review; a page of it or a
+// reload should not, nor should many people opening it at once.
+type reviewCache struct {
+	mu    sync.Mutex
+	items map[int64]*runReview
+	order []int64 // least recently used first
+}
+
+// reviewOf returns a run's review, computed once; run, when given, is the run with its
+// obligations, which saves loading it.
+func (s *Server) reviewOf(ctx context.Context, id int64, run *barter.ClearingRun) (*runReview, error) {
+	c := &s.reviews
+	c.mu.Lock()
+	if c.items == nil {
+		c.items = map[int64]*runReview{}
+	}
+	rv, found := c.items[id]
+	c.order = append(slices.DeleteFunc(c.order, func(k int64) bool { return k == id }), id)
+	if !found {
+		rv = &runReview{ready: make(chan struct{})}
+		c.items[id] = rv
+		for len(c.order) > keptReviews {
+			delete(c.items, c.order[0])
+			c.order = c.order[1:]
+		}
+	}
+	c.mu.Unlock()
+	if !found {
+		// The review is kept for others even if this request is abandoned meanwhile.
+		s.computeReview(context.WithoutCancel(ctx), id, run, rv)
+	}
+	select {
+	case <-rv.ready:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if rv.err != nil {
+		c.mu.Lock()
+		if c.items[id] == rv {
+			delete(c.items, id)
+		}
+		c.mu.Unlock()
+		return nil, rv.err
+	}
+	return rv, nil
+}
+
+func (s *Server) computeReview(ctx context.Context, id int64, run *barter.ClearingRun, rv *runReview) {
+	defer close(rv.ready)
+	if run == nil {
+		if run, rv.err = s.Service.ClearingRun(ctx, id); rv.err != nil {
+			return
+		}
+	}
+	rv.obligations, rv.parties = len(run.Obligations), run.Parties()
+	rv.currencies, rv.effects = s.Service.Review(run, maxReviewCycles), run.Effects()
+}
+
+// headAndReview returns a run as it stands, and its review.
+func (s *Server) headAndReview(ctx context.Context, id int64) (*barter.ClearingRun, *runReview, error) {
+	head, err := s.Service.ClearingRunHead(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	rv, err := s.reviewOf(ctx, id, nil)
+	return head, rv, err
 }
 
 // obligations checks a request's obligations, naming the one at fault.
@@ -131,12 +216,9 @@ func (s *Server) createRun(r *http.Request, fromPositions bool, asOf barter.Date
 		if len(obs) > 0 {
 			return nil, barter.Invalid("obligations", "give either obligations or from_positions, not both")
 		}
-		var err error
-		if obs, err = s.Service.ObligationsFromPositions(r.Context(), asOf); err != nil {
-			return nil, err
-		}
-		source = barter.PositionsSource + asOf.String()
-	} else if len(obs) == 0 {
+		return s.Service.CreateClearingRunFromPositions(r.Context(), asOf)
+	}
+	if len(obs) == 0 {
 		return nil, barter.Invalid("obligations", "give obligations to clear, or from_positions")
 	}
 	return s.Service.CreateClearingRun(r.Context(), source, obs)
@@ -163,7 +245,7 @@ func (s *Server) dayOrToday(field, v string) (barter.Date, error) {
 // reviewLimits reads how many cycles and parties a review shows (?cycles=&parties=).
 func reviewLimits(r *http.Request) (cycles, parties int, err error) {
 	q := query{r}
-	if cycles, err = q.int("cycles", 10, 0, 1000); err != nil {
+	if cycles, err = q.int("cycles", 10, 0, maxReviewCycles); err != nil {
 		return 0, 0, err
 	}
 	parties, err = q.int("parties", 20, 0, 1_000_000)
@@ -171,6 +253,11 @@ func reviewLimits(r *http.Request) (cycles, parties int, err error) {
 }
 
 func (s *Server) createClearingRun(r *http.Request) (int, any, error) {
+	// Everything the answer needs is read before anything is done.
+	cycles, parties, err := reviewLimits(r)
+	if err != nil {
+		return 0, nil, err
+	}
 	var in ClearingRequest
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
@@ -187,8 +274,11 @@ func (s *Server) createClearingRun(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	cycles, parties, err := reviewLimits(r)
-	return http.StatusCreated, s.review(run, cycles, parties), err
+	rv, err := s.reviewOf(r.Context(), run.ID, run)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, reviewJSON(run, rv, cycles, parties), nil
 }
 
 func (s *Server) clearingRun(r *http.Request) (int, any, error) {
@@ -200,11 +290,11 @@ func (s *Server) clearingRun(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	run, err := s.Service.ClearingRun(r.Context(), id)
+	head, rv, err := s.headAndReview(r.Context(), id)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, s.review(run, cycles, parties), nil
+	return http.StatusOK, reviewJSON(head, rv, cycles, parties), nil
 }
 
 func (s *Server) clearingObligations(r *http.Request) (int, any, error) {
@@ -212,19 +302,28 @@ func (s *Server) clearingObligations(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	run, err := s.Service.ClearingRun(r.Context(), id)
+	limit, offset, err := pageBounds(r)
 	if err != nil {
 		return 0, nil, err
 	}
-	out, err := paginate(r, run.Obligations, func(o *barter.ClearedObligation) Obligation {
-		return Obligation{ID: o.ID, Debtor: o.Debtor, Creditor: o.Creditor, Amount: barter.FormatMinor(o.Amount, 2), Currency: o.Currency,
-			Cleared: barter.FormatMinor(o.Cleared, 2), Remaining: barter.FormatMinor(o.Amount-o.Cleared, 2)}
-	})
-	return http.StatusOK, out, err
+	obs, total, err := s.Service.ClearingObligations(r.Context(), id, offset, limit)
+	if err != nil {
+		return 0, nil, err
+	}
+	out := page[Obligation]{Total: total, Offset: offset, Limit: limit, Items: []Obligation{}}
+	for _, o := range obs {
+		out.Items = append(out.Items, Obligation{ID: o.ID, Debtor: o.Debtor, Creditor: o.Creditor, Amount: barter.FormatMinor(o.Amount, 2),
+			Currency: o.Currency, Cleared: barter.FormatMinor(o.Cleared, 2), Remaining: barter.FormatMinor(o.Amount-o.Cleared, 2)})
+	}
+	return http.StatusOK, out, nil
 }
 
 func (s *Server) commitClearingRun(r *http.Request) (int, any, error) {
 	id, err := pathID(r, "clearing run")
+	if err != nil {
+		return 0, nil, err
+	}
+	cycles, parties, err := reviewLimits(r)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -242,8 +341,11 @@ func (s *Server) commitClearingRun(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	cycles, parties, err := reviewLimits(r)
-	return http.StatusOK, s.review(run, cycles, parties), err
+	rv, err := s.reviewOf(r.Context(), id, run)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, reviewJSON(run, rv, cycles, parties), nil
 }
 
 // clearingPage lists the runs, newest first: the one an operator just made or must
@@ -289,37 +391,41 @@ func (s *Server) clearingRunPage(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	run, err := s.Service.ClearingRun(r.Context(), id)
+	head, rv, err := s.headAndReview(r.Context(), id)
 	if err != nil {
 		return nil, err
 	}
-	v := clearingView{Run: run, Obligations: len(run.Obligations), Parties: run.Parties(), Today: s.today(),
-		Committed: query{r}.str("committed") != "" && run.Status == barter.ClearingCommitted}
-	for _, c := range s.Service.Review(run, 6) {
+	v := clearingView{Run: head, Obligations: rv.obligations, Parties: rv.parties, Today: s.today(),
+		Committed: query{r}.str("committed") != "" && head.Status == barter.ClearingCommitted}
+	for _, c := range rv.currencies {
 		cv := currencyView{CurrencyReview: c}
 		if c.Gross > 0 {
 			// Pixels need no exactness; the amounts shown as text stay exact.
 			cv.ClearedWidth = int(float64(c.Cleared) / float64(c.Gross) * 100)
 			cv.ResidualWidth = 100 - cv.ClearedWidth
 		}
-		for _, cy := range c.Cycles {
+		for _, cy := range c.Cycles[:min(pictures, len(c.Cycles))] {
 			nodes := make([]ringNode, len(cy.Parties))
 			values := make([]int64, len(cy.Parties))
 			for i, p := range cy.Parties {
 				nodes[i], values[i] = ringNode{Party: p}, cy.Amount
 			}
-			cv.Pictures = append(cv.Pictures, loopView{cy, drawRing(nodes, values, 300)})
+			picture := drawRing(nodes, values, 300)
+			picture.Label = "loop of debts: who owes whom"
+			cv.Pictures = append(cv.Pictures, loopView{cy, picture})
 		}
 		v.Currencies = append(v.Currencies, cv)
 	}
-	effects := run.Effects()
-	from, to, prev, next, err := cut(r, len(effects))
+	from, to, prev, next, err := cut(r, len(rv.effects))
 	if err != nil {
 		return nil, err
 	}
-	v.Effects = listing{Items: effects[from:to], From: from + 1, To: to, Total: len(effects), PrevLink: prev, NextLink: next}
+	v.Effects = listing{Items: rv.effects[from:to], From: from + 1, To: to, Total: len(rv.effects), PrevLink: prev, NextLink: next}
 	return v, nil
 }
+
+// pictures is how many of a currency's largest cycles a run's page draws.
+const pictures = 6
 
 // clearingForm makes a run from the clearing page: from positions as of a day, or from
 // an uploaded obligations file, and sends the browser to its review.
@@ -357,9 +463,16 @@ func (s *Server) runFromForm(r *http.Request) (*barter.ClearingRun, error) {
 	if s.ReadObligations == nil {
 		return nil, barter.Invalid("file", "this server takes no obligations files")
 	}
-	obs, err := s.ReadObligations(f, cmp.Or(strings.ToUpper(r.FormValue("currency")), "PKR"))
+	currency := cmp.Or(strings.ToUpper(strings.TrimSpace(r.FormValue("currency"))), "PKR")
+	if !barter.IsCurrency(currency) {
+		return nil, barter.Invalid("currency", "%q is not an ISO 4217 currency code", currency)
+	}
+	obs, err := s.ReadObligations(f, currency)
 	if err != nil {
 		return nil, err
+	}
+	if len(obs) == 0 {
+		return nil, barter.Invalid("file", "%s has no obligations", hdr.Filename)
 	}
 	return s.createRun(r, false, asOf, hdr.Filename, obs)
 }

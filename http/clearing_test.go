@@ -95,11 +95,23 @@ func testServerClearing(t *testing.T, open opener) {
 		{barterhttp.ClearingRequest{Obligations: loop, FromPositions: true}, "obligations"},
 		{barterhttp.ClearingRequest{}, "obligations"},
 		{`{"from_positions": true, "as_of": "31/12/2024"}`, "as_of"},
+		{`{"from_positions": true, "as_of": "2024-12-31"}`, "as_of"}, // nothing is owed
 	} {
 		wantError(t, ts, "POST", "/api/v1/clearing-runs", tt.body, http.StatusBadRequest, tt.field)
 	}
-	if call(t, ts, "GET", "/api/v1/clearing-runs", nil, &list); list.Total != 1 {
-		t.Errorf("refused requests made runs: %d in all", list.Total)
+	// What the answer shows is checked before anything is done.
+	wantError(t, ts, "POST", "/api/v1/clearing-runs?cycles=5000", barterhttp.ClearingRequest{Obligations: loop}, http.StatusBadRequest, "cycles")
+	var draft barterhttp.ClearingReview
+	if status := call(t, ts, "POST", "/api/v1/clearing-runs", barterhttp.ClearingRequest{Obligations: loop}, &draft); status != http.StatusCreated {
+		t.Fatalf("second run: %d", status)
+	}
+	draftPath := fmt.Sprintf("/api/v1/clearing-runs/%d", draft.ID)
+	wantError(t, ts, "POST", draftPath+"/commit?parties=-1", `{}`, http.StatusBadRequest, "parties")
+	if call(t, ts, "GET", draftPath, nil, &draft); draft.Status != "draft" {
+		t.Errorf("a refused commit committed: %+v", draft.ClearingRun)
+	}
+	if call(t, ts, "GET", "/api/v1/clearing-runs", nil, &list); list.Total != 2 {
+		t.Errorf("refused requests made runs: %d in all; want the 2 accepted", list.Total)
 	}
 	wantError(t, ts, "GET", "/api/v1/clearing-runs/99", nil, http.StatusNotFound, "")
 	wantError(t, ts, "GET", "/api/v1/clearing-runs/x", nil, http.StatusBadRequest, "id")
@@ -170,6 +182,7 @@ func TestServer_ClearingPages(t *testing.T) { eachStore(t, testServerClearingPag
 
 func testServerClearingPages(t *testing.T, open opener) {
 	ts, svc := newServerWith(t, open, func(s *barterhttp.Server) { s.ReadObligations = readObligations })
+	storetest.MustPost(t, svc, storetest.GD(t, storetest.Auth2025, barter.Import, "2024-01-11", "1000"))
 	noRedirect := *ts.Client()
 	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	upload := func(name, content string) *http.Response {

@@ -28,7 +28,7 @@ func loadPages() pages {
 		"money":   grouped,
 		"minor":   func(n int64) string { return grouped(barter.FromMinorUnits(n)) },
 		"add":     func(a, b int) int { return a + b },
-		"less":    func(a, b int64) int64 { return a - b },
+		"minus":   func(a, b int64) int64 { return a - b },
 		"half":    func(a int) int { return a / 2 },
 		"segment": url.PathEscape,
 		"neg":     func(a int) int { return -a },
@@ -655,6 +655,7 @@ func (s *Server) answer(r *http.Request) (id int64, party string, err error) {
 // cycle is the picture of a cycle: parties on a circle, arrows for who gives to (or
 // owes) whom. Coordinates are drawing positions in pixels, not amounts.
 type cycle struct {
+	Label  string // what the picture shows, for those who cannot see it
 	Size   int
 	Nodes  []node
 	Arrows []arrow
@@ -688,7 +689,9 @@ func drawCycle(p *barter.Proposal, size int) cycle {
 		nodes[i] = ringNode{Party: l.Party, Detail: l.Country + " · " + l.Response, Fill: cmp.Or(fills[l.Response], "#fff")}
 		values[i] = l.Value
 	}
-	return drawRing(nodes, values, size)
+	c := drawRing(nodes, values, size)
+	c.Label = "exchange cycle: who gives to whom"
+	return c
 }
 
 // drawRing draws parties on a circle, each giving values[i] to the next.

@@ -46,6 +46,7 @@ type Server struct {
 	mux     *http.ServeMux
 	handler http.Handler
 	pages   pages
+	reviews reviewCache
 }
 
 // NewServer returns a server of svc, logging to logger.
@@ -422,15 +423,20 @@ type page[T any] struct {
 	Items  []T `json:"items"`
 }
 
-// paginate cuts the slice the request asks for (?offset=&limit=, 100 by default, at most
-// 10,000) out of all.
-func paginate[T, U any](r *http.Request, all []T, conv func(*T) U) (page[U], error) {
+// pageBounds reads the page a request asks for: ?offset=&limit=, 100 by default, at
+// most 10,000.
+func pageBounds(r *http.Request) (limit, offset int, err error) {
 	q := query{r}
-	limit, err := q.int("limit", 100, 1, 10_000)
-	if err != nil {
-		return page[U]{}, err
+	if limit, err = q.int("limit", 100, 1, 10_000); err != nil {
+		return 0, 0, err
 	}
-	offset, err := q.int("offset", 0, 0, 1<<31-1)
+	offset, err = q.int("offset", 0, 0, 1<<31-1)
+	return limit, offset, err
+}
+
+// paginate cuts the slice the request asks for (see pageBounds) out of all.
+func paginate[T, U any](r *http.Request, all []T, conv func(*T) U) (page[U], error) {
+	limit, offset, err := pageBounds(r)
 	if err != nil {
 		return page[U]{}, err
 	}

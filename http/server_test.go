@@ -64,6 +64,8 @@ func newServer(t *testing.T, open opener) (*httptest.Server, *barter.Service) {
 func newServerWith(t *testing.T, open opener, set func(*barterhttp.Server)) (*httptest.Server, *barter.Service) {
 	t.Helper()
 	svc := storetest.NewService(t, open(t))
+	// As barter serve runs it: positions are read through the cache.
+	svc.Totals = &barter.TotalsCache{}
 	storetest.MustSeed(t, svc)
 	srv := barterhttp.NewServer(svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	set(srv)

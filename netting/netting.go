@@ -16,6 +16,7 @@
 package netting
 
 import (
+	"container/heap"
 	"errors"
 	"fmt"
 	"math"
@@ -161,18 +162,19 @@ func (Solver) SetOff(parties int, debtors, creditors []int32, amounts []int64) (
 }
 
 // Loops splits a set-off (the amount cleared on each obligation debtors[i] ->
-// creditors[i]) into at most limit loops, largest first.
-func (Solver) Loops(debtors, creditors []int32, cleared []int64, limit int) []barter.Loop {
+// creditors[i]) into loops and returns the limit largest, largest first, with how many
+// there are.
+func (Solver) Loops(debtors, creditors []int32, cleared []int64, limit int) ([]barter.Loop, int) {
 	obs := make([]Obligation, len(cleared))
 	for i := range obs {
 		obs[i] = Obligation{Debtor: debtors[i], Creditor: creditors[i], Amount: cleared[i]}
 	}
-	cs := Cycles(obs, cleared, limit)
+	cs, n := Cycles(obs, cleared, limit)
 	out := make([]barter.Loop, len(cs))
 	for i, c := range cs {
 		out[i] = barter.Loop{Obligations: c.Obligations, Amount: c.Amount}
 	}
-	return out
+	return out, n
 }
 
 // Cycle is a loop of obligations that a set-off cancels: each owes the next by Amount.
@@ -181,63 +183,110 @@ type Cycle struct {
 	Amount      int64
 }
 
-// Cycles decomposes a set-off into cycles of cleared amounts, at most limit of them, and
-// returns them largest first. Every set-off is a sum of such cycles.
-func Cycles(obs []Obligation, cleared []int64, limit int) []Cycle {
+// Cycles decomposes a set-off into cycles of cleared amounts, whose sum it is, and
+// returns the limit largest, largest first, with how many cycles there are in all.
+//
+// The walk keeps its path between cycles: once a cycle is cancelled it goes on from the
+// party where the cycle began, so that each obligation is stepped over a bounded number
+// of times besides the cycles it lies on.
+func Cycles(obs []Obligation, cleared []int64, limit int) ([]Cycle, int) {
+	parties := int32(0)
+	for _, o := range obs {
+		parties = max(parties, o.Debtor+1, o.Creditor+1)
+	}
 	left := append([]int64(nil), cleared...)
-	// Outgoing obligations with something left, per party.
-	out := map[int32][]int{}
+	// Obligations with something left, grouped by debtor; next[v] is where party v's
+	// search for one goes on.
+	first := make([]int, parties+1)
 	for i, o := range obs {
 		if left[i] > 0 {
-			out[o.Debtor] = append(out[o.Debtor], i)
+			first[o.Debtor+1]++
 		}
 	}
-	next := func(v int32) int {
-		arcs := out[v]
-		for len(arcs) > 0 && left[arcs[0]] == 0 {
-			arcs = arcs[1:]
+	for v := int32(0); v < parties; v++ {
+		first[v+1] += first[v]
+	}
+	arcs := make([]int, first[parties])
+	next := append([]int(nil), first[:parties]...)
+	for i, o := range obs {
+		if left[i] > 0 {
+			arcs[next[o.Debtor]] = i
+			next[o.Debtor]++
 		}
-		out[v] = arcs
-		if len(arcs) == 0 {
+	}
+	copy(next, first[:parties])
+	out := func(v int32) int {
+		for next[v] < first[v+1] && left[arcs[next[v]]] == 0 {
+			next[v]++
+		}
+		if next[v] == first[v+1] {
 			return -1
 		}
-		return arcs[0]
+		return arcs[next[v]]
 	}
-	var cycles []Cycle
+	at := make([]int32, parties) // where on the path a party's obligation is, or -1
+	for v := range at {
+		at[v] = -1
+	}
+	top := &cycleHeap{}
+	count := 0
+	var path []int
 	for start := range obs {
-		for left[start] > 0 && len(cycles) < limit {
-			// Walk from the obligation until a party repeats; flow conservation guarantees
-			// a way on from every party reached.
-			path := []int{start}
-			at := map[int32]int{obs[start].Debtor: 0}
-			v := obs[start].Creditor
-			for {
-				if k, seen := at[v]; seen {
-					path = path[k:]
-					break
+		if left[start] == 0 {
+			continue
+		}
+		path = append(path[:0], start)
+		at[obs[start].Debtor] = 0
+		v := obs[start].Creditor
+		for len(path) > 0 {
+			if k := at[v]; k >= 0 {
+				cyc := path[k:]
+				amount := left[cyc[0]]
+				for _, e := range cyc {
+					amount = min(amount, left[e])
 				}
-				at[v] = len(path)
-				e := next(v)
-				if e < 0 {
-					return sortCycles(cycles) // not a circulation; stop rather than loop
+				for _, e := range cyc {
+					left[e] -= amount
+					at[obs[e].Debtor] = -1
 				}
-				path = append(path, e)
-				v = obs[e].Creditor
+				count++
+				if top.Len() < limit || amount > (*top)[0].Amount {
+					heap.Push(top, Cycle{Obligations: append([]int(nil), cyc...), Amount: amount})
+					if top.Len() > limit {
+						heap.Pop(top)
+					}
+				}
+				path = path[:k] // on from v, where the cycle began
 			}
-			amount := left[path[0]]
-			for _, e := range path {
-				amount = min(amount, left[e])
+			e := out(v)
+			if e < 0 {
+				// The start's debtor has nothing left to pass on; or, midway, the input
+				// is not a circulation, and the walk stops rather than loop.
+				break
 			}
-			for _, e := range path {
-				left[e] -= amount
-			}
-			cycles = append(cycles, Cycle{Obligations: path, Amount: amount})
+			at[v] = int32(len(path))
+			path = append(path, e)
+			v = obs[e].Creditor
+		}
+		for _, e := range path {
+			at[obs[e].Debtor] = -1
 		}
 	}
-	return sortCycles(cycles)
+	cs := []Cycle(*top)
+	sort.Slice(cs, func(i, j int) bool { return cs[i].Amount > cs[j].Amount })
+	return cs, count
 }
 
-func sortCycles(cs []Cycle) []Cycle {
-	sort.Slice(cs, func(i, j int) bool { return cs[i].Amount > cs[j].Amount })
-	return cs
+// cycleHeap keeps the largest cycles found: the smallest of them on top.
+type cycleHeap []Cycle
+
+func (h cycleHeap) Len() int           { return len(h) }
+func (h cycleHeap) Less(i, j int) bool { return h[i].Amount < h[j].Amount }
+func (h cycleHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *cycleHeap) Push(x any)        { *h = append(*h, x.(Cycle)) }
+func (h *cycleHeap) Pop() any {
+	old := *h
+	c := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return c
 }

@@ -2,6 +2,7 @@ package netting_test
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/barter-clearing/barter/netting"
@@ -206,7 +207,10 @@ func TestNetPositions(t *testing.T) {
 func TestCycles(t *testing.T) {
 	obs := []netting.Obligation{{0, 1, 10}, {1, 2, 10}, {2, 0, 10}, {0, 2, 10}, {1, 0, 4}}
 	r := mustSolve(t, 3, obs)
-	cs := netting.Cycles(obs, r.Cleared, 100)
+	cs, n := netting.Cycles(obs, r.Cleared, 100)
+	if n != len(cs) {
+		t.Errorf("%d cycles counted, %d returned; want all under the limit", n, len(cs))
+	}
 	sum := make([]int64, len(obs))
 	for _, c := range cs {
 		for k, e := range c.Obligations {
@@ -225,5 +229,45 @@ func TestCycles(t *testing.T) {
 	}
 	if len(cs) < 2 || cs[0].Amount < cs[len(cs)-1].Amount {
 		t.Errorf("cycles = %+v; want several, largest first", cs)
+	}
+}
+
+// TestCycles_Random splits random set-offs: the cycles are loops, they sum to the
+// set-off, and a limit keeps the largest of them.
+func TestCycles_Random(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for trial := range 200 {
+		parties := 2 + rng.IntN(30)
+		obs := randomObligations(rng, parties, 1+rng.IntN(120), 1+rng.Int64N(1000))
+		r := mustSolve(t, parties, obs)
+		all, n := netting.Cycles(obs, r.Cleared, len(obs)+1)
+		if len(all) != n {
+			t.Fatalf("trial %d: %d cycles returned of %d", trial, len(all), n)
+		}
+		sum := make([]int64, len(obs))
+		for _, c := range all {
+			for k, e := range c.Obligations {
+				if next := c.Obligations[(k+1)%len(c.Obligations)]; obs[e].Creditor != obs[next].Debtor {
+					t.Fatalf("trial %d: cycle %v is not a loop", trial, c)
+				}
+				sum[e] += c.Amount
+			}
+			if c.Amount <= 0 {
+				t.Fatalf("trial %d: cycle %v of nothing", trial, c)
+			}
+		}
+		if !slices.Equal(sum, r.Cleared) {
+			t.Fatalf("trial %d: the cycles clear %v, the set-off %v", trial, sum, r.Cleared)
+		}
+		limit := 1 + rng.IntN(4)
+		top, m := netting.Cycles(obs, r.Cleared, limit)
+		if m != n || len(top) != min(limit, n) {
+			t.Fatalf("trial %d: limit %d gave %d of %d cycles; want %d of %d", trial, limit, len(top), m, min(limit, n), n)
+		}
+		for i, c := range top {
+			if c.Amount != all[i].Amount {
+				t.Fatalf("trial %d: the %d largest are %v; all are %v", trial, limit, top, all)
+			}
+		}
 	}
 }

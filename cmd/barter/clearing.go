@@ -39,35 +39,39 @@ input is stored, so it can be reproduced.
 				return err
 			}
 			defer closeFn()
-			var obs []barter.Obligation
-			source := in
+			var r *barter.ClearingRun
 			if fromPositions {
+				if unit != "" || rates != "" {
+					return barter.Invalid("--unit", "positions owe in the unit of account already; --unit and --rates go with --in")
+				}
 				day, err := a.asOf(asOf)
 				if err != nil {
 					return err
 				}
-				if obs, err = svc.ObligationsFromPositions(cmd.Context(), day); err != nil {
+				if r, err = svc.CreateClearingRunFromPositions(cmd.Context(), day); err != nil {
 					return err
 				}
-				source = barter.PositionsSource + day.String()
-			} else if obs, err = a.readObligations(in, currency); err != nil {
-				return err
-			}
-			if unit != "" || rates != "" {
-				day, err := a.asOf(asOf)
+			} else {
+				obs, err := a.readObligations(in, currency)
 				if err != nil {
 					return err
 				}
-				if err := a.convertToUnit(obs, settleOptions{unit: unit, rates: rates}, day); err != nil {
+				source := in
+				if unit != "" || rates != "" {
+					day, err := a.asOf(asOf)
+					if err != nil {
+						return err
+					}
+					if err := a.convertToUnit(obs, settleOptions{unit: unit, rates: rates}, day); err != nil {
+						return err
+					}
+					source += " in " + unit
+				}
+				if r, err = svc.CreateClearingRun(cmd.Context(), source, obs); err != nil {
 					return err
 				}
-				source += " in " + unit
 			}
-			r, err := svc.CreateClearingRun(cmd.Context(), source, obs)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.out, "created clearing run %d (draft) from %s\n\n", r.ID, source)
+			fmt.Fprintf(a.out, "created clearing run %d (draft) from %s\n\n", r.ID, r.Source)
 			a.review(svc, r, 10, 5)
 			fmt.Fprintf(a.out, "\nReview it, then: barter clearing commit %d\n", r.ID)
 			return nil

@@ -80,6 +80,7 @@ Errors are {"error": {"code", "field", "message"}} with status 400, 404, 409 or 
 				return err
 			}
 			defer closeFn()
+			svc.Totals = &barter.TotalsCache{}
 			logger := slog.New(slog.NewTextHandler(a.errOut, nil))
 			srv := barterhttp.NewServer(svc, logger)
 			srv.Importers = webImporters()

@@ -10,8 +10,8 @@ import (
 )
 
 func (t *Tx) CreateClearingRun(ctx context.Context, r *barter.ClearingRun) error {
-	row, err := t.queryRow(ctx, `INSERT INTO clearing_runs (created, source, status, committed, entry_id) VALUES (?, ?, ?, ?, ?) RETURNING id`,
-		r.Created.UTC().Format(time.RFC3339Nano), r.Source, string(r.Status), dateStr(r.Committed), nullID(r.Entry))
+	row, err := t.queryRow(ctx, `INSERT INTO clearing_runs (created, source, status, committed, entry_id, positions_as_of) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		r.Created.UTC().Format(time.RFC3339Nano), r.Source, string(r.Status), dateStr(r.Committed), nullID(r.Entry), dateStr(r.PositionsAsOf))
 	if err != nil {
 		return err
 	}
@@ -32,14 +32,14 @@ func nullID(id int64) any {
 	return id
 }
 
-const runColumns = `id, created, source, status, committed, entry_id`
+const runColumns = `id, created, source, status, committed, entry_id, positions_as_of`
 
 func scanRun(r scanner) (*barter.ClearingRun, error) {
 	var run barter.ClearingRun
 	var created, status string
-	var committed sql.NullString
+	var committed, positions sql.NullString
 	var entry sql.NullInt64
-	if err := r.Scan(&run.ID, &created, &run.Source, &status, &committed, &entry); err != nil {
+	if err := r.Scan(&run.ID, &created, &run.Source, &status, &committed, &entry, &positions); err != nil {
 		return nil, err
 	}
 	run.Status, run.Entry = barter.ClearingStatus(status), entry.Int64
@@ -47,11 +47,23 @@ func scanRun(r scanner) (*barter.ClearingRun, error) {
 	if run.Created, err = time.Parse(time.RFC3339Nano, created); err != nil {
 		return nil, err
 	}
-	run.Committed, err = parseDate(committed)
+	if run.Committed, err = parseDate(committed); err != nil {
+		return nil, err
+	}
+	run.PositionsAsOf, err = parseDate(positions)
 	return &run, err
 }
 
 func (t *Tx) ClearingRun(ctx context.Context, id int64) (*barter.ClearingRun, error) {
+	r, err := t.ClearingRunHead(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	r.Obligations, err = t.ClearingObligations(ctx, id, 0, -1)
+	return r, err
+}
+
+func (t *Tx) ClearingRunHead(ctx context.Context, id int64) (*barter.ClearingRun, error) {
 	q := `SELECT ` + runColumns + ` FROM clearing_runs WHERE id = ?`
 	if t.write {
 		q += t.d.ForUpdate // a commit holds the run until it is done
@@ -64,19 +76,38 @@ func (t *Tx) ClearingRun(ctx context.Context, id int64) (*barter.ClearingRun, er
 	if err != nil {
 		return nil, notFound(err, "clearing run", strconv.FormatInt(id, 10))
 	}
-	rows, err := t.query(ctx, `SELECT id, debtor, creditor, amount, currency, cleared FROM clearing_obligations WHERE run_id = ? ORDER BY seq`, id)
+	return r, nil
+}
+
+func (t *Tx) ClearingObligations(ctx context.Context, id int64, offset, limit int) ([]barter.ClearedObligation, error) {
+	// By seq, the input order: the key's range from offset on.
+	q, args := `SELECT id, debtor, creditor, amount, currency, cleared FROM clearing_obligations WHERE run_id = ? AND seq > ? ORDER BY seq`, []any{id, offset}
+	if limit >= 0 {
+		q, args = q+` LIMIT ?`, append(args, limit)
+	}
+	rows, err := t.query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	var out []barter.ClearedObligation
 	for rows.Next() {
 		var o barter.ClearedObligation
 		if err := rows.Scan(&o.ID, &o.Debtor, &o.Creditor, &o.Amount, &o.Currency, &o.Cleared); err != nil {
 			return nil, err
 		}
-		r.Obligations = append(r.Obligations, o)
+		out = append(out, o)
 	}
-	return r, rows.Err()
+	return out, rows.Err()
+}
+
+func (t *Tx) ClearingObligationCount(ctx context.Context, id int64) (int, error) {
+	row, err := t.queryRow(ctx, `SELECT COUNT(*) FROM clearing_obligations WHERE run_id = ?`, id)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	return n, row.Scan(&n)
 }
 
 func (t *Tx) ClearingRuns(ctx context.Context) ([]barter.ClearingRun, error) {
@@ -103,7 +134,7 @@ func (t *Tx) UpdateClearingRun(ctx context.Context, r *barter.ClearingRun) error
 
 func (t *Tx) ClearedFromPositions(ctx context.Context) (map[string]int64, error) {
 	rows, err := t.query(ctx, `SELECT o.id, SUM(o.cleared) FROM clearing_obligations o JOIN clearing_runs r ON r.id = o.run_id
-		WHERE r.status = ? AND r.source LIKE ? GROUP BY o.id`, string(barter.ClearingCommitted), barter.PositionsSource+"%")
+		WHERE r.status = ? AND r.positions_as_of IS NOT NULL GROUP BY o.id`, string(barter.ClearingCommitted))
 	if err != nil {
 		return nil, err
 	}

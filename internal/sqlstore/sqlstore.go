@@ -671,6 +671,15 @@ const totalsQuery = `SELECT p.account, SUM(p.amount) FROM entries e JOIN posting
 const allTotalsQuery = `SELECT account, SUM(amount) FROM postings
 	WHERE ? <> '' AND entry_id BETWEEN ? AND ? AND account NOT LIKE '%:` + barter.AccountNetOff + `' GROUP BY account`
 
+func (t *Tx) EntryCount(ctx context.Context) (int64, error) {
+	row, err := t.queryRow(ctx, `SELECT COUNT(*) FROM entries`)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	return n, row.Scan(&n)
+}
+
 func (t *Tx) TotalsAsOf(ctx context.Context, asOf barter.Date) (map[string]barter.Totals, error) {
 	var maxID int64
 	row, err := t.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM entries`)

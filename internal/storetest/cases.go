@@ -566,18 +566,68 @@ func testClearingRun(t *testing.T, svc *barter.Service) {
 	if len(fromPos) != 1 || fromPos[0].Debtor != Trader || fromPos[0].Creditor != Russian || fromPos[0].Amount != 2800000 || fromPos[0].Currency != "PKR" {
 		t.Fatalf("obligations from positions = %+v", fromPos)
 	}
-	// Once a run from positions has cleared part of that debt, it is not offered again.
-	back := barter.Obligation{ID: "back", Debtor: Russian, Creditor: Trader, Amount: 1000000, Currency: "PKR"}
-	pr, err := svc.CreateClearingRun(ctx, barter.PositionsSource+"2024-06-01", []barter.Obligation{fromPos[0], back})
+	// An authorization on which the trader exported for 10,000.00 PKR and imported
+	// nothing makes the counterparty owe it: the two debts form a loop.
+	MustImport(t, svc.ImportAuthorizations, barter.AuthorizationImport{Number: "BT-BACK", Party: Trader, Counterparty: Russian, Regime: "2025", Issued: barter.MustDate(IssuedDay)})
+	MustImport(t, svc.ImportLines, barter.LineImport{Authorization: "BT-BACK", Line: barter.Line{Direction: barter.Export, HSCode: "1006",
+		Description: "rice", Quantity: Dec(t, "10"), Unit: "t", Value: Dec(t, "10000"), Currency: "PKR"}})
+	back := GD(t, "BT-BACK", barter.Export, "2024-01-20", "10000")
+	back.Currency = "PKR"
+	MustPost(t, svc, back)
+	day := barter.MustDate("2024-06-01")
+	owed := func() []barter.Obligation {
+		t.Helper()
+		obs, err := svc.ObligationsFromPositions(ctx, day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return obs
+	}
+	// A run whose source only reads like one from positions clears nothing of theirs.
+	spoof, err := svc.CreateClearingRun(ctx, barter.PositionsSource+"2024-06-01", []barter.Obligation{
+		{ID: Auth2025, Debtor: "X", Creditor: "Y", Amount: 2800000, Currency: "PKR"}, {ID: "BT-BACK", Debtor: "Y", Creditor: "X", Amount: 2800000, Currency: "PKR"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.CommitClearingRun(ctx, pr.ID, barter.MustDate("2024-06-01")); err != nil {
+	if _, err := svc.CommitClearingRun(ctx, spoof.ID, day); err != nil {
 		t.Fatal(err)
 	}
-	again, err := svc.ObligationsFromPositions(ctx, barter.MustDate("2024-06-01"))
-	if err != nil || len(again) != 1 || again[0].Amount != 1800000 {
-		t.Errorf("after clearing 1,000,000 of it: %+v, %v; want 1,800,000 left", again, err)
+	if obs := owed(); len(obs) != 2 || obs[0].Amount != 2800000 || obs[1].Amount != 1000000 || obs[1].Debtor != Russian {
+		t.Fatalf("after a run of obligations named like positions: %+v; want both debts whole", obs)
+	}
+	// Two runs from the same positions: the first to commit clears 10,000.00 of each
+	// debt; the second no longer matches what is owed and is refused.
+	pr, err := svc.CreateClearingRunFromPositions(ctx, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr2, err := svc.CreateClearingRunFromPositions(ctx, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pr.PositionsAsOf != day || pr.Source != barter.PositionsSource+"2024-06-01" || pr.Obligations[0].Cleared != 1000000 {
+		t.Fatalf("run from positions = %+v", pr)
+	}
+	if _, err := svc.CommitClearingRun(ctx, pr.ID, day); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CommitClearingRun(ctx, pr2.ID, day); barter.ErrorCode(err) != barter.EConflict {
+		t.Errorf("second run from the same positions: %v; want conflict", err)
+	}
+	if obs := owed(); len(obs) != 1 || obs[0].ID != Auth2025 || obs[0].Amount != 1800000 {
+		t.Errorf("after clearing 1,000,000 of it: %+v; want 1,800,000 left", obs)
+	}
+	// A declaration booked on a day before the run's changes what is owed: refused too.
+	pr3, err := svc.CreateClearingRunFromPositions(ctx, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	MustPost(t, svc, GD(t, Auth2025, barter.Import, "2024-02-01", "1"))
+	if _, err := svc.CommitClearingRun(ctx, pr3.ID, day); barter.ErrorCode(err) != barter.EConflict {
+		t.Errorf("run made before a declaration of an earlier day: %v; want conflict", err)
+	}
+	if _, err := svc.CreateClearingRunFromPositions(ctx, barter.MustDate("2024-01-01")); barter.ErrorCode(err) != barter.EInvalid {
+		t.Errorf("a run from positions that owe nothing: %v; want invalid", err)
 	}
 }
 

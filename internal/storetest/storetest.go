@@ -41,6 +41,7 @@ func Run(t *testing.T, open Opener) {
 		{"CancelledImport", testCancelledImport},
 		{"Reassessment", testReassessment},
 		{"PositionsAndReconcile", testPositionsAndReconcile},
+		{"TotalsCache", testTotalsCache},
 		{"ConcurrentPosting", testConcurrentPosting},
 		{"ClearingRun", testClearingRun},
 		{"Proposals", testProposals},
