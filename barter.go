@@ -17,6 +17,9 @@ const (
 	ENotFound Code = "not_found" // the named record does not exist
 	EConflict Code = "conflict"  // the record exists or the state forbids the change
 	EInternal Code = "internal"  // a fault of the system, not of the input
+	// EUnauthenticated: the request does not say who makes it, or says it wrongly.
+	EUnauthenticated Code = "unauthenticated"
+	EForbidden       Code = "forbidden" // the user may not do this
 )
 
 // Error is the one error type users see. Message is written for them; Field, when set,

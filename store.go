@@ -128,6 +128,18 @@ type Tx interface {
 	// positions have cleared.
 	ClearedFromPositions(ctx context.Context) (map[string]int64, error)
 
+	// CreateUser registers a user with the hash of its token. Errors: EConflict when
+	// the name is taken.
+	CreateUser(ctx context.Context, u *User, tokenHash string) error
+	// UserByToken returns the user whose token has the hash. Errors: ENotFound.
+	UserByToken(ctx context.Context, tokenHash string) (*User, error)
+	// Users lists the users by name.
+	Users(ctx context.Context) ([]User, error)
+	// DeleteUser removes a user. Errors: ENotFound.
+	DeleteUser(ctx context.Context, name string) error
+	// UserCount counts the users.
+	UserCount(ctx context.Context) (int, error)
+
 	// ClaimKey records an idempotency key with r's fingerprint and time, and reports
 	// false when the key is already recorded. A claim racing another of the same key
 	// waits for it and reports false if it commits.

@@ -490,6 +490,9 @@ func (s *Server) apply(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	if err := userFrom(r).ActFor(app.Party); err != nil {
+		return 0, nil, err
+	}
 	a, err := s.Service.Apply(r.Context(), app)
 	if err != nil {
 		return 0, nil, err
@@ -577,6 +580,9 @@ func (s *Server) explainLeg(r *http.Request) (int, any, error) {
 func (s *Server) createOffer(r *http.Request) (int, any, error) {
 	of, err := decodeAs[*barter.Offer](r, &Offer{})
 	if err != nil {
+		return 0, nil, err
+	}
+	if err := userFrom(r).ActFor(of.Party); err != nil {
 		return 0, nil, err
 	}
 	dup, err := s.Service.CreateOffer(r.Context(), of)
@@ -682,6 +688,9 @@ func (s *Server) respond(accept bool) func(*http.Request) (int, any, error) {
 		if in.Party == "" {
 			return 0, nil, barter.Invalid("party", "is required")
 		}
+		if err := userFrom(r).ActFor(in.Party); err != nil {
+			return 0, nil, err
+		}
 		p, err := s.Service.Respond(r.Context(), id, in.Party, accept, in.Reason, s.today())
 		if err != nil {
 			return 0, nil, err
@@ -723,4 +732,20 @@ func (s *Server) verify(r *http.Request) (int, any, error) {
 		out.Unbalanced = append(out.Unbalanced, Unbalanced{u.ID, u.Ref, barter.FormatHome(u.Sum)})
 	}
 	return http.StatusOK, out, nil
+}
+
+// Me is who a request is made by.
+type Me struct {
+	Open  bool   `json:"open"` // no user is registered: anyone may do anything
+	Name  string `json:"name,omitempty"`
+	Role  string `json:"role,omitempty"`
+	Party string `json:"party,omitempty"`
+}
+
+func (s *Server) me(r *http.Request) (int, any, error) {
+	u := userFrom(r)
+	if u == nil {
+		return http.StatusOK, Me{Open: true}, nil
+	}
+	return http.StatusOK, Me{Name: u.Name, Role: string(u.Role), Party: u.Party}, nil
 }

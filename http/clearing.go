@@ -438,7 +438,7 @@ func (s *Server) clearingForm(w http.ResponseWriter, r *http.Request) {
 		if perr != nil {
 			page = nil
 		}
-		s.render(w, status, "clearing", view{Title: "clearing", Nav: "clearing", Data: page, Error: &body.Error, Heading: headings[body.Error.Code]})
+		s.render(w, r, status, "clearing", view{Title: "clearing", Nav: "clearing", Data: page, Error: &body.Error, Heading: headings[body.Error.Code]})
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/clearing/%d", run.ID), http.StatusSeeOther)

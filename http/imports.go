@@ -105,7 +105,7 @@ func (s *Server) importForm(w http.ResponseWriter, r *http.Request) {
 	page := s.importForms()
 	fail := func(err error) {
 		status, body := s.errorOf(r, err)
-		s.render(w, status, "imports", view{Title: "imports", Nav: "imports", Data: page, Error: &body.Error, Heading: headings[body.Error.Code]})
+		s.render(w, r, status, "imports", view{Title: "imports", Nav: "imports", Data: page, Error: &body.Error, Heading: headings[body.Error.Code]})
 	}
 	mr, err := r.MultipartReader()
 	if err != nil {
@@ -134,7 +134,7 @@ func (s *Server) importForm(w http.ResponseWriter, r *http.Request) {
 			}
 			status, rep := s.runImport(r, kind, part.FileName(), part)
 			page.Report = &rep
-			s.render(w, status, "imports", view{Title: "imports", Nav: "imports", Data: page})
+			s.render(w, r, status, "imports", view{Title: "imports", Nav: "imports", Data: page})
 			return
 		}
 	}

@@ -36,7 +36,7 @@ func loadPages() pages {
 		"pending": func(p *barter.Proposal) bool { return p.Status == barter.ProposalPending },
 	}
 	ps := pages{}
-	for _, name := range []string{"dashboard", "positions", "authorizations", "authorization", "offers", "offer", "proposals", "proposal", "clearing", "clearing-run", "imports", "error"} {
+	for _, name := range []string{"dashboard", "positions", "authorizations", "authorization", "offers", "offer", "proposals", "proposal", "clearing", "clearing-run", "imports", "login", "error"} {
 		ps[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+name+".html"))
 	}
 	return ps
@@ -44,25 +44,32 @@ func loadPages() pages {
 
 func (s *Server) pageRoutes() {
 	s.pages = loadPages()
+	customs, operator, trader := barter.RoleCustoms, barter.RoleOperator, barter.RoleTrader
+	form := func(pattern string, h http.HandlerFunc, roles ...barter.Role) {
+		s.mux.Handle(pattern, s.allow(h, roles...))
+	}
 	s.mux.Handle("GET /{$}", s.page("dashboard", s.dashboardPage))
 	s.mux.Handle("GET /positions", s.page("positions", s.positionsPage))
 	s.mux.Handle("GET /authorizations", s.page("authorizations", s.authorizationsPage))
 	s.mux.Handle("GET /authorizations/{id}", s.page("authorization", s.authorizationPage))
 	s.mux.Handle("GET /authorizations/number/{number}", s.page("authorization", s.authorizationPage))
-	s.mux.HandleFunc("POST /authorizations/{id}/decide", s.decideForm)
+	form("POST /authorizations/{id}/decide", s.decideForm, customs)
 	s.mux.Handle("GET /imports", s.page("imports", func(*http.Request) (any, error) { return s.importForms(), nil }))
-	s.mux.HandleFunc("POST /imports", s.importForm)
+	form("POST /imports", s.importForm, operator, customs)
 	s.mux.Handle("GET /offers", s.page("offers", s.offersPage))
 	s.mux.Handle("GET /offers/new", s.page("offer", func(*http.Request) (any, error) { return offerForm{}, nil }))
-	s.mux.HandleFunc("POST /offers", s.offerForm)
+	form("POST /offers", s.offerForm, trader, operator)
 	s.mux.Handle("GET /proposals", s.page("proposals", s.proposalsPage))
 	s.mux.Handle("GET /proposals/{id}", s.page("proposal", s.proposalPage))
-	s.mux.HandleFunc("POST /proposals", s.matchForm)
-	s.mux.HandleFunc("POST /proposals/{id}/respond", s.respondForm)
+	form("POST /proposals", s.matchForm, operator)
+	form("POST /proposals/{id}/respond", s.respondForm, trader)
 	s.mux.Handle("GET /clearing", s.page("clearing", s.clearingPage))
-	s.mux.HandleFunc("POST /clearing", s.clearingForm)
+	form("POST /clearing", s.clearingForm, operator)
 	s.mux.Handle("GET /clearing/{id}", s.page("clearing-run", s.clearingRunPage))
-	s.mux.HandleFunc("POST /clearing/{id}/commit", s.commitForm)
+	form("POST /clearing/{id}/commit", s.commitForm, operator)
+	s.mux.Handle("GET /login", s.page("login", s.loginForm))
+	s.mux.HandleFunc("POST /login", s.login)
+	s.mux.HandleFunc("POST /logout", s.logout)
 	s.mux.Handle("/", s.page("error", func(r *http.Request) (any, error) {
 		return nil, barter.Errorf(barter.ENotFound, "there is no page %s", r.URL.Path)
 	}))
@@ -76,14 +83,17 @@ type view struct {
 	Error *apiError
 	// Heading says what kind of error it is, in words.
 	Heading string
+	User    *barter.User // who is signed in; nil while the clearing house is open
 }
 
 // headings name each kind of error on the error page.
 var headings = map[barter.Code]string{
-	barter.EInvalid:  "Please check the request",
-	barter.ENotFound: "Not found",
-	barter.EConflict: "Not possible now",
-	barter.EInternal: "Something went wrong on our side",
+	barter.EInvalid:         "Please check the request",
+	barter.EUnauthenticated: "Please sign in",
+	barter.EForbidden:       "Not allowed",
+	barter.ENotFound:        "Not found",
+	barter.EConflict:        "Not possible now",
+	barter.EInternal:        "Something went wrong on our side",
 }
 
 // page adapts a handler returning a page's data to net/http, rendering the page or the
@@ -93,16 +103,17 @@ func (s *Server) page(name string, h func(*http.Request) (any, error)) http.Hand
 		data, err := h(r)
 		if err != nil {
 			status, body := s.errorOf(r, err)
-			s.render(w, status, "error", view{Title: "error", Nav: name, Error: &body.Error, Heading: headings[body.Error.Code]})
+			s.render(w, r, status, "error", view{Title: "error", Nav: name, Error: &body.Error, Heading: headings[body.Error.Code]})
 			return
 		}
-		s.render(w, http.StatusOK, name, view{Title: name, Nav: name, Data: data})
+		s.render(w, r, http.StatusOK, name, view{Title: name, Nav: name, Data: data})
 	})
 }
 
 // render writes a page. It is rendered to memory first so that a failing template never
 // sends half a page.
-func (s *Server) render(w http.ResponseWriter, status int, name string, v view) {
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
+	v.User = userFrom(r)
 	var buf bytes.Buffer
 	if err := s.pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {
 		s.Logger.Error("render page", "page", name, "err", err)
@@ -367,6 +378,9 @@ func (s *Server) offerForm(w http.ResponseWriter, r *http.Request) {
 	in.Wants = strings.FieldsFunc(in.WantsText, func(c rune) bool { return c == ';' || c == ',' || c == ' ' })
 	of, err := in.parse()
 	if err == nil {
+		err = userFrom(r).ActFor(of.Party)
+	}
+	if err == nil {
 		_, err = s.Service.CreateOffer(r.Context(), of)
 	}
 	if err == nil {
@@ -375,7 +389,7 @@ func (s *Server) offerForm(w http.ResponseWriter, r *http.Request) {
 	}
 	status, body := s.errorOf(r, err)
 	in.Error = &body.Error
-	s.render(w, status, "offer", view{Title: "new offer", Nav: "offers", Data: in})
+	s.render(w, r, status, "offer", view{Title: "new offer", Nav: "offers", Data: in})
 }
 
 func (s *Server) authorizationsPage(r *http.Request) (any, error) {
@@ -564,11 +578,11 @@ func (s *Server) matchForm(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		status, body := s.errorOf(r, err)
-		s.render(w, status, "proposals", view{Title: "proposals", Nav: "proposals", Data: proposalsListing{listing: page},
+		s.render(w, r, status, "proposals", view{Title: "proposals", Nav: "proposals", Data: proposalsListing{listing: page},
 			Error: &body.Error, Heading: headings[body.Error.Code]})
 		return
 	}
-	s.render(w, http.StatusCreated, "proposals", view{Title: "proposals", Nav: "proposals", Data: proposalsListing{listing: page, Run: run}})
+	s.render(w, r, http.StatusCreated, "proposals", view{Title: "proposals", Nav: "proposals", Data: proposalsListing{listing: page, Run: run}})
 }
 
 func (s *Server) matchFromForm(r *http.Request) (*barter.ProposalRun, error) {
@@ -645,6 +659,9 @@ func (s *Server) answer(r *http.Request) (id int64, party string, err error) {
 	}
 	if answer != "accept" && answer != "decline" {
 		return 0, "", barter.Invalid("answer", "%q is not accept or decline", answer)
+	}
+	if err := userFrom(r).ActFor(party); err != nil {
+		return 0, "", err
 	}
 	if _, err := s.Service.Respond(r.Context(), id, party, answer == "accept", r.PostForm.Get("reason"), s.today()); err != nil {
 		return 0, "", err

@@ -55,7 +55,7 @@ func NewServer(svc *barter.Service, logger *slog.Logger) *Server {
 	s.routes()
 	// Browsers send forms to any site without asking; requests that change something
 	// are refused when the browser says they come from another site.
-	s.handler = http.NewCrossOriginProtection().Handler(s.mux)
+	s.handler = http.NewCrossOriginProtection().Handler(s.authenticate(s.mux))
 	return s
 }
 
@@ -116,35 +116,42 @@ func (s *Server) forgetKeys(ctx context.Context) {
 }
 
 func (s *Server) routes() {
-	api := map[string]func(*http.Request) (int, any, error){
-		"GET /api/v1/positions":                      s.positions,
-		"GET /api/v1/authorizations":                 s.authorizations,
-		"POST /api/v1/authorizations":                s.apply,
-		"GET /api/v1/authorizations/{id}":            s.standing,
-		"POST /api/v1/authorizations/{id}/approve":   s.approve,
-		"POST /api/v1/authorizations/{id}/reject":    s.reject,
-		"POST /api/v1/declarations":                  s.declare,
-		"GET /api/v1/offers":                         s.offers,
-		"GET /api/v1/offers/{id}":                    s.offer,
-		"POST /api/v1/offers":                        s.createOffer,
-		"GET /api/v1/offers/{id}/gives-to/{to}":      s.explainLeg,
-		"GET /api/v1/proposals":                      s.proposals,
-		"GET /api/v1/proposals/{id}":                 s.proposal,
-		"POST /api/v1/proposals":                     s.propose,
-		"POST /api/v1/proposals/{id}/accept":         s.respond(true),
-		"POST /api/v1/proposals/{id}/decline":        s.respond(false),
-		"POST /api/v1/reconciliations":               s.reconcile,
-		"GET /api/v1/ledger/verify":                  s.verify,
-		"GET /api/v1/clearing-runs":                  s.clearingRuns,
-		"POST /api/v1/clearing-runs":                 s.createClearingRun,
-		"GET /api/v1/clearing-runs/{id}":             s.clearingRun,
-		"GET /api/v1/clearing-runs/{id}/obligations": s.clearingObligations,
-		"POST /api/v1/clearing-runs/{id}/commit":     s.commitClearingRun,
+	// Each route with the roles that may use it; none: anyone signed in.
+	type route struct {
+		h     func(*http.Request) (int, any, error)
+		roles []barter.Role
 	}
-	for pattern, h := range api {
-		s.mux.Handle(pattern, s.json(h))
+	customs, operator, trader := barter.RoleCustoms, barter.RoleOperator, barter.RoleTrader
+	api := map[string]route{
+		"GET /api/v1/positions":                      {s.positions, nil},
+		"GET /api/v1/authorizations":                 {s.authorizations, nil},
+		"POST /api/v1/authorizations":                {s.apply, []barter.Role{trader}},
+		"GET /api/v1/authorizations/{id}":            {s.standing, nil},
+		"POST /api/v1/authorizations/{id}/approve":   {s.approve, []barter.Role{customs}},
+		"POST /api/v1/authorizations/{id}/reject":    {s.reject, []barter.Role{customs}},
+		"POST /api/v1/declarations":                  {s.declare, []barter.Role{customs}},
+		"GET /api/v1/offers":                         {s.offers, nil},
+		"GET /api/v1/offers/{id}":                    {s.offer, nil},
+		"POST /api/v1/offers":                        {s.createOffer, []barter.Role{trader, operator}},
+		"GET /api/v1/offers/{id}/gives-to/{to}":      {s.explainLeg, nil},
+		"GET /api/v1/proposals":                      {s.proposals, nil},
+		"GET /api/v1/proposals/{id}":                 {s.proposal, nil},
+		"POST /api/v1/proposals":                     {s.propose, []barter.Role{operator}},
+		"POST /api/v1/proposals/{id}/accept":         {s.respond(true), []barter.Role{trader}},
+		"POST /api/v1/proposals/{id}/decline":        {s.respond(false), []barter.Role{trader}},
+		"POST /api/v1/reconciliations":               {s.reconcile, []barter.Role{customs}},
+		"GET /api/v1/ledger/verify":                  {s.verify, nil},
+		"GET /api/v1/clearing-runs":                  {s.clearingRuns, nil},
+		"POST /api/v1/clearing-runs":                 {s.createClearingRun, []barter.Role{operator}},
+		"GET /api/v1/clearing-runs/{id}":             {s.clearingRun, nil},
+		"GET /api/v1/clearing-runs/{id}/obligations": {s.clearingObligations, nil},
+		"POST /api/v1/clearing-runs/{id}/commit":     {s.commitClearingRun, []barter.Role{operator}},
+		"GET /api/v1/me":                             {s.me, nil},
 	}
-	s.mux.HandleFunc("POST /api/v1/imports/{kind}", s.importAPI)
+	for pattern, rt := range api {
+		s.mux.Handle(pattern, s.allow(s.json(rt.h), rt.roles...))
+	}
+	s.mux.Handle("POST /api/v1/imports/{kind}", s.allow(http.HandlerFunc(s.importAPI), operator, customs))
 	s.mux.Handle("/api/", s.json(func(r *http.Request) (int, any, error) {
 		return 0, nil, barter.Errorf(barter.ENotFound, "no API route %s %s", r.Method, r.URL.Path)
 	}))
@@ -153,10 +160,12 @@ func (s *Server) routes() {
 
 // statusOf maps error codes to HTTP statuses: the one table of it.
 var statusOf = map[barter.Code]int{
-	barter.EInvalid:  http.StatusBadRequest,
-	barter.ENotFound: http.StatusNotFound,
-	barter.EConflict: http.StatusConflict,
-	barter.EInternal: http.StatusInternalServerError,
+	barter.EInvalid:         http.StatusBadRequest,
+	barter.EUnauthenticated: http.StatusUnauthorized,
+	barter.EForbidden:       http.StatusForbidden,
+	barter.ENotFound:        http.StatusNotFound,
+	barter.EConflict:        http.StatusConflict,
+	barter.EInternal:        http.StatusInternalServerError,
 }
 
 // errorBody is the JSON of an error response.
@@ -235,7 +244,12 @@ func (s *Server) once(w http.ResponseWriter, r *http.Request, key string, h func
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	sum := sha256.Sum256([]byte(r.Method + " " + r.URL.RequestURI() + "\n" + string(body)))
+	// Who asked is part of what was asked: another user's retry is not answered.
+	user := ""
+	if u := userFrom(r); u != nil {
+		user = u.Name
+	}
+	sum := sha256.Sum256([]byte(user + "\n" + r.Method + " " + r.URL.RequestURI() + "\n" + string(body)))
 	fingerprint := hex.EncodeToString(sum[:])
 	ctx := r.Context()
 	stored, err := s.Service.StoredResponse(ctx, key)

@@ -142,12 +142,7 @@ input is stored, so it can be reproduced.
 		Use:   "list",
 		Short: "List clearing runs",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, closeFn, err := a.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeFn()
+		RunE: a.withService(func(cmd *cobra.Command, svc *barter.Service, args []string) error {
 			rs, err := svc.ClearingRuns(cmd.Context())
 			if err != nil {
 				return err
@@ -158,7 +153,7 @@ input is stored, so it can be reproduced.
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\n", r.ID, r.Created.Format("2006-01-02 15:04"), r.Status, r.Committed, r.Entry, r.Source)
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	cmd.AddCommand(create, show, commit, verify, list)
 	return cmd
@@ -172,12 +167,19 @@ func (a *app) withID(noun string, fn func(cmd *cobra.Command, svc *barter.Servic
 		if err != nil {
 			return barter.Invalid("ID", "%q is not a %s number", args[0], noun)
 		}
+		return a.withService(func(cmd *cobra.Command, svc *barter.Service, _ []string) error { return fn(cmd, svc, id) })(cmd, args)
+	}
+}
+
+// withService opens the service for a command and closes it after.
+func (a *app) withService(fn func(cmd *cobra.Command, svc *barter.Service, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
 		svc, closeFn, err := a.open(cmd.Context())
 		if err != nil {
 			return err
 		}
 		defer closeFn()
-		return fn(cmd, svc, id)
+		return fn(cmd, svc, args)
 	}
 }
 

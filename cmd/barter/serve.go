@@ -58,7 +58,13 @@ Answers, approvals and expiries are dated by the server's clock (--today pins it
 A write sent with an Idempotency-Key header is carried out once: a retry under the same
 key gets the first answer, for as long as --keep-keys keeps it (7 days by default).
 Requests and answers are JSON; amounts are decimal strings ("1250.50"), days YYYY-MM-DD.
-Errors are {"error": {"code", "field", "message"}} with status 400, 404, 409 or 500.`,
+Errors are {"error": {"code", "field", "message"}} with status 400, 401, 403, 404, 409
+or 500.
+
+Until a user is registered (barter users add), anyone who can reach the server may do
+anything. Once one is, the API wants "Authorization: Bearer TOKEN" and the pages a
+sign-in on /login; everyone signed in may read, and each change is for some roles only
+(see barter users --help). GET /api/v1/me says who a token belongs to.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// A retry comes after a lost answer, and a matching run may take 10
@@ -86,8 +92,15 @@ Errors are {"error": {"code", "field", "message"}} with status 400, 404, 409 or 
 			srv.Importers = webImporters()
 			srv.ReadObligations = webObligations
 			srv.KeepKeys = keepKeys
+			closed, err := svc.HasUsers(cmd.Context())
+			if err != nil {
+				return err
+			}
 			return srv.ListenAndServe(cmd.Context(), addr, func(l net.Addr) {
 				logger.Info("serving barter", "url", "http://"+l.String()+"/", "db", redact(a.dsn))
+				if !closed {
+					logger.Warn("no users are registered: anyone who can reach this address may do anything; register them with barter users add")
+				}
 			})
 		},
 	}

@@ -42,6 +42,7 @@ func Run(t *testing.T, open Opener) {
 		{"Reassessment", testReassessment},
 		{"PositionsAndReconcile", testPositionsAndReconcile},
 		{"TotalsCache", testTotalsCache},
+		{"Users", testUsers},
 		{"ConcurrentPosting", testConcurrentPosting},
 		{"ClearingRun", testClearingRun},
 		{"Proposals", testProposals},

@@ -1,0 +1,78 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/barter-clearing/barter"
+)
+
+func (t *Tx) CreateUser(ctx context.Context, u *barter.User, tokenHash string) error {
+	err := t.exec(ctx, `INSERT INTO users (name, role, party, token_hash, created) VALUES (?, ?, ?, ?, ?)`,
+		u.Name, string(u.Role), u.Party, tokenHash, u.Created.UTC().Format(time.RFC3339))
+	if barter.ErrorCode(err) == barter.EConflict {
+		return &barter.Error{Code: barter.EConflict, Field: "name", Message: "there is a user " + u.Name + " already"}
+	}
+	return err
+}
+
+const userColumns = `name, role, party, created`
+
+func scanUser(r scanner) (*barter.User, error) {
+	var u barter.User
+	var role, created string
+	if err := r.Scan(&u.Name, &role, &u.Party, &created); err != nil {
+		return nil, err
+	}
+	u.Role = barter.Role(role)
+	var err error
+	u.Created, err = time.Parse(time.RFC3339, created)
+	return &u, err
+}
+
+func (t *Tx) UserByToken(ctx context.Context, tokenHash string) (*barter.User, error) {
+	row, err := t.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE token_hash = ?`, tokenHash)
+	if err != nil {
+		return nil, err
+	}
+	u, err := scanUser(row)
+	if err != nil {
+		// The hash is no one's business, not even in an error.
+		return nil, notFound(err, "user with", "that token")
+	}
+	return u, nil
+}
+
+func (t *Tx) Users(ctx context.Context) ([]barter.User, error) {
+	rows, err := t.query(ctx, `SELECT `+userColumns+` FROM users ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var us []barter.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		us = append(us, *u)
+	}
+	return us, rows.Err()
+}
+
+func (t *Tx) DeleteUser(ctx context.Context, name string) error {
+	gone, err := t.move(ctx, `DELETE FROM users WHERE name = ?`, name)
+	if err == nil && !gone {
+		err = barter.Errorf(barter.ENotFound, "no user %q", name)
+	}
+	return err
+}
+
+func (t *Tx) UserCount(ctx context.Context) (int, error) {
+	row, err := t.queryRow(ctx, `SELECT COUNT(*) FROM users`)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	return n, row.Scan(&n)
+}
