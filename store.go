@@ -139,6 +139,13 @@ type Tx interface {
 	DeleteUser(ctx context.Context, name string) error
 	// UserCount counts the users.
 	UserCount(ctx context.Context) (int, error)
+	// CreateSession records a sign-in of a user until it expires, by the hash of its
+	// ID, and forgets sessions expired before now.
+	CreateSession(ctx context.Context, idHash, user string, expires, now time.Time) error
+	// SessionUser returns the user of a session not expired at now. Errors: ENotFound.
+	SessionUser(ctx context.Context, idHash string, now time.Time) (*User, error)
+	// DeleteSession forgets a session; forgetting one that is not there is no error.
+	DeleteSession(ctx context.Context, idHash string) error
 
 	// ClaimKey records an idempotency key with r's fingerprint and time, and reports
 	// false when the key is already recorded. A claim racing another of the same key

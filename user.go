@@ -23,8 +23,8 @@ const (
 	RoleAnalyst  Role = "analyst"  // read only
 )
 
-// Roles lists the roles, for help and errors.
-var Roles = []Role{RoleAdmin, RoleCustoms, RoleOperator, RoleTrader, RoleAnalyst}
+// roles lists the roles, for errors.
+var roles = []Role{RoleAdmin, RoleCustoms, RoleOperator, RoleTrader, RoleAnalyst}
 
 // User is someone who signs in to the clearing house with a token. A trader acts for
 // one party.
@@ -52,6 +52,15 @@ func (u *User) ActFor(party string) error {
 // tokenPrefix starts every token, so that one pasted in the wrong place is recognised.
 const tokenPrefix = "bt_"
 
+// newSecret returns 256 random bits, written after a prefix that says what they are.
+func newSecret(prefix string) (string, error) {
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", err
+	}
+	return prefix + base64.RawURLEncoding.EncodeToString(raw[:]), nil
+}
+
 // tokenHash is what the store keeps of a token: enough to check one, nothing to sign in
 // with.
 func tokenHash(token string) string {
@@ -66,20 +75,19 @@ func (s *Service) AddUser(ctx context.Context, name string, role Role, party str
 	switch {
 	case name == "" || strings.ContainsAny(name, " \t\n"):
 		return nil, "", Invalid("name", "%q is not a user name: give one word", name)
-	case !slices.Contains(Roles, role):
+	case !slices.Contains(roles, role):
 		return nil, "", Invalid("role", "%q is not a role: the roles are %s", role, joinRoles())
 	case role == RoleTrader && party == "":
 		return nil, "", Invalid("party", "a trader acts for a party: give its ID")
 	case role != RoleTrader && party != "":
 		return nil, "", Invalid("party", "only traders act for a party")
 	}
-	var raw [32]byte
-	if _, err := rand.Read(raw[:]); err != nil {
+	token, err := newSecret(tokenPrefix)
+	if err != nil {
 		return nil, "", err
 	}
-	token := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
 	u := &User{Name: name, Role: role, Party: party, Created: s.now().UTC()}
-	err := s.update(ctx, func(tx Tx) error {
+	err = s.update(ctx, func(tx Tx) error {
 		if party != "" {
 			if _, err := tx.Party(ctx, party); err != nil {
 				return err
@@ -93,12 +101,15 @@ func (s *Service) AddUser(ctx context.Context, name string, role Role, party str
 	return u, token, nil
 }
 
-func joinRoles() string {
-	names := make([]string, len(Roles))
-	for i, r := range Roles {
+func joinRoles() string { return JoinRoles(roles, ", ") }
+
+// JoinRoles writes roles in a list for people to read.
+func JoinRoles(rs []Role, sep string) string {
+	names := make([]string, len(rs))
+	for i, r := range rs {
 		names[i] = string(r)
 	}
-	return strings.Join(names, ", ")
+	return strings.Join(names, sep)
 }
 
 // Authenticate returns the user a token belongs to. Errors: EUnauthenticated.
@@ -113,6 +124,47 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*User, error)
 		return nil, Errorf(EUnauthenticated, "the token is not one of this clearing house's")
 	}
 	return u, err
+}
+
+// SessionLength is how long a sign-in on the pages lasts.
+const SessionLength = 12 * time.Hour
+
+// SignIn checks a user's token and opens a session for the pages, whose ID it returns:
+// the ID lasts SessionLength, and signing out ends it. Errors: EUnauthenticated.
+func (s *Service) SignIn(ctx context.Context, token string) (*User, string, error) {
+	u, err := s.Authenticate(ctx, token)
+	if err != nil {
+		return nil, "", err
+	}
+	id, err := newSecret("bs_")
+	if err != nil {
+		return nil, "", err
+	}
+	now := s.now()
+	err = s.update(ctx, func(tx Tx) error { return tx.CreateSession(ctx, tokenHash(id), u.Name, now.Add(SessionLength), now) })
+	if err != nil {
+		return nil, "", err
+	}
+	return u, id, nil
+}
+
+// SessionUser returns the user of an open session. Errors: EUnauthenticated.
+func (s *Service) SessionUser(ctx context.Context, id string) (*User, error) {
+	var u *User
+	err := s.Store.View(ctx, func(tx Tx) error {
+		var err error
+		u, err = tx.SessionUser(ctx, tokenHash(id), s.now())
+		return err
+	})
+	if ErrorCode(err) == ENotFound {
+		return nil, Errorf(EUnauthenticated, "the session has ended: sign in again")
+	}
+	return u, err
+}
+
+// SignOut ends a session.
+func (s *Service) SignOut(ctx context.Context, id string) error {
+	return s.update(ctx, func(tx Tx) error { return tx.DeleteSession(ctx, tokenHash(id)) })
 }
 
 // Users lists the users by name.

@@ -25,11 +25,8 @@ func userFrom(r *http.Request) *barter.User {
 	return u
 }
 
-// sessionCookie carries a page user's token.
+// sessionCookie carries the ID of a page user's session (see barter.Service.SignIn).
 const sessionCookie = "barter_session"
-
-// sessionLength is how long signing in lasts.
-const sessionLength = 12 * time.Hour
 
 // authenticate finds the user of each request, or refuses it.
 func (s *Server) authenticate(next http.Handler) http.Handler {
@@ -47,31 +44,33 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		token, fromCookie := "", false
+		// A page read without a signed-in user goes to the sign-in page, and back after.
+		toSignIn := func() bool {
+			if strings.HasPrefix(r.URL.Path, "/api/") || r.Method != http.MethodGet && r.Method != http.MethodHead {
+				return false
+			}
+			http.Redirect(w, r, "/login?"+url.Values{"next": {r.URL.RequestURI()}}.Encode(), http.StatusSeeOther)
+			return true
+		}
+		var u *barter.User
 		if h := r.Header.Get("Authorization"); h != "" {
-			var ok bool
-			if token, ok = strings.CutPrefix(h, "Bearer "); !ok {
+			scheme, token, _ := strings.Cut(h, " ")
+			if !strings.EqualFold(scheme, "Bearer") || token == "" {
 				s.refuse(w, r, &barter.Error{Code: barter.EUnauthenticated, Field: "Authorization", Message: `must be "Bearer " and a token`})
 				return
 			}
-		} else if c, err := r.Cookie(sessionCookie); err == nil {
-			token, fromCookie = c.Value, true
-		}
-		if token == "" {
-			if !strings.HasPrefix(r.URL.Path, "/api/") && r.Method == http.MethodGet {
-				http.Redirect(w, r, "/login?"+url.Values{"next": {r.URL.RequestURI()}}.Encode(), http.StatusSeeOther)
+			u, err = s.Service.Authenticate(r.Context(), strings.TrimSpace(token))
+		} else if c, cerr := r.Cookie(sessionCookie); cerr == nil {
+			if u, err = s.Service.SessionUser(r.Context(), c.Value); err != nil && toSignIn() {
+				return // the session ended, or its user was removed
+			}
+		} else {
+			if toSignIn() {
 				return
 			}
-			s.refuse(w, r, &barter.Error{Code: barter.EUnauthenticated, Field: "Authorization", Message: "sign in first: send the header Authorization: Bearer TOKEN"})
-			return
+			err = &barter.Error{Code: barter.EUnauthenticated, Field: "Authorization", Message: "sign in first: send the header Authorization: Bearer TOKEN"}
 		}
-		u, err := s.Service.Authenticate(r.Context(), token)
 		if err != nil {
-			if fromCookie && r.Method == http.MethodGet {
-				// The user was removed, or signed in elsewhere with another token.
-				http.Redirect(w, r, "/login?"+url.Values{"next": {r.URL.RequestURI()}}.Encode(), http.StatusSeeOther)
-				return
-			}
 			s.refuse(w, r, err)
 			return
 		}
@@ -87,11 +86,7 @@ func (s *Server) allow(h http.Handler, roles ...barter.Role) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if u := userFrom(r); u != nil && !u.May(roles...) {
-			names := make([]string, len(roles))
-			for i, role := range roles {
-				names[i] = string(role)
-			}
-			s.refuse(w, r, barter.Errorf(barter.EForbidden, "%s is %s; this is for %s", u.Name, u.Role, strings.Join(names, " or ")))
+			s.refuse(w, r, barter.Errorf(barter.EForbidden, "%s is %s; this is for %s", u.Name, u.Role, barter.JoinRoles(roles, " or ")))
 			return
 		}
 		h.ServeHTTP(w, r)
@@ -131,28 +126,45 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := localPath(r.PostForm.Get("next"))
-	u, err := s.Service.Authenticate(r.Context(), strings.TrimSpace(r.PostForm.Get("token")))
+	u, id, err := s.Service.SignIn(r.Context(), strings.TrimSpace(r.PostForm.Get("token")))
 	if err != nil {
 		status, body := s.errorOf(r, err)
+		w.Header().Set("WWW-Authenticate", `Bearer realm="barter"`)
 		s.render(w, r, status, "login", view{Title: "sign in", Nav: "login", Data: loginPage{Next: next, Failed: true},
 			Error: &body.Error, Heading: "The token was not accepted"})
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: strings.TrimSpace(r.PostForm.Get("token")), Path: "/",
-		MaxAge: int(sessionLength / time.Second), HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, sessionCookieOf(r, id, int(barter.SessionLength/time.Second)))
 	s.Logger.Info("signed in", "user", u.Name, "role", u.Role)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-// logout forgets the session cookie.
+// logout ends the session and forgets its cookie.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if err := s.Service.SignOut(r.Context(), c.Value); err != nil {
+			s.refuse(w, r, err)
+			return
+		}
+	}
+	http.SetCookie(w, sessionCookieOf(r, "", -1))
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
-// localPath keeps a redirect on this site: a path, not another site's address.
+// sessionCookieOf is the session cookie: out of scripts' reach, not sent along from other
+// sites' pages, and over HTTPS only when the request came so (itself, or through a proxy
+// that ends TLS and says so).
+func sessionCookieOf(r *http.Request, id string, maxAge int) *http.Cookie {
+	secure := r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+	return &http.Cookie{Name: sessionCookie, Value: id, Path: "/", MaxAge: maxAge, HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode}
+}
+
+// localPath keeps a redirect on this site: a path of its own, never another site's
+// address however written (//host, /\host, or with characters browsers drop).
 func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(p, "/") ||
+		strings.HasPrefix(p, "//") || strings.ContainsFunc(p, func(c rune) bool { return c < ' ' || c == 0x7f || c == '\\' }) {
 		return "/"
 	}
 	return p

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -79,11 +80,8 @@ func testServerAuth(t *testing.T, open opener) {
 	wantStatus("cu", "POST", approve, `{}`, http.StatusOK)
 	wantStatus("cu", "POST", "/api/v1/clearing-runs", barterhttp.ClearingRequest{Obligations: loop}, http.StatusForbidden)
 	wantStatus("op", "POST", "/api/v1/clearing-runs", barterhttp.ClearingRequest{Obligations: loop}, http.StatusCreated)
-	if status, _, _ := send(t, ts, "POST", "/api/v1/imports/rates", nil, http.Header{"Authorization": {"Bearer " + tokens["an"]}, "Content-Type": {"text/csv"}}); status != http.StatusForbidden {
-		t.Errorf("an analyst importing: %d; want 403", status)
-	}
-	// An idempotency key belongs to its user: another's request under it is not answered
-	// with the first user's answer.
+	// Each user's idempotency keys are its own: another's request under the same key is
+	// neither answered with the first answer nor refused.
 	key := func(name string) http.Header {
 		h := as(name)
 		h.Set("Idempotency-Key", "shared-1")
@@ -98,8 +96,11 @@ func testServerAuth(t *testing.T, open opener) {
 		t.Fatal(err)
 	}
 	tokens["cu2"] = token2
-	if status, h, raw := send(t, ts, "POST", "/api/v1/reconciliations", req, key("cu2")); status != http.StatusBadRequest || h.Get("Idempotent-Replayed") != "" {
-		t.Errorf("another user's request under the same key: %d %v %s; want 400, not the first answer", status, h, raw)
+	if status, h, raw := send(t, ts, "POST", "/api/v1/reconciliations", req, key("cu2")); status != http.StatusCreated || h.Get("Idempotent-Replayed") != "" {
+		t.Errorf("another user's request under the same key: %d %v %s; want it carried out", status, h, raw)
+	}
+	if status, h, _ := send(t, ts, "POST", "/api/v1/reconciliations", req, key("cu")); status != http.StatusCreated || h.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("the first user's retry: %d %v; want its first answer", status, h)
 	}
 	if err := svc.RemoveUser(t.Context(), "an"); err != nil {
 		t.Fatal(err)
@@ -146,9 +147,25 @@ func TestServer_SignIn(t *testing.T) {
 	if resp, body := do("POST", "/login", url.Values{"token": {"bt_wrong"}, "next": {"/positions"}}); resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "The token was not accepted") {
 		t.Errorf("a wrong token: %d", resp.StatusCode)
 	}
-	resp, _ := do("POST", "/login", url.Values{"token": {token}, "next": {"//elsewhere.example/x"}})
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
-		t.Errorf("sign in with a next page on another site: %d to %q; want this site's dashboard", resp.StatusCode, resp.Header.Get("Location"))
+	// The page to go to after signing in is on this site, however another is written.
+	for _, next := range []string{"//elsewhere.example/x", "/\t/elsewhere.example", "/\\elsewhere.example", "https://elsewhere.example/", "positions"} {
+		resp, _ := do("POST", "/login", url.Values{"token": {token}, "next": {next}})
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
+			t.Errorf("sign in with next %q: %d to %q; want this site's dashboard", next, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+	resp, _ := do("POST", "/login", url.Values{"token": {token}, "next": {"/positions?status=open"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/positions?status=open" {
+		t.Errorf("sign in: %d to %q; want the page asked for", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	var session *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "barter_session" {
+			session = c
+		}
+	}
+	if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Value == token || !strings.HasPrefix(session.Value, "bs_") {
+		t.Fatalf("session cookie %+v; want an HttpOnly, SameSite=Lax session ID that is not the token", session)
 	}
 	if resp, body := do("GET", "/positions", nil); resp.StatusCode != 200 || !strings.Contains(body, "tr · trader for "+storetest.Trader) {
 		t.Errorf("signed in: %d; want the page with who is signed in", resp.StatusCode)
@@ -162,7 +179,125 @@ func TestServer_SignIn(t *testing.T) {
 	if resp, _ := do("GET", "/positions", nil); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("after signing out: %d; want the sign-in page", resp.StatusCode)
 	}
+	// Signing out ends the session on the server: a copy of the cookie no longer works.
+	req, _ := http.NewRequest("GET", ts.URL+"/positions", nil)
+	req.AddCookie(&http.Cookie{Name: "barter_session", Value: session.Value})
+	if resp, err := (&http.Client{CheckRedirect: client.CheckRedirect}).Do(req); err != nil || resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the session's cookie after signing out: %v, %v; want the sign-in page", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	if resp, body := do("GET", "/login", nil); resp.StatusCode != 200 || !strings.Contains(body, `name="token"`) {
 		t.Errorf("sign-in page: %d", resp.StatusCode)
+	}
+}
+
+func TestServer_Roles(t *testing.T) { eachStore(t, testServerRoles) }
+
+// testServerRoles sends every request that changes something, API and form, as a user of
+// each role, and checks that exactly the roles it is for (and admins) get past the gate.
+// What happens past it (the request may be bad or its record missing) is other tests'.
+func testServerRoles(t *testing.T, open opener) {
+	kinds := []string{"parties", "rates", "authorizations", "lines", "declarations", "offers"}
+	ts, svc := newServerWith(t, open, func(srv *barterhttp.Server) {
+		for _, k := range kinds {
+			srv.Importers = append(srv.Importers, barterhttp.Importer{Kind: k, Columns: []string{"id"},
+				Run: func(context.Context, *barter.Service, io.Reader, barter.ImportOptions) (barter.ImportReport, error) {
+					return barter.ImportReport{}, barter.Invalid("header", "not read here")
+				}})
+		}
+	})
+	tokens := map[barter.Role]string{}
+	for _, role := range []barter.Role{barter.RoleAdmin, barter.RoleCustoms, barter.RoleOperator, barter.RoleTrader, barter.RoleAnalyst} {
+		party := ""
+		if role == barter.RoleTrader {
+			party = storetest.Trader
+		}
+		_, token, err := svc.AddUser(t.Context(), string(role), role, party)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens[role] = token
+	}
+	own := storetest.Trader // the trader's party, so that only the role decides
+	customs, operator, trader := barter.RoleCustoms, barter.RoleOperator, barter.RoleTrader
+	type req struct {
+		path, body, contentType string
+		roles                   []barter.Role
+	}
+	jsonReq := func(path, body string, roles ...barter.Role) req { return req{path, body, "application/json", roles} }
+	formReq := func(path string, form url.Values, roles ...barter.Role) req {
+		return req{path, form.Encode(), "application/x-www-form-urlencoded", roles}
+	}
+	reqs := []req{
+		jsonReq("/api/v1/authorizations", `{"party": "`+own+`"}`, trader),
+		jsonReq("/api/v1/authorizations/1/approve", `{}`, customs),
+		jsonReq("/api/v1/authorizations/1/reject", `{"reason": "no"}`, customs),
+		jsonReq("/api/v1/declarations", `{}`, customs),
+		jsonReq("/api/v1/offers", `{"party": "`+own+`"}`, trader, operator),
+		jsonReq("/api/v1/proposals", `{"max_cycle": 9}`, operator),
+		jsonReq("/api/v1/proposals/1/accept", `{"party": "`+own+`"}`, trader),
+		jsonReq("/api/v1/proposals/1/decline", `{"party": "`+own+`"}`, trader),
+		jsonReq("/api/v1/reconciliations", `{}`, customs),
+		jsonReq("/api/v1/clearing-runs", `{}`, operator),
+		jsonReq("/api/v1/clearing-runs/1/commit", `{}`, operator),
+		formReq("/authorizations/1/decide", url.Values{"decision": {"maybe"}}, customs),
+		formReq("/offers", url.Values{"party": {own}}, trader, operator),
+		formReq("/proposals", url.Values{"max_cycle": {"9"}}, operator),
+		formReq("/proposals/1/respond", url.Values{"party": {own}, "answer": {"maybe"}}, trader),
+		formReq("/clearing", url.Values{"from": {"positions"}, "as_of": {"bad"}}, operator),
+		formReq("/clearing/1/commit", url.Values{"as_of": {"bad"}}, operator),
+	}
+	for _, k := range kinds {
+		r := req{"/api/v1/imports/" + k, "id\n", "text/csv", nil}
+		if k == "offers" {
+			r.roles = []barter.Role{operator}
+		} else {
+			r.roles = []barter.Role{customs}
+		}
+		reqs = append(reqs, r)
+	}
+	for _, rq := range reqs {
+		for role, token := range tokens {
+			hr, _ := http.NewRequest("POST", ts.URL+rq.path, strings.NewReader(rq.body))
+			hr.Header.Set("Content-Type", rq.contentType)
+			hr.Header.Set("Authorization", "Bearer "+token)
+			resp, err := ts.Client().Do(hr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			allowed := role == barter.RoleAdmin || slices.Contains(rq.roles, role)
+			if forbidden := resp.StatusCode == http.StatusForbidden; forbidden == allowed {
+				t.Errorf("POST %s as %s: %d %s; want it %s", rq.path, role, resp.StatusCode, body, map[bool]string{true: "let through", false: "forbidden"}[allowed])
+			}
+		}
+	}
+	// A trader acts for its own party only, through the API and the forms.
+	other := storetest.Russian
+	for _, rq := range []req{
+		jsonReq("/api/v1/authorizations", `{"party": "`+other+`", "counterparty": "`+own+`", "regime": "2025", "lines": []}`),
+		jsonReq("/api/v1/offers", `{"id": "o-x", "party": "`+other+`", "country": "RU", "regime": "2025", "gives": "100199", "quantity": "1", "unit": "t",
+			"value_min": "1", "value_max": "2", "delivery_from": "2024-01-01", "delivery_to": "2024-02-01", "wants": ["1006"], "want_min": "1", "want_max": "2",
+			"want_from": "2024-01-01", "want_to": "2024-02-01"}`),
+		jsonReq("/api/v1/proposals/1/accept", `{"party": "`+other+`"}`),
+		formReq("/offers", url.Values{"id": {"o-y"}, "party": {other}, "country": {"RU"}, "regime": {"2025"}, "gives": {"100199"}, "value_min": {"1"},
+			"value_max": {"2"}, "delivery_from": {"2024-01-01"}, "delivery_to": {"2024-02-01"}, "wants": {"1006"}, "want_min": {"1"}, "want_max": {"2"},
+			"want_from": {"2024-01-01"}, "want_to": {"2024-02-01"}}),
+		formReq("/proposals/1/respond", url.Values{"party": {other}, "answer": {"accept"}}),
+	} {
+		hr, _ := http.NewRequest("POST", ts.URL+rq.path, strings.NewReader(rq.body))
+		hr.Header.Set("Content-Type", rq.contentType)
+		hr.Header.Set("Authorization", "Bearer "+tokens[trader])
+		resp, err := ts.Client().Do(hr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), "you act for "+own+", not "+other) {
+			t.Errorf("POST %s as a trader for another party: %d %s; want 403", rq.path, resp.StatusCode, body)
+		}
 	}
 }

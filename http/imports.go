@@ -21,6 +21,25 @@ type Importer struct {
 	Run     func(ctx context.Context, svc *barter.Service, in io.Reader, o barter.ImportOptions) (barter.ImportReport, error)
 }
 
+// importRoles says who may import each kind: the same people who may make its records
+// one by one. Kinds not listed are for admins.
+var importRoles = map[string][]barter.Role{
+	"parties":        {barter.RoleCustoms},
+	"rates":          {barter.RoleCustoms},
+	"authorizations": {barter.RoleCustoms}, // they arrive approved, as customs approve them
+	"lines":          {barter.RoleCustoms},
+	"declarations":   {barter.RoleCustoms},
+	"offers":         {barter.RoleOperator},
+}
+
+// mayImport refuses a user an import of a kind its role may not make.
+func mayImport(u *barter.User, kind string) error {
+	if u == nil || u.May(importRoles[kind]...) {
+		return nil
+	}
+	return barter.Errorf(barter.EForbidden, "%s is %s; importing %s is not for %s", u.Name, u.Role, kind, u.Role)
+}
+
 // maxImport bounds an uploaded file, in bytes. Larger files go through the command line,
 // which streams them with progress.
 const maxImport = 256 << 20
@@ -62,6 +81,11 @@ func (s *Server) runImport(r *http.Request, kind, file string, in io.Reader) (in
 		return http.StatusNotFound, rep
 	}
 	imp := s.Importers[i]
+	if err := mayImport(userFrom(r), kind); err != nil {
+		status, body := s.errorOf(r, err)
+		rep.Error = &body.Error
+		return status, rep
+	}
 	o := barter.ImportOptions{OnError: func(e barter.RowError) {
 		if len(rep.Errors) < maxListedErrors {
 			rep.Errors = append(rep.Errors, RowError{e.Line, e.Field, e.Reason})

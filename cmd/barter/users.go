@@ -18,10 +18,14 @@ demo or a single desk). Once one is, every request must sign in: the API with th
 
 Roles: everyone signed in may read.
   admin     everything
-  customs   approve or reject applications, post declarations, reconcile, import files
-  operator  run matchings, create and commit clearing runs, import files
+  customs   approve or reject applications, post declarations, reconcile; import parties,
+            rates, authorizations, lines and declarations
+  operator  run matchings, create and commit clearing runs; enter or import offers for
+            any party
   trader    for its own party (--party): apply for authorizations, offer, answer proposals
   analyst   read only
+
+A sign-in on the pages lasts 12 hours; signing out or removing the user ends it.
 
   barter users add amina --role customs
   barter users add lrm-desk --role trader --party LRM

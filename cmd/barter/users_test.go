@@ -7,7 +7,7 @@ import (
 )
 
 // TestUsers registers users from the command line, lists and removes them.
-func TestUsers(t *testing.T) {
+func TestUsers_AddListRemove(t *testing.T) {
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "demo.db")
 	mustRun(t, dsn, "demo")
 	if out := mustRun(t, dsn, "users", "list"); !strings.Contains(out, "no users") {

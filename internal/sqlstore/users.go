@@ -65,7 +65,10 @@ func (t *Tx) DeleteUser(ctx context.Context, name string) error {
 	if err == nil && !gone {
 		err = barter.Errorf(barter.ENotFound, "no user %q", name)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return t.exec(ctx, `DELETE FROM sessions WHERE user_name = ?`, name)
 }
 
 func (t *Tx) UserCount(ctx context.Context) (int, error) {
@@ -75,4 +78,31 @@ func (t *Tx) UserCount(ctx context.Context) (int, error) {
 	}
 	var n int
 	return n, row.Scan(&n)
+}
+
+// Session expiry times are RFC 3339 in UTC to the second, so they compare as text.
+const sessionTime = "2006-01-02T15:04:05Z"
+
+func (t *Tx) CreateSession(ctx context.Context, idHash, user string, expires, now time.Time) error {
+	if err := t.exec(ctx, `DELETE FROM sessions WHERE expires < ?`, now.UTC().Format(sessionTime)); err != nil {
+		return err
+	}
+	return t.exec(ctx, `INSERT INTO sessions (id_hash, user_name, expires) VALUES (?, ?, ?)`, idHash, user, expires.UTC().Format(sessionTime))
+}
+
+func (t *Tx) SessionUser(ctx context.Context, idHash string, now time.Time) (*barter.User, error) {
+	row, err := t.queryRow(ctx, `SELECT u.name, u.role, u.party, u.created FROM sessions s JOIN users u ON u.name = s.user_name
+		WHERE s.id_hash = ? AND s.expires >= ?`, idHash, now.UTC().Format(sessionTime))
+	if err != nil {
+		return nil, err
+	}
+	u, err := scanUser(row)
+	if err != nil {
+		return nil, notFound(err, "session", "of that cookie")
+	}
+	return u, nil
+}
+
+func (t *Tx) DeleteSession(ctx context.Context, idHash string) error {
+	return t.exec(ctx, `DELETE FROM sessions WHERE id_hash = ?`, idHash)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/barter-clearing/barter"
 )
@@ -63,5 +64,44 @@ func testUsers(t *testing.T, svc *barter.Service) {
 	}
 	if has, err := svc.HasUsers(ctx); err != nil || !has {
 		t.Errorf("has users: %v, %v", has, err)
+	}
+
+	// Sessions last SessionLength, end on signing out, and with their user.
+	now := time.Date(2025, 3, 1, 8, 0, 0, 0, time.UTC)
+	clocked := *svc
+	clocked.Now = func() time.Time { return now }
+	if _, _, err := clocked.SignIn(ctx, "bt_wrong"); barter.ErrorCode(err) != barter.EUnauthenticated {
+		t.Errorf("sign in with a wrong token: %v", err)
+	}
+	u, id, err := clocked.SignIn(ctx, token2)
+	if err != nil || u.Name != "desk" || !strings.HasPrefix(id, "bs_") {
+		t.Fatalf("sign in: %+v %q %v", u, id, err)
+	}
+	_, id2, err := clocked.SignIn(ctx, token2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := clocked.SessionUser(ctx, id); err != nil || got.Name != "desk" {
+		t.Errorf("session user: %+v, %v", got, err)
+	}
+	now = now.Add(barter.SessionLength + time.Second)
+	if _, err := clocked.SessionUser(ctx, id); barter.ErrorCode(err) != barter.EUnauthenticated {
+		t.Errorf("an expired session: %v; want unauthenticated", err)
+	}
+	now = now.Add(-time.Hour)
+	if err := clocked.SignOut(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := clocked.SessionUser(ctx, id); barter.ErrorCode(err) != barter.EUnauthenticated {
+		t.Errorf("a session signed out of: %v; want unauthenticated", err)
+	}
+	if _, err := clocked.SessionUser(ctx, id2); err != nil {
+		t.Errorf("another session of the user: %v; want it still open", err)
+	}
+	if err := clocked.RemoveUser(ctx, "desk"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := clocked.SessionUser(ctx, id2); barter.ErrorCode(err) != barter.EUnauthenticated {
+		t.Errorf("a removed user's session: %v; want unauthenticated", err)
 	}
 }
