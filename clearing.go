@@ -256,12 +256,18 @@ func (s *Service) setOff(obs []Obligation) ([]int64, error) {
 // CreateClearingRun finds the optimal set-off of obligations and stores it as a draft run
 // for review. Errors: EInvalid.
 func (s *Service) CreateClearingRun(ctx context.Context, source string, obs []Obligation) (*ClearingRun, error) {
+	if err := require(ctx, "clearing", RoleOperator); err != nil {
+		return nil, err
+	}
 	return s.createClearingRun(ctx, &ClearingRun{Source: source}, obs)
 }
 
 // CreateClearingRunFromPositions makes a draft run of what the positions as of a day
 // owe (see ObligationsFromPositions). Errors: EInvalid when nothing is owed.
 func (s *Service) CreateClearingRunFromPositions(ctx context.Context, asOf Date) (*ClearingRun, error) {
+	if err := require(ctx, "clearing", RoleOperator); err != nil {
+		return nil, err
+	}
 	obs, err := s.ObligationsFromPositions(ctx, asOf)
 	if err != nil {
 		return nil, err
@@ -296,6 +302,9 @@ func (s *Service) createClearingRun(ctx context.Context, r *ClearingRun, obs []O
 // runs from positions already cleared of an authorization's obligation is deducted, so
 // the same debt is never set off twice.
 func (s *Service) ObligationsFromPositions(ctx context.Context, asOf Date) ([]Obligation, error) {
+	if err := notTraders(ctx, "what every party owes"); err != nil {
+		return nil, err
+	}
 	var ps []Position
 	var cleared map[string]int64
 	err := s.Store.View(ctx, func(tx Tx) error {
@@ -386,6 +395,9 @@ func (s *Service) checkStillOwed(ctx context.Context, tx Tx, r *ClearingRun) err
 
 // ClearingRun returns a run with its obligations. Errors: ENotFound.
 func (s *Service) ClearingRun(ctx context.Context, id int64) (*ClearingRun, error) {
+	if err := notTraders(ctx, "a clearing run"); err != nil {
+		return nil, err
+	}
 	var r *ClearingRun
 	err := s.Store.View(ctx, func(tx Tx) error {
 		var err error
@@ -397,6 +409,9 @@ func (s *Service) ClearingRun(ctx context.Context, id int64) (*ClearingRun, erro
 
 // ClearingRunHead returns a run without its obligations. Errors: ENotFound.
 func (s *Service) ClearingRunHead(ctx context.Context, id int64) (*ClearingRun, error) {
+	if err := notTraders(ctx, "a clearing run"); err != nil {
+		return nil, err
+	}
 	var r *ClearingRun
 	err := s.Store.View(ctx, func(tx Tx) error {
 		var err error
@@ -409,6 +424,9 @@ func (s *Service) ClearingRunHead(ctx context.Context, id int64) (*ClearingRun, 
 // ClearingObligations returns limit of a run's obligations from the offset-th on, in
 // input order, and how many it has. Errors: ENotFound.
 func (s *Service) ClearingObligations(ctx context.Context, id int64, offset, limit int) ([]ClearedObligation, int, error) {
+	if err := notTraders(ctx, "a clearing run"); err != nil {
+		return nil, 0, err
+	}
 	var obs []ClearedObligation
 	var n int
 	err := s.Store.View(ctx, func(tx Tx) error {
@@ -427,6 +445,9 @@ func (s *Service) ClearingObligations(ctx context.Context, id int64, offset, lim
 
 // ClearingRuns lists the runs, without their obligations.
 func (s *Service) ClearingRuns(ctx context.Context) ([]ClearingRun, error) {
+	if err := notTraders(ctx, "clearing runs"); err != nil {
+		return nil, err
+	}
 	var rs []ClearingRun
 	err := s.Store.View(ctx, func(tx Tx) error {
 		var err error
@@ -441,6 +462,9 @@ func (s *Service) ClearingRuns(ctx context.Context) ([]ClearingRun, error) {
 // the party owed and credits what it was owed by the amounts set off; the two are equal
 // because a set-off leaves every net position unchanged. Errors: ENotFound, EConflict.
 func (s *Service) CommitClearingRun(ctx context.Context, id int64, day Date) (*ClearingRun, error) {
+	if err := require(ctx, "committing clearing runs", RoleOperator); err != nil {
+		return nil, err
+	}
 	var r *ClearingRun
 	err := s.update(ctx, func(tx Tx) error {
 		var err error

@@ -371,6 +371,9 @@ func (p *poster) write(ctx context.Context, decls []*Declaration, entries []*Ent
 // a number already posted is a no-op that returns the first result with duplicate true.
 // Errors: EInvalid.
 func (s *Service) PostDeclaration(ctx context.Context, d *Declaration) (duplicate bool, err error) {
+	if err := require(ctx, "posting declarations", RoleCustoms); err != nil {
+		return false, err
+	}
 	in := *d
 	duplicate, err = s.postDeclaration(ctx, d)
 	if ErrorCode(err) == EConflict {
@@ -411,6 +414,9 @@ func (s *Service) postDeclaration(ctx context.Context, d *Declaration) (duplicat
 // between them is checked: a batch is checked while the one before is written and the
 // one after is read.
 func (s *Service) ImportDeclarations(ctx context.Context, rows iter.Seq[Row[Declaration]], o ImportOptions) (ImportReport, error) {
+	if err := require(ctx, "importing declarations", RoleCustoms); err != nil {
+		return ImportReport{}, err
+	}
 	var pl *postPipeline
 	apply := func(ctx context.Context, tx Tx, batch, next []Row[Declaration], out []outcome) error {
 		if pl == nil {
@@ -534,6 +540,9 @@ func (q *storeQueue) close() {
 // value, at the declaration's original rate, is booked as a new ledger entry. Errors:
 // EInvalid, ENotFound.
 func (s *Service) Reassess(ctx context.Context, number string, assessed Decimal, day Date) (*Reassessment, error) {
+	if err := require(ctx, "reassessing", RoleCustoms); err != nil {
+		return nil, err
+	}
 	if !assessed.IsPositive() {
 		return nil, Invalid("assessed_value", "must be positive")
 	}

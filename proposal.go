@@ -7,6 +7,7 @@ import (
 	"iter"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -98,6 +99,9 @@ func (rbs Rulebooks) OfferArcs(offers []Offer, day Date) []match.Arc {
 // details is a duplicate; with other details it is an error. Every offer's party must be
 // registered in the offer's country.
 func (s *Service) ImportOffers(ctx context.Context, rows iter.Seq[Row[Offer]], o ImportOptions) (ImportReport, error) {
+	if err := require(ctx, "importing offers", RoleOperator); err != nil {
+		return ImportReport{}, err
+	}
 	return importRows(ctx, s, rows, o, func(ctx context.Context, tx Tx, _ int, of Offer) (rowResult, error) {
 		return s.createOffer(ctx, tx, &of)
 	})
@@ -107,6 +111,12 @@ func (s *Service) ImportOffers(ctx context.Context, rows iter.Seq[Row[Offer]], o
 // details again is a no-op that reports duplicate and returns the offer as it stands.
 // Errors: EInvalid, EConflict (an offer with that ID and other details exists).
 func (s *Service) CreateOffer(ctx context.Context, of *Offer) (duplicate bool, err error) {
+	if err := require(ctx, "offering", RoleTrader, RoleOperator); err != nil {
+		return false, err
+	}
+	if err := UserFrom(ctx).ActFor(of.Party); err != nil {
+		return false, err
+	}
 	err = s.update(ctx, func(tx Tx) error {
 		res, err := s.createOffer(ctx, tx, of)
 		if err != nil || res != rowDuplicate {
@@ -229,6 +239,9 @@ type ProposalRun struct {
 // Proposals past their deadline are expired first, which returns their offers to the
 // pool. Errors: EInvalid, EConflict (the pool changed while matching; run again).
 func (s *Service) Propose(ctx context.Context, day, deadline Date, k int, limit time.Duration, goal MatchGoal) (*ProposalRun, error) {
+	if err := require(ctx, "running a matching", RoleOperator); err != nil {
+		return nil, err
+	}
 	if deadline.Before(day) {
 		return nil, Invalid("deadline", "%s is before %s", deadline, day)
 	}
@@ -315,7 +328,7 @@ func (s *Service) priority(ctx context.Context, pool []Offer, day Date, goal Mat
 		}
 		return prio, nil
 	}
-	ps, err := s.Positions(ctx, day)
+	ps, err := s.allPositions(ctx, day)
 	if err != nil {
 		return nil, err
 	}
@@ -377,7 +390,7 @@ func (s *Service) Proposals(ctx context.Context, status ProposalStatus, day Date
 		return list(tx)
 	})
 	if err != nil || !due {
-		return out, err
+		return slices.DeleteFunc(out, func(p Proposal) bool { return !s.seesProposal(ctx, &p) }), err
 	}
 	err = s.Store.Update(ctx, func(tx Tx) error {
 		if err := s.expireProposals(ctx, tx, day); err != nil {
@@ -385,7 +398,21 @@ func (s *Service) Proposals(ctx context.Context, status ProposalStatus, day Date
 		}
 		return list(tx)
 	})
-	return out, err
+	return slices.DeleteFunc(out, func(p Proposal) bool { return !s.seesProposal(ctx, &p) }), err
+}
+
+// seesProposal reports whether the context's user may see a proposal: a trader one it
+// has a leg in.
+func (s *Service) seesProposal(ctx context.Context, p *Proposal) bool {
+	if sees(ctx) {
+		return true
+	}
+	for _, l := range p.Legs {
+		if sees(ctx, l.Party) {
+			return true
+		}
+	}
+	return false
 }
 
 // Proposal returns one proposal. Errors: ENotFound.
@@ -396,6 +423,9 @@ func (s *Service) Proposal(ctx context.Context, id int64) (*Proposal, error) {
 		p, err = tx.Proposal(ctx, id)
 		return err
 	})
+	if err == nil && !s.seesProposal(ctx, p) {
+		return nil, Errorf(ENotFound, "no proposal %q", strconv.FormatInt(id, 10))
+	}
 	return p, err
 }
 
@@ -406,6 +436,12 @@ func (s *Service) Proposal(ctx context.Context, id int64) (*Proposal, error) {
 // of its cross-border legs (see authorizationsFor); customs approves them as any other.
 // Errors: EInvalid, ENotFound, EConflict.
 func (s *Service) Respond(ctx context.Context, id int64, party string, accept bool, reason string, day Date) (*Proposal, error) {
+	if err := require(ctx, "answering proposals", RoleTrader); err != nil {
+		return nil, err
+	}
+	if err := UserFrom(ctx).ActFor(party); err != nil {
+		return nil, err
+	}
 	if !accept && strings.TrimSpace(reason) == "" {
 		return nil, Invalid("reason", "is required to decline")
 	}

@@ -238,6 +238,9 @@ func readBatches[T any](rows iter.Seq[Row[T]], size int) (batches <-chan []Row[T
 // ImportParties registers parties. A party already registered under the same id with the
 // same details is a duplicate; with other details it is an error.
 func (s *Service) ImportParties(ctx context.Context, rows iter.Seq[Row[Party]], o ImportOptions) (ImportReport, error) {
+	if err := require(ctx, "importing parties", RoleCustoms); err != nil {
+		return ImportReport{}, err
+	}
 	return importBatches(ctx, s, rows, o, importBatch, func(ctx context.Context, tx Tx, batch, _ []Row[Party], out []outcome) error {
 		ids := make([]string, 0, len(batch))
 		for _, r := range batch {
@@ -320,6 +323,9 @@ func registered(old, p *Party) (rowResult, error) {
 
 // CreateParty registers one party. Errors: EInvalid, EConflict.
 func (s *Service) CreateParty(ctx context.Context, p *Party) error {
+	if err := require(ctx, "registering parties", RoleCustoms); err != nil {
+		return err
+	}
 	return s.update(ctx, func(tx Tx) error {
 		_, err := s.createParty(ctx, tx, p)
 		return err
@@ -341,6 +347,9 @@ func (s *Service) createParty(ctx context.Context, tx Tx, p *Party) (rowResult, 
 // ImportRates loads published exchange rates. A rate for the same day and currency is a
 // duplicate when equal and an error otherwise: published rates are not rewritten.
 func (s *Service) ImportRates(ctx context.Context, rows iter.Seq[Row[Rate]], o ImportOptions) (ImportReport, error) {
+	if err := require(ctx, "importing rates", RoleCustoms); err != nil {
+		return ImportReport{}, err
+	}
 	var table *RateTable
 	return importRows(ctx, s, rows, o, func(ctx context.Context, tx Tx, _ int, r Rate) (rowResult, error) {
 		if err := r.Validate(); err != nil {
@@ -378,6 +387,9 @@ type AuthorizationImport struct {
 // ImportAuthorizations carries over approved authorizations with their numbers. A batch
 // of rows is looked up and written in a few statements; parties are read once an import.
 func (s *Service) ImportAuthorizations(ctx context.Context, rows iter.Seq[Row[AuthorizationImport]], o ImportOptions) (ImportReport, error) {
+	if err := require(ctx, "importing authorizations", RoleCustoms); err != nil {
+		return ImportReport{}, err
+	}
 	var parties *partyCache
 	return importBatches(ctx, s, rows, o, importBatch, func(ctx context.Context, tx Tx, batch, _ []Row[AuthorizationImport], out []outcome) error {
 		if parties == nil || parties.tx != tx {
@@ -527,6 +539,9 @@ type LineImport struct {
 // reads its authorizations, with their lines, in one lookup and adds its lines in one
 // statement; a line equal to one the authorization has is a duplicate.
 func (s *Service) ImportLines(ctx context.Context, rows iter.Seq[Row[LineImport]], o ImportOptions) (ImportReport, error) {
+	if err := require(ctx, "importing lines", RoleCustoms); err != nil {
+		return ImportReport{}, err
+	}
 	return importBatches(ctx, s, rows, o, importBatch, func(ctx context.Context, tx Tx, batch, _ []Row[LineImport], out []outcome) error {
 		as, err := authorizationsOf(ctx, tx, batch, func(in LineImport) string { return in.Authorization })
 		if err != nil {

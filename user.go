@@ -49,6 +49,43 @@ func (u *User) ActFor(party string) error {
 	return &Error{Code: EForbidden, Field: "party", Message: "you act for " + u.Party + ", not " + party}
 }
 
+type userKey struct{}
+
+// WithUser returns a context for requests of u: the Service then lets u do only what
+// its role may, and shows a trader only what concerns its party.
+func WithUser(ctx context.Context, u *User) context.Context {
+	return context.WithValue(ctx, userKey{}, u)
+}
+
+// UserFrom returns the user of a context; nil when the clearing house acts itself (the
+// command line, or a server with no user registered).
+func UserFrom(ctx context.Context) *User {
+	u, _ := ctx.Value(userKey{}).(*User)
+	return u
+}
+
+// require refuses the context's user unless its role is one of roles; what names the
+// action, for the message.
+func require(ctx context.Context, what string, roles ...Role) error {
+	u := UserFrom(ctx)
+	if u == nil || u.May(roles...) {
+		return nil
+	}
+	return Errorf(EForbidden, "%s is %s; %s is for %s", u.Name, u.Role, what, JoinRoles(roles, " or "))
+}
+
+// notTraders refuses traders what concerns every party at once.
+func notTraders(ctx context.Context, what string) error {
+	return require(ctx, what, RoleCustoms, RoleOperator, RoleAnalyst)
+}
+
+// sees reports whether the context's user may see a record of the parties: anyone but a
+// trader may, and a trader one of its own party.
+func sees(ctx context.Context, parties ...string) bool {
+	u := UserFrom(ctx)
+	return u == nil || u.Role != RoleTrader || slices.Contains(parties, u.Party)
+}
+
 // tokenPrefix starts every token, so that one pasted in the wrong place is recognised.
 const tokenPrefix = "bt_"
 
@@ -71,6 +108,9 @@ func tokenHash(token string) string {
 // AddUser registers a user and returns the token it signs in with. Only the token's hash
 // is kept: the token is shown this once. Errors: EInvalid, EConflict (the name is taken).
 func (s *Service) AddUser(ctx context.Context, name string, role Role, party string) (*User, string, error) {
+	if err := require(ctx, "registering users"); err != nil {
+		return nil, "", err
+	}
 	name = strings.TrimSpace(name)
 	switch {
 	case name == "" || strings.ContainsAny(name, " \t\n"):
@@ -169,6 +209,9 @@ func (s *Service) SignOut(ctx context.Context, id string) error {
 
 // Users lists the users by name.
 func (s *Service) Users(ctx context.Context) ([]User, error) {
+	if err := require(ctx, "the list of users"); err != nil {
+		return nil, err
+	}
 	var us []User
 	err := s.Store.View(ctx, func(tx Tx) error {
 		var err error
@@ -180,6 +223,9 @@ func (s *Service) Users(ctx context.Context) ([]User, error) {
 
 // RemoveUser removes a user; its token no longer signs in. Errors: ENotFound.
 func (s *Service) RemoveUser(ctx context.Context, name string) error {
+	if err := require(ctx, "removing users"); err != nil {
+		return err
+	}
 	return s.update(ctx, func(tx Tx) error { return tx.DeleteUser(ctx, name) })
 }
 

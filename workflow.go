@@ -1,8 +1,11 @@
 package barter
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -18,6 +21,12 @@ type Application struct {
 // Apply files an application. It returns the authorization in status applied, with an ID
 // but no number yet. Errors: EInvalid.
 func (s *Service) Apply(ctx context.Context, app *Application) (*Authorization, error) {
+	if err := require(ctx, "applying", RoleTrader); err != nil {
+		return nil, err
+	}
+	if err := UserFrom(ctx).ActFor(app.Party); err != nil {
+		return nil, err
+	}
 	var a *Authorization
 	err := s.update(ctx, func(tx Tx) error {
 		var err error
@@ -60,6 +69,9 @@ func (s *Service) apply(ctx context.Context, tx Tx, app *Application, day Date) 
 // Approve issues an applied authorization on a day: it gets a number linked to the
 // trader's NTN and a net-off deadline from its rulebook. Errors: ENotFound, EConflict.
 func (s *Service) Approve(ctx context.Context, id int64, day Date) (*Authorization, error) {
+	if err := require(ctx, "approving", RoleCustoms); err != nil {
+		return nil, err
+	}
 	var a *Authorization
 	err := s.update(ctx, func(tx Tx) error {
 		var err error
@@ -100,6 +112,9 @@ func (s *Service) Approve(ctx context.Context, id int64, day Date) (*Authorizati
 // Reject turns down an applied authorization with a reason. Errors: EInvalid, ENotFound,
 // EConflict.
 func (s *Service) Reject(ctx context.Context, id int64, reason string) (*Authorization, error) {
+	if err := require(ctx, "rejecting", RoleCustoms); err != nil {
+		return nil, err
+	}
 	if strings.TrimSpace(reason) == "" {
 		return nil, Invalid("reason", "is required")
 	}
@@ -118,7 +133,17 @@ func (s *Service) Reject(ctx context.Context, id int64, reason string) (*Authori
 }
 
 // Positions returns every issued authorization's position as of a day, by number.
+// A trader sees those of its own party.
 func (s *Service) Positions(ctx context.Context, asOf Date) ([]Position, error) {
+	ps, err := s.allPositions(ctx, asOf)
+	if err != nil || sees(ctx) {
+		return ps, err
+	}
+	return slices.DeleteFunc(ps, func(p Position) bool { return !sees(ctx, p.Party, p.Counterparty) }), nil
+}
+
+// allPositions returns every issued authorization's position as of a day.
+func (s *Service) allPositions(ctx context.Context, asOf Date) ([]Position, error) {
 	var ps []Position
 	err := s.Store.View(ctx, func(tx Tx) error {
 		var err error
@@ -166,6 +191,9 @@ func (s *Service) positions(ctx context.Context, tx Tx, asOf Date, view bool) ([
 // Reconcile cancels every authorization overdue as of a day, recording why, and returns
 // the run. Declarations against a cancelled authorization are rejected from then on.
 func (s *Service) Reconcile(ctx context.Context, asOf Date) (*Reconciliation, error) {
+	if err := require(ctx, "reconciling", RoleCustoms); err != nil {
+		return nil, err
+	}
 	run := &Reconciliation{AsOf: asOf}
 	err := s.update(ctx, func(tx Tx) error {
 		ps, err := s.positions(ctx, tx, asOf, false)
@@ -228,7 +256,8 @@ func (s *Service) VerifyLedger(ctx context.Context) (*LedgerReport, error) {
 	return r, err
 }
 
-// Authorizations lists authorizations and applications, all when status is "".
+// Authorizations lists authorizations and applications, all when status is "". A trader
+// sees those of its own party.
 func (s *Service) Authorizations(ctx context.Context, status Status) ([]Authorization, error) {
 	var as []Authorization
 	err := s.Store.View(ctx, func(tx Tx) error {
@@ -236,7 +265,7 @@ func (s *Service) Authorizations(ctx context.Context, status Status) ([]Authoriz
 		as, err = tx.Authorizations(ctx, status)
 		return err
 	})
-	return as, err
+	return slices.DeleteFunc(as, func(a Authorization) bool { return !sees(ctx, a.Party, a.Counterparty) }), err
 }
 
 // Standing is an authorization with its lines, what was booked to it day by day up to a
@@ -263,6 +292,10 @@ func (s *Service) standing(ctx context.Context, asOf Date, get func(Tx) (*Author
 		a, err := get(tx)
 		if err != nil {
 			return err
+		}
+		if !sees(ctx, a.Party, a.Counterparty) {
+			// Another party's authorization is not there, for a trader.
+			return Errorf(ENotFound, "no authorization %q", cmp.Or(a.Number, strconv.FormatInt(a.ID, 10)))
 		}
 		st.Authorization = a
 		if a.Number == "" {

@@ -1,7 +1,6 @@
 package http
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -17,13 +16,8 @@ import (
 // in sets. Everyone signed in may read; each change is open to some roles only, and a
 // trader acts only for its own party.
 
-type userKey struct{}
-
 // userFrom returns the user a request was made by; nil while the clearing house is open.
-func userFrom(r *http.Request) *barter.User {
-	u, _ := r.Context().Value(userKey{}).(*barter.User)
-	return u
-}
+func userFrom(r *http.Request) *barter.User { return barter.UserFrom(r.Context()) }
 
 // sessionCookie carries the ID of a page user's session (see barter.Service.SignIn).
 const sessionCookie = "barter_session"
@@ -74,7 +68,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			s.refuse(w, r, err)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
+		next.ServeHTTP(w, r.WithContext(barter.WithUser(r.Context(), u)))
 	})
 }
 

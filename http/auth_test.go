@@ -301,3 +301,43 @@ func testServerRoles(t *testing.T, open opener) {
 		}
 	}
 }
+
+// TestServer_TraderSees checks that a trader is shown what concerns its party only.
+func TestServer_TraderSees(t *testing.T) {
+	ts, svc := newServer(t, openSQLite)
+	mustOffers(t, ts, svc)
+	var run barterhttp.ProposalRun
+	if status := call(t, ts, "POST", "/api/v1/proposals", barterhttp.ProposalRequest{}, &run); status != http.StatusCreated || len(run.Proposals) != 2 {
+		t.Fatalf("propose: %d %+v", status, run)
+	}
+	_, kazan, err := svc.AddUser(t.Context(), "kazan", barter.RoleTrader, "RU2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, analyst, err := svc.AddUser(t.Context(), "an", barter.RoleAnalyst, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bearer := func(token string) http.Header { return http.Header{"Authorization": {"Bearer " + token}} }
+	var list struct {
+		Total int
+		Items []barterhttp.Proposal
+	}
+	if status, _, raw := send(t, ts, "GET", "/api/v1/proposals", nil, bearer(analyst)); status != 200 || json.Unmarshal(raw, &list) != nil || list.Total != 2 {
+		t.Errorf("an analyst's proposals: %d %s; want both", status, raw)
+	}
+	if status, _, raw := send(t, ts, "GET", "/api/v1/proposals", nil, bearer(kazan)); status != 200 || json.Unmarshal(raw, &list) != nil || list.Total != 1 ||
+		!slices.ContainsFunc(list.Items[0].Legs, func(l barterhttp.ProposalLeg) bool { return l.Party == "RU2" }) {
+		t.Errorf("a trader's proposals: %d %s; want only the one it is in", status, raw)
+	}
+	for _, p := range run.Proposals {
+		in := slices.ContainsFunc(p.Legs, func(l barterhttp.ProposalLeg) bool { return l.Party == "RU2" })
+		status, _, _ := send(t, ts, "GET", fmt.Sprintf("/api/v1/proposals/%d", p.ID), nil, bearer(kazan))
+		if want := map[bool]int{true: 200, false: 404}[in]; status != want {
+			t.Errorf("proposal %d (trader in it: %v): %d; want %d", p.ID, in, status, want)
+		}
+	}
+	if status, _, _ := send(t, ts, "GET", "/api/v1/clearing-runs", nil, bearer(kazan)); status != http.StatusForbidden {
+		t.Errorf("a trader listing clearing runs: %d; want 403", status)
+	}
+}

@@ -22,7 +22,9 @@ Roles: everyone signed in may read.
             rates, authorizations, lines and declarations
   operator  run matchings, create and commit clearing runs; enter or import offers for
             any party
-  trader    for its own party (--party): apply for authorizations, offer, answer proposals
+  trader    for its own party (--party): apply for authorizations, offer, answer proposals;
+            sees only that party's authorizations, positions and proposals, and no
+            clearing runs
   analyst   read only
 
 A sign-in on the pages lasts 12 hours; signing out or removing the user ends it.

@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		{"PositionsAndReconcile", testPositionsAndReconcile},
 		{"TotalsCache", testTotalsCache},
 		{"Users", testUsers},
+		{"UserScope", testUserScope},
 		{"ConcurrentPosting", testConcurrentPosting},
 		{"ClearingRun", testClearingRun},
 		{"Proposals", testProposals},

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -103,5 +104,72 @@ func testUsers(t *testing.T, svc *barter.Service) {
 	}
 	if _, err := clocked.SessionUser(ctx, id2); barter.ErrorCode(err) != barter.EUnauthenticated {
 		t.Errorf("a removed user's session: %v; want unauthenticated", err)
+	}
+}
+
+// testUserScope acts as users of each role through the Service itself: each may do what
+// its role may and nothing else, and a trader sees only what concerns its party.
+func testUserScope(t *testing.T, svc *barter.Service) {
+	MustSeed(t, svc)
+	MustImport(t, svc.ImportParties,
+		barter.Party{ID: "T9", Name: "Sialkot Sports", Country: "PK", TaxID: "7777777", Kind: barter.PartyPrivate, ActiveTaxpayer: true},
+		barter.Party{ID: "AF9", Name: "Herat Dried Fruit", Country: "AF", TaxID: "AF9", Kind: barter.PartyPrivate})
+	MustImport(t, svc.ImportAuthorizations, barter.AuthorizationImport{Number: "BT-OTHER", Party: "T9", Counterparty: "AF9", Regime: "2025", Issued: barter.MustDate(IssuedDay)})
+	as := func(role barter.Role, party string) context.Context {
+		return barter.WithUser(ctx, &barter.User{Name: string(role), Role: role, Party: party})
+	}
+	trader, customs, operator, analyst := as(barter.RoleTrader, Trader), as(barter.RoleCustoms, ""), as(barter.RoleOperator, ""), as(barter.RoleAnalyst, "")
+	day := barter.MustDate("2024-03-01")
+	for _, tt := range []struct {
+		ctx  context.Context
+		want int
+	}{{ctx, 3}, {analyst, 3}, {trader, 2}} {
+		ps, err := svc.Positions(tt.ctx, day)
+		as, err2 := svc.Authorizations(tt.ctx, "")
+		if err != nil || err2 != nil || len(ps) != tt.want || len(as) != tt.want {
+			t.Errorf("%v sees %d positions and %d authorizations (%v, %v); want %d", barter.UserFrom(tt.ctx), len(ps), len(as), err, err2, tt.want)
+		}
+	}
+	if _, err := svc.StandingOf(trader, "BT-OTHER", day); barter.ErrorCode(err) != barter.ENotFound {
+		t.Errorf("a trader looking at another party's authorization: %v; want not found", err)
+	}
+	if _, err := svc.StandingOf(trader, Auth2025, day); err != nil {
+		t.Errorf("a trader looking at its own: %v", err)
+	}
+	forbidden := func(what string, err error) {
+		t.Helper()
+		if barter.ErrorCode(err) != barter.EForbidden {
+			t.Errorf("%s: %v; want forbidden", what, err)
+		}
+	}
+	app := &barter.Application{Party: "T9", Counterparty: "AF9", Regime: "2025"}
+	_, err := svc.Apply(trader, app)
+	forbidden("a trader applying for another party", err)
+	_, err = svc.Apply(customs, app)
+	forbidden("customs applying", err)
+	_, err = svc.Approve(trader, 1, day)
+	forbidden("a trader approving", err)
+	_, err = svc.Approve(operator, 1, day)
+	forbidden("an operator approving", err)
+	_, err = svc.PostDeclaration(operator, ptr(GD(t, Auth2025, barter.Import, "2024-01-15", "1")))
+	forbidden("an operator posting a declaration", err)
+	_, err = svc.ImportAuthorizations(operator, rowsOf(barter.AuthorizationImport{Number: "BT-X", Party: "T9", Counterparty: "AF9", Regime: "2025", Issued: day}), barter.ImportOptions{})
+	forbidden("an operator importing authorizations", err)
+	_, err = svc.Reconcile(analyst, day)
+	forbidden("an analyst reconciling", err)
+	_, err = svc.CreateClearingRun(customs, "test", []barter.Obligation{{ID: "o", Debtor: "A", Creditor: "B", Amount: 1, Currency: "PKR"}})
+	forbidden("customs clearing", err)
+	_, err = svc.ClearingRuns(trader)
+	forbidden("a trader listing clearing runs", err)
+	_, _, err = svc.AddUser(operator, "x", barter.RoleAdmin, "")
+	forbidden("an operator registering a user", err)
+	if _, err := svc.ClearingRuns(analyst); err != nil {
+		t.Errorf("an analyst listing clearing runs: %v", err)
+	}
+	if _, err := svc.PostDeclaration(customs, ptr(GD(t, Auth2025, barter.Import, "2024-01-15", "1"))); err != nil {
+		t.Errorf("customs posting a declaration: %v", err)
+	}
+	if got := entries(t, svc); got != 1 {
+		t.Errorf("%d ledger entries; want only customs' one", got)
 	}
 }
