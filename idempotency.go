@@ -46,7 +46,7 @@ func (s *Service) update(ctx context.Context, fn func(Tx) error) error {
 		return s.Store.Update(ctx, fn)
 	}
 	err := s.Store.Update(ctx, func(tx Tx) error {
-		fresh, err := tx.ClaimKey(ctx, &StoredResponse{Key: c.key, Fingerprint: c.fingerprint, Created: s.now()})
+		fresh, err := tx.ClaimKey(ctx, &StoredResponse{Key: c.key, Fingerprint: c.fingerprint, Created: s.clock()})
 		if err != nil {
 			return err
 		}
@@ -88,7 +88,7 @@ func (s *Service) ForgetKeys(ctx context.Context, keep time.Duration) (int64, er
 	var n int64
 	err := s.Store.Update(ctx, func(tx Tx) error {
 		var err error
-		n, err = tx.ForgetKeys(ctx, s.now().Add(-keep))
+		n, err = tx.ForgetKeys(ctx, s.clock().Add(-keep))
 		return err
 	})
 	return n, err

@@ -454,6 +454,9 @@ func (s *Service) Respond(ctx context.Context, id int64, party string, accept bo
 		if p, err = tx.Proposal(ctx, id); err != nil {
 			return err
 		}
+		if !s.seesProposal(ctx, p) {
+			return Errorf(ENotFound, "no proposal %q", strconv.FormatInt(id, 10))
+		}
 		if p.Status != ProposalPending {
 			return Errorf(EConflict, "proposal %d is %s", id, p.Status)
 		}

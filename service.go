@@ -26,8 +26,10 @@ type Service struct {
 	Store     Store
 	HS        HSChecker
 	Rulebooks Rulebooks
-	SetOff    SetOff // finds optimal set-offs for clearing runs
-	Now       func() time.Time
+	SetOff    SetOff           // finds optimal set-offs for clearing runs
+	Now       func() time.Time // the business day's clock, which serve --today pins
+	// Clock is the real time, by which sign-ins expire (default time.Now).
+	Clock func() time.Time
 	// ImportCache is how many authorizations an import of declarations remembers at
 	// most (0 means 100,000); past it, it forgets them all and reads them again.
 	ImportCache int
@@ -35,6 +37,14 @@ type Service struct {
 	// for while the ledger is unchanged: for servers, where people page through
 	// positions. Share one only among services of the same store.
 	Totals *TotalsCache
+}
+
+// clock is the real time, which sessions run by even when Now is pinned to a day.
+func (s *Service) clock() time.Time {
+	if s.Clock == nil {
+		return time.Now()
+	}
+	return s.Clock()
 }
 
 func (s *Service) now() time.Time {

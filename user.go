@@ -52,7 +52,10 @@ func (u *User) ActFor(party string) error {
 type userKey struct{}
 
 // WithUser returns a context for requests of u: the Service then lets u do only what
-// its role may, and shows a trader only what concerns its party.
+// its role may, and shows a trader only what concerns its party. Under such a context,
+// every method that changes something, and those that read across all parties (clearing
+// runs, the whole ledger), may also return EForbidden; a trader asking for another
+// party's authorization or proposal gets ENotFound, as for one that does not exist.
 func WithUser(ctx context.Context, u *User) context.Context {
 	return context.WithValue(ctx, userKey{}, u)
 }
@@ -71,7 +74,7 @@ func require(ctx context.Context, what string, roles ...Role) error {
 	if u == nil || u.May(roles...) {
 		return nil
 	}
-	return Errorf(EForbidden, "%s is %s; %s is for %s", u.Name, u.Role, what, JoinRoles(roles, " or "))
+	return Errorf(EForbidden, "%s is %s; %s is for %s", u.Name, u.Role, what, JoinRoles(slices.Concat(roles, []Role{RoleAdmin}), " or "))
 }
 
 // notTraders refuses traders what concerns every party at once.
@@ -141,6 +144,7 @@ func (s *Service) AddUser(ctx context.Context, name string, role Role, party str
 	return u, token, nil
 }
 
+// joinRoles lists every role, for errors.
 func joinRoles() string { return JoinRoles(roles, ", ") }
 
 // JoinRoles writes roles in a list for people to read.
@@ -180,7 +184,7 @@ func (s *Service) SignIn(ctx context.Context, token string) (*User, string, erro
 	if err != nil {
 		return nil, "", err
 	}
-	now := s.now()
+	now := s.clock()
 	err = s.update(ctx, func(tx Tx) error { return tx.CreateSession(ctx, tokenHash(id), u.Name, now.Add(SessionLength), now) })
 	if err != nil {
 		return nil, "", err
@@ -193,7 +197,7 @@ func (s *Service) SessionUser(ctx context.Context, id string) (*User, error) {
 	var u *User
 	err := s.Store.View(ctx, func(tx Tx) error {
 		var err error
-		u, err = tx.SessionUser(ctx, tokenHash(id), s.now())
+		u, err = tx.SessionUser(ctx, tokenHash(id), s.clock())
 		return err
 	})
 	if ErrorCode(err) == ENotFound {
@@ -202,7 +206,7 @@ func (s *Service) SessionUser(ctx context.Context, id string) (*User, error) {
 	return u, err
 }
 
-// SignOut ends a session.
+// SignOut ends a session; ending one already ended is no error.
 func (s *Service) SignOut(ctx context.Context, id string) error {
 	return s.update(ctx, func(tx Tx) error { return tx.DeleteSession(ctx, tokenHash(id)) })
 }

@@ -1,7 +1,6 @@
 package barter
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -247,6 +246,9 @@ func (s *Service) Reconcile(ctx context.Context, asOf Date) (*Reconciliation, er
 
 // VerifyLedger checks that every ledger entry balances and that debits equal credits.
 func (s *Service) VerifyLedger(ctx context.Context) (*LedgerReport, error) {
+	if err := notTraders(ctx, "the whole ledger"); err != nil {
+		return nil, err
+	}
 	var r *LedgerReport
 	err := s.Store.View(ctx, func(tx Tx) error {
 		var err error
@@ -278,15 +280,16 @@ type Standing struct {
 
 // Standing returns the authorization with an ID as it stands on a day. Errors: ENotFound.
 func (s *Service) Standing(ctx context.Context, id int64, asOf Date) (*Standing, error) {
-	return s.standing(ctx, asOf, func(tx Tx) (*Authorization, error) { return tx.AuthorizationByID(ctx, id) })
+	return s.standing(ctx, asOf, strconv.FormatInt(id, 10), func(tx Tx) (*Authorization, error) { return tx.AuthorizationByID(ctx, id) })
 }
 
 // StandingOf is Standing for the authorization with an approval number.
 func (s *Service) StandingOf(ctx context.Context, number string, asOf Date) (*Standing, error) {
-	return s.standing(ctx, asOf, func(tx Tx) (*Authorization, error) { return tx.Authorization(ctx, number) })
+	return s.standing(ctx, asOf, number, func(tx Tx) (*Authorization, error) { return tx.Authorization(ctx, number) })
 }
 
-func (s *Service) standing(ctx context.Context, asOf Date, get func(Tx) (*Authorization, error)) (*Standing, error) {
+// standing gets an authorization (asked for by key: its ID or number) and its standing.
+func (s *Service) standing(ctx context.Context, asOf Date, key string, get func(Tx) (*Authorization, error)) (*Standing, error) {
 	st := &Standing{}
 	err := s.Store.View(ctx, func(tx Tx) error {
 		a, err := get(tx)
@@ -294,8 +297,9 @@ func (s *Service) standing(ctx context.Context, asOf Date, get func(Tx) (*Author
 			return err
 		}
 		if !sees(ctx, a.Party, a.Counterparty) {
-			// Another party's authorization is not there, for a trader.
-			return Errorf(ENotFound, "no authorization %q", cmp.Or(a.Number, strconv.FormatInt(a.ID, 10)))
+			// Another party's authorization is not there, for a trader: the answer is
+			// the one for a key that names nothing.
+			return Errorf(ENotFound, "no authorization %q", key)
 		}
 		st.Authorization = a
 		if a.Number == "" {

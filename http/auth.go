@@ -55,7 +55,8 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			}
 			u, err = s.Service.Authenticate(r.Context(), strings.TrimSpace(token))
 		} else if c, cerr := r.Cookie(sessionCookie); cerr == nil {
-			if u, err = s.Service.SessionUser(r.Context(), c.Value); err != nil && toSignIn() {
+			u, err = s.Service.SessionUser(r.Context(), c.Value)
+			if barter.ErrorCode(err) == barter.EUnauthenticated && toSignIn() {
 				return // the session ended, or its user was removed
 			}
 		} else {

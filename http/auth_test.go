@@ -167,8 +167,8 @@ func TestServer_SignIn(t *testing.T) {
 	if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Value == token || !strings.HasPrefix(session.Value, "bs_") {
 		t.Fatalf("session cookie %+v; want an HttpOnly, SameSite=Lax session ID that is not the token", session)
 	}
-	if resp, body := do("GET", "/positions", nil); resp.StatusCode != 200 || !strings.Contains(body, "tr · trader for "+storetest.Trader) {
-		t.Errorf("signed in: %d; want the page with who is signed in", resp.StatusCode)
+	if resp, body := do("GET", "/positions", nil); resp.StatusCode != 200 || !strings.Contains(body, "tr · trader for "+storetest.Trader) || strings.Contains(body, `href="/clearing"`) {
+		t.Errorf("signed in: %d; want the page with who is signed in, and no clearing for a trader", resp.StatusCode)
 	}
 	if resp, body := do("POST", "/authorizations/1/decide", url.Values{"decision": {"approve"}}); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "Not allowed") {
 		t.Errorf("a trader deciding an application: %d; want 403", resp.StatusCode)
@@ -335,6 +335,13 @@ func TestServer_TraderSees(t *testing.T) {
 		status, _, _ := send(t, ts, "GET", fmt.Sprintf("/api/v1/proposals/%d", p.ID), nil, bearer(kazan))
 		if want := map[bool]int{true: 200, false: 404}[in]; status != want {
 			t.Errorf("proposal %d (trader in it: %v): %d; want %d", p.ID, in, status, want)
+		}
+		if !in {
+			// Answering one it is not in says no more than for one that does not exist.
+			status, _, raw := send(t, ts, "POST", fmt.Sprintf("/api/v1/proposals/%d/accept", p.ID), `{"party": "RU2"}`, bearer(kazan))
+			if status != http.StatusNotFound {
+				t.Errorf("answering proposal %d it is not in: %d %s; want 404", p.ID, status, raw)
+			}
 		}
 	}
 	if status, _, _ := send(t, ts, "GET", "/api/v1/clearing-runs", nil, bearer(kazan)); status != http.StatusForbidden {

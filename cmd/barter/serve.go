@@ -54,7 +54,8 @@ func (a *app) serveCmd() *cobra.Command {
   /api/v1/clearing-runs/{id}/obligations                        GET (each with what was cleared)
   /api/v1/clearing-runs/{id}/commit                             POST {"as_of"} (book the set-off)
 
-Answers, approvals and expiries are dated by the server's clock (--today pins it).
+Answers, approvals and expiries are dated by the server's clock (--today pins it);
+idempotency keys and sign-ins age by the real clock all the same.
 A write sent with an Idempotency-Key header is carried out once: a retry under the same
 key gets the first answer, for as long as --keep-keys keeps it (7 days by default).
 Requests and answers are JSON; amounts are decimal strings ("1250.50"), days YYYY-MM-DD.

@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 		{"TotalsCache", testTotalsCache},
 		{"Users", testUsers},
 		{"UserScope", testUserScope},
+		{"UserRoles", testUserRoles},
 		{"ConcurrentPosting", testConcurrentPosting},
 		{"ClearingRun", testClearingRun},
 		{"Proposals", testProposals},

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -70,7 +71,8 @@ func testUsers(t *testing.T, svc *barter.Service) {
 	// Sessions last SessionLength, end on signing out, and with their user.
 	now := time.Date(2025, 3, 1, 8, 0, 0, 0, time.UTC)
 	clocked := *svc
-	clocked.Now = func() time.Time { return now }
+	clocked.Clock = func() time.Time { return now }
+	clocked.Now = func() time.Time { return time.Date(2024, 1, 5, 12, 0, 0, 0, time.UTC) } // a pinned day moves no session
 	if _, _, err := clocked.SignIn(ctx, "bt_wrong"); barter.ErrorCode(err) != barter.EUnauthenticated {
 		t.Errorf("sign in with a wrong token: %v", err)
 	}
@@ -105,6 +107,13 @@ func testUsers(t *testing.T, svc *barter.Service) {
 	if _, err := clocked.SessionUser(ctx, id2); barter.ErrorCode(err) != barter.EUnauthenticated {
 		t.Errorf("a removed user's session: %v; want unauthenticated", err)
 	}
+	// A user registered again under the name gets none of the old sessions.
+	if _, _, err := clocked.AddUser(ctx, "desk", barter.RoleAdmin, ""); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := clocked.SessionUser(ctx, id2); barter.ErrorCode(err) != barter.EUnauthenticated {
+		t.Errorf("the removed user's session after the name is taken again: %+v, %v; want unauthenticated", u, err)
+	}
 }
 
 // testUserScope acts as users of each role through the Service itself: each may do what
@@ -136,6 +145,14 @@ func testUserScope(t *testing.T, svc *barter.Service) {
 	if _, err := svc.StandingOf(trader, Auth2025, day); err != nil {
 		t.Errorf("a trader looking at its own: %v", err)
 	}
+	// By ID the answer names the ID asked for, not the number of what is there.
+	other, err := svc.StandingOf(ctx, "BT-OTHER", day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Standing(trader, other.Authorization.ID, day); barter.ErrorCode(err) != barter.ENotFound || strings.Contains(err.Error(), "BT-OTHER") {
+		t.Errorf("a trader asking for another party's authorization by ID: %v; want not found, without its number", err)
+	}
 	forbidden := func(what string, err error) {
 		t.Helper()
 		if barter.ErrorCode(err) != barter.EForbidden {
@@ -143,7 +160,7 @@ func testUserScope(t *testing.T, svc *barter.Service) {
 		}
 	}
 	app := &barter.Application{Party: "T9", Counterparty: "AF9", Regime: "2025"}
-	_, err := svc.Apply(trader, app)
+	_, err = svc.Apply(trader, app)
 	forbidden("a trader applying for another party", err)
 	_, err = svc.Apply(customs, app)
 	forbidden("customs applying", err)
@@ -171,5 +188,76 @@ func testUserScope(t *testing.T, svc *barter.Service) {
 	}
 	if got := entries(t, svc); got != 1 {
 		t.Errorf("%d ledger entries; want only customs' one", got)
+	}
+}
+
+// testUserRoles calls every Service method that is not for everyone as a user of each
+// role, and checks that exactly the roles it is for (and admins) get past its gate.
+// What happens past it is other tests'; here the calls may well fail otherwise.
+func testUserRoles(t *testing.T, svc *barter.Service) {
+	MustSeed(t, svc)
+	day := barter.MustDate("2024-03-01")
+	customs, operator, trader, analyst := barter.RoleCustoms, barter.RoleOperator, barter.RoleTrader, barter.RoleAnalyst
+	none := barter.ImportOptions{}
+	type gate struct {
+		name  string
+		call  func(context.Context) error
+		roles []barter.Role
+	}
+	errOf := func(_ any, err error) error { return err }
+	gates := []gate{
+		{"Apply", func(c context.Context) error { return errOf(svc.Apply(c, &barter.Application{Party: Trader})) }, []barter.Role{trader}},
+		{"Approve", func(c context.Context) error { return errOf(svc.Approve(c, 999, day)) }, []barter.Role{customs}},
+		{"Reject", func(c context.Context) error { return errOf(svc.Reject(c, 999, "no")) }, []barter.Role{customs}},
+		{"PostDeclaration", func(c context.Context) error { return errOf(svc.PostDeclaration(c, &barter.Declaration{})) }, []barter.Role{customs}},
+		{"ImportDeclarations", func(c context.Context) error {
+			return errOf(svc.ImportDeclarations(c, rowsOf[barter.Declaration](), none))
+		}, []barter.Role{customs}},
+		{"Reassess", func(c context.Context) error { return errOf(svc.Reassess(c, "none", Dec(t, "1"), day)) }, []barter.Role{customs}},
+		{"ImportParties", func(c context.Context) error { return errOf(svc.ImportParties(c, rowsOf[barter.Party](), none)) }, []barter.Role{customs}},
+		{"CreateParty", func(c context.Context) error { return svc.CreateParty(c, &barter.Party{}) }, []barter.Role{customs}},
+		{"ImportRates", func(c context.Context) error { return errOf(svc.ImportRates(c, rowsOf[barter.Rate](), none)) }, []barter.Role{customs}},
+		{"ImportAuthorizations", func(c context.Context) error {
+			return errOf(svc.ImportAuthorizations(c, rowsOf[barter.AuthorizationImport](), none))
+		}, []barter.Role{customs}},
+		{"ImportLines", func(c context.Context) error { return errOf(svc.ImportLines(c, rowsOf[barter.LineImport](), none)) }, []barter.Role{customs}},
+		{"ImportOffers", func(c context.Context) error { return errOf(svc.ImportOffers(c, rowsOf[barter.Offer](), none)) }, []barter.Role{operator}},
+		{"CreateOffer", func(c context.Context) error { return errOf(svc.CreateOffer(c, &barter.Offer{Party: Trader})) }, []barter.Role{trader, operator}},
+		{"Propose", func(c context.Context) error {
+			return errOf(svc.Propose(c, day, day, 3, time.Second, barter.MatchGoal{}))
+		}, []barter.Role{operator}},
+		{"Respond", func(c context.Context) error { return errOf(svc.Respond(c, 999, Trader, true, "", day)) }, []barter.Role{trader}},
+		{"Reconcile", func(c context.Context) error { return errOf(svc.Reconcile(c, barter.MustDate("2024-01-01"))) }, []barter.Role{customs}},
+		{"CreateClearingRun", func(c context.Context) error { return errOf(svc.CreateClearingRun(c, "test", nil)) }, []barter.Role{operator}},
+		{"CreateClearingRunFromPositions", func(c context.Context) error { return errOf(svc.CreateClearingRunFromPositions(c, day)) }, []barter.Role{operator}},
+		{"CommitClearingRun", func(c context.Context) error { return errOf(svc.CommitClearingRun(c, 999, day)) }, []barter.Role{operator}},
+		{"ClearingRun", func(c context.Context) error { return errOf(svc.ClearingRun(c, 999)) }, []barter.Role{customs, operator, analyst}},
+		{"ClearingRunHead", func(c context.Context) error { return errOf(svc.ClearingRunHead(c, 999)) }, []barter.Role{customs, operator, analyst}},
+		{"ClearingObligations", func(c context.Context) error {
+			_, _, err := svc.ClearingObligations(c, 999, 0, 1)
+			return err
+		}, []barter.Role{customs, operator, analyst}},
+		{"ClearingRuns", func(c context.Context) error { return errOf(svc.ClearingRuns(c)) }, []barter.Role{customs, operator, analyst}},
+		{"ObligationsFromPositions", func(c context.Context) error { return errOf(svc.ObligationsFromPositions(c, day)) }, []barter.Role{customs, operator, analyst}},
+		{"VerifyLedger", func(c context.Context) error { return errOf(svc.VerifyLedger(c)) }, []barter.Role{customs, operator, analyst}},
+		{"AddUser", func(c context.Context) error {
+			_, _, err := svc.AddUser(c, "", barter.RoleAnalyst, "")
+			return err
+		}, nil},
+		{"Users", func(c context.Context) error { return errOf(svc.Users(c)) }, nil},
+		{"RemoveUser", func(c context.Context) error { return svc.RemoveUser(c, "nobody") }, nil},
+	}
+	for _, g := range gates {
+		for _, role := range []barter.Role{barter.RoleAdmin, customs, operator, trader, analyst} {
+			party := ""
+			if role == trader {
+				party = Trader
+			}
+			c := barter.WithUser(ctx, &barter.User{Name: string(role), Role: role, Party: party})
+			allowed := role == barter.RoleAdmin || slices.Contains(g.roles, role)
+			if forbidden := barter.ErrorCode(g.call(c)) == barter.EForbidden; forbidden == allowed {
+				t.Errorf("%s as %s: forbidden %v; want %v", g.name, role, forbidden, !allowed)
+			}
+		}
 	}
 }
