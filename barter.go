@@ -37,6 +37,11 @@ func (e *Error) Error() string {
 	return e.Message
 }
 
+// ErrDeadlock is returned by a write that met a concurrent one holding what it needed in
+// the other order: the store undid it, wholly, so that the other could go on. It can be
+// carried out again as it was.
+var ErrDeadlock = &Error{Code: EConflict, Message: "a concurrent change held what this one needed (a deadlock); nothing was written, and it can be tried again"}
+
 // Errorf returns an Error with the code and a formatted message.
 func Errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}

@@ -45,7 +45,7 @@ func Open(ctx context.Context, dsn string) (*sqlstore.Store, error) {
 		return nil, fmt.Errorf("migrate postgres: %w", err)
 	}
 	return &sqlstore.Store{Writer: db, Reader: db, Dialect: sqlstore.Dialect{
-		Numbered: true, ForUpdate: " FOR UPDATE", IsUniqueViolation: isUniqueViolation, WithInserts: true,
+		Numbered: true, ForUpdate: " FOR UPDATE", IsUniqueViolation: isUniqueViolation, IsDeadlock: isDeadlock, WithInserts: true,
 		// A long import adds rows that the planner's statistics cannot know of until it
 		// commits; lookups by key must use their indexes all the same. The cost that
 		// disables sequential scans would also make every statement that keeps one
@@ -68,4 +68,11 @@ var _ barter.Store = (*sqlstore.Store)(nil)
 func isUniqueViolation(err error) bool {
 	var e *pgconn.PgError
 	return errors.As(err, &e) && e.Code == "23505"
+}
+
+// isDeadlock recognises deadlock_detected (and serialization_failure, which the server
+// raises for the same reason under stricter isolation).
+func isDeadlock(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) && (e.Code == "40P01" || e.Code == "40001")
 }

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/barter-clearing/barter"
@@ -78,5 +79,47 @@ func TestReassessmentsAcrossConnections(t *testing.T) {
 		if p.Authorization == storetest.Auth2025 && p.Imports.String() != "112000" {
 			t.Errorf("imports of %s: %s; want 300 x 280 + 100 x 280 = 112000", p.Authorization, p.Imports)
 		}
+	}
+}
+
+// TestDeadlock registers two parties in two transactions in opposite orders, so that
+// each waits for the other: the server undoes one, which reports barter.ErrDeadlock,
+// and the other commits.
+func TestDeadlock(t *testing.T) {
+	s := openStore(t)
+	ctx := context.Background()
+	party := func(id string) *barter.Party {
+		return &barter.Party{ID: id, Name: id, Country: "RU", TaxID: id, Kind: barter.PartyPrivate}
+	}
+	first := make([]chan struct{}, 2)
+	for i := range first {
+		first[i] = make(chan struct{})
+	}
+	errs := make(chan error, 2)
+	for i, ids := range [][2]string{{"D1", "D2"}, {"D2", "D1"}} {
+		go func() {
+			errs <- s.Update(ctx, func(tx barter.Tx) error {
+				if err := tx.CreateParty(ctx, party(ids[0])); err != nil {
+					return err
+				}
+				close(first[i])
+				<-first[1-i] // both hold their first key before asking for the other's
+				return tx.CreateParty(ctx, party(ids[1]))
+			})
+		}()
+	}
+	var deadlocks, ok int
+	for range 2 {
+		switch err := <-errs; {
+		case err == nil:
+			ok++
+		case errors.Is(err, barter.ErrDeadlock) && barter.ErrorCode(err) == barter.EConflict:
+			deadlocks++
+		default:
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	if deadlocks != 1 || ok != 1 {
+		t.Errorf("%d deadlocks and %d commits; want one of each", deadlocks, ok)
 	}
 }

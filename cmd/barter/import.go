@@ -88,6 +88,9 @@ Import in the order above: declarations need their authorizations, lines and rat
 	return cmd
 }
 
+// importAttempts is how many times an import undone by a deadlock is tried in all.
+const importAttempts = 3
+
 // importFile imports one file, reporting bad rows and progress on the error stream.
 func (a *app) importFile(ctx context.Context, svc *barter.Service, kind string, imp importer, path string, quiet bool) error {
 	f, err := os.Open(path)
@@ -97,8 +100,10 @@ func (a *app) importFile(ctx context.Context, svc *barter.Service, kind string, 
 	defer f.Close()
 	start := time.Now()
 	last := start
+	bad := 0
 	o := barter.ImportOptions{
 		OnError: func(e barter.RowError) {
+			bad++
 			fmt.Fprintf(a.errOut, "%s:%d: %s: %s\n", path, e.Line, e.Field, e.Reason)
 		},
 		ProgressEvery: 10000,
@@ -112,6 +117,17 @@ func (a *app) importFile(ctx context.Context, svc *barter.Service, kind string, 
 		}
 	}
 	rep, err := imp.run(ctx, svc, f, o)
+	// An import that met another taking the same keys in the other order was undone
+	// whole; it is read again from the start, a few times at most.
+	for attempt := 2; errors.Is(err, barter.ErrDeadlock) && bad == 0 && attempt <= importAttempts; attempt++ {
+		if _, serr := f.Seek(0, io.SeekStart); serr != nil {
+			break
+		}
+		fmt.Fprintf(a.errOut, "%s: another import held the same records in the other order; nothing was written; importing again (attempt %d of %d)\n",
+			path, attempt, importAttempts)
+		start, last = time.Now(), time.Now()
+		rep, err = imp.run(ctx, svc, f, o)
+	}
 	var he *csvfile.HeaderError
 	switch {
 	case errors.As(err, &he):

@@ -28,6 +28,8 @@ type Dialect struct {
 	ForUpdate string
 	// IsUniqueViolation recognises a unique-key violation by its error code.
 	IsUniqueViolation func(error) bool
+	// IsDeadlock recognises a transaction the store undid to break a deadlock.
+	IsDeadlock func(error) bool
 	// NextEntryIDs is a query that returns ? new ledger entry IDs, one a row.
 	NextEntryIDs string
 	// WithInserts: the database runs INSERTs inside WITH, so that one statement can write
@@ -101,12 +103,20 @@ func (s *Store) run(ctx context.Context, db *sql.DB, write bool, fn func(barter.
 	}
 	if err := fn(t); err != nil {
 		_ = sqlTx.Rollback()
-		return err
+		return s.deadlock(err)
 	}
 	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return s.deadlock(fmt.Errorf("commit: %w", err))
 	}
 	return nil
+}
+
+// deadlock marks an error that broke a deadlock as barter.ErrDeadlock, keeping its cause.
+func (s *Store) deadlock(err error) error {
+	if s.Dialect.IsDeadlock != nil && s.Dialect.IsDeadlock(err) {
+		return fmt.Errorf("%w (%v)", barter.ErrDeadlock, err)
+	}
+	return err
 }
 
 // Tx implements barter.Tx.
