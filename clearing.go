@@ -183,6 +183,57 @@ func (s *Service) Review(r *ClearingRun, cycles int) []CurrencyReview {
 	return out
 }
 
+// Payment is one payment that settles a residual position through the clearing house.
+type Payment struct {
+	Payer, Payee string
+	Amount       int64 // minor units
+	Currency     string
+}
+
+// Settle turns net positions (names[p] is owed net[p], negative when it owes) into
+// payments: each net debtor pays the clearing house, and the clearing house pays each net
+// creditor, debtors first, each in name order. No scheme with fewer payments settles
+// every position when each party may deal only with the central counterparty.
+func Settle(names []string, net []int64, currency, clearingHouse string) []Payment {
+	var pay, receive []Payment
+	for p, n := range net {
+		switch {
+		case n < 0:
+			pay = append(pay, Payment{names[p], clearingHouse, -n, currency})
+		case n > 0:
+			receive = append(receive, Payment{clearingHouse, names[p], n, currency})
+		}
+	}
+	sort.Slice(pay, func(i, j int) bool { return pay[i].Payer < pay[j].Payer })
+	sort.Slice(receive, func(i, j int) bool { return receive[i].Payee < receive[j].Payee })
+	return append(pay, receive...)
+}
+
+// Settlement returns the payments that settle what a run leaves, currency by currency
+// in alphabetical order. A set-off leaves every net position as it was, so they settle
+// each party's net position.
+func (r *ClearingRun) Settlement(clearingHouse string) []Payment {
+	byCurrency := map[string][]PartyEffect{}
+	for _, e := range r.Effects() {
+		byCurrency[e.Currency] = append(byCurrency[e.Currency], e)
+	}
+	currencies := make([]string, 0, len(byCurrency))
+	for c := range byCurrency {
+		currencies = append(currencies, c)
+	}
+	sort.Strings(currencies)
+	var out []Payment
+	for _, c := range currencies {
+		es := byCurrency[c]
+		names, net := make([]string, len(es)), make([]int64, len(es))
+		for i, e := range es {
+			names[i], net[i] = e.Party, e.Net
+		}
+		out = append(out, Settle(names, net, c, clearingHouse)...)
+	}
+	return out
+}
+
 // Parties counts the parties of a run's obligations.
 func (r *ClearingRun) Parties() int {
 	seen := map[string]bool{}
@@ -526,6 +577,20 @@ func (s *Service) CommitClearingRun(ctx context.Context, id int64, day Date) (*C
 		return nil, err
 	}
 	return r, nil
+}
+
+// SettleClearingRun returns a committed run with the payments that settle what it
+// leaves, through the clearing house of the name given. Errors: ENotFound, EConflict
+// (the run is still a draft).
+func (s *Service) SettleClearingRun(ctx context.Context, id int64, clearingHouse string) (*ClearingRun, []Payment, error) {
+	r, err := s.ClearingRun(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if r.Status != ClearingCommitted {
+		return nil, nil, Errorf(EConflict, "clearing run %d is a draft: what it leaves is settled once it is committed", id)
+	}
+	return r, r.Settlement(clearingHouse), nil
 }
 
 // ReproduceClearingRun solves a stored run's input again and reports whether it clears

@@ -2,6 +2,7 @@ package barter_test
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/barter-clearing/barter"
@@ -71,5 +72,23 @@ func TestCurrencyReview_ClearedPercent(t *testing.T) {
 		if got := c.ClearedPercent().String(); got != tt.want {
 			t.Errorf("%d of %d: %s %%, want %s", tt.cleared, tt.gross, got, tt.want)
 		}
+	}
+}
+
+func TestClearingRun_Settlement(t *testing.T) {
+	r := &barter.ClearingRun{Obligations: []barter.ClearedObligation{
+		{Obligation: barter.Obligation{ID: "a", Debtor: "A", Creditor: "B", Amount: 10000, Currency: "USD"}, Cleared: 5050},
+		{Obligation: barter.Obligation{ID: "b", Debtor: "B", Creditor: "C", Amount: 7000, Currency: "USD"}, Cleared: 5050},
+		{Obligation: barter.Obligation{ID: "c", Debtor: "C", Creditor: "A", Amount: 5050, Currency: "USD"}, Cleared: 5050},
+		{Obligation: barter.Obligation{ID: "d", Debtor: "D", Creditor: "A", Amount: 100, Currency: "CNY"}},
+	}}
+	got := r.Settlement("CH")
+	want := []barter.Payment{
+		{Payer: "D", Payee: "CH", Amount: 100, Currency: "CNY"}, {Payer: "CH", Payee: "A", Amount: 100, Currency: "CNY"},
+		{Payer: "A", Payee: "CH", Amount: 4950, Currency: "USD"}, {Payer: "CH", Payee: "B", Amount: 3000, Currency: "USD"},
+		{Payer: "CH", Payee: "C", Amount: 1950, Currency: "USD"},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("settlement\n%+v\nwant\n%+v", got, want)
 	}
 }

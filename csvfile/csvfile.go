@@ -414,3 +414,18 @@ func Offers(in io.Reader) (iter.Seq[barter.Row[barter.Offer]], error) {
 		return o, o.Validate()
 	})
 }
+
+// PaymentColumns is the header of a settlement file.
+var PaymentColumns = []string{"payer", "payee", "amount", "currency"}
+
+// WritePayments writes settlement instructions as CSV with a header row, amounts with 2
+// decimals.
+func WritePayments(out io.Writer, ps []barter.Payment) error {
+	w := csv.NewWriter(out)
+	w.Write(PaymentColumns)
+	for _, p := range ps {
+		w.Write([]string{p.Payer, p.Payee, barter.FormatMinor(p.Amount, 2), p.Currency})
+	}
+	w.Flush()
+	return w.Error()
+}

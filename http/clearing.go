@@ -1,10 +1,12 @@
 package http
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -14,6 +16,8 @@ import (
 	"time"
 
 	"github.com/barter-clearing/barter"
+	"github.com/barter-clearing/barter/csvfile"
+	"github.com/barter-clearing/barter/iso20022"
 )
 
 // Clearing runs over the API and on the pages: an operator creates a run from obligations
@@ -501,3 +505,97 @@ func (s *Server) commitForm(w http.ResponseWriter, r *http.Request) {
 // ObligationsReader reads an obligations CSV whole, rows without a currency in the one
 // given; a bad file's error lists every bad row. The command wires it.
 type ObligationsReader func(in io.Reader, currency string) ([]barter.Obligation, error)
+
+// Payment is one payment that settles what a committed run leaves.
+type Payment struct {
+	Payer    string `json:"payer"`
+	Payee    string `json:"payee"`
+	Amount   string `json:"amount"`
+	Currency string `json:"currency"`
+}
+
+// Settlement is how what a committed run leaves is settled through the clearing house.
+type Settlement struct {
+	ClearingHouse string    `json:"clearing_house"`
+	Payments      []Payment `json:"payments"`
+}
+
+func (s *Server) clearingSettlement(r *http.Request) (int, any, error) {
+	id, err := pathID(r, "clearing run")
+	if err != nil {
+		return 0, nil, err
+	}
+	_, ps, err := s.Service.SettleClearingRun(r.Context(), id, s.ClearingHouse)
+	if err != nil {
+		return 0, nil, err
+	}
+	out := Settlement{ClearingHouse: s.ClearingHouse, Payments: []Payment{}}
+	for _, p := range ps {
+		out.Payments = append(out.Payments, Payment{p.Payer, p.Payee, barter.FormatMinor(p.Amount, 2), p.Currency})
+	}
+	return http.StatusOK, out, nil
+}
+
+// settlementFile sends the payments that settle a committed run as a CSV file.
+func (s *Server) settlementFile(w http.ResponseWriter, r *http.Request) {
+	id, ps, err := s.settlementOf(r)
+	if err != nil {
+		s.refuse(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := csvfile.WritePayments(&buf, ps); err != nil {
+		s.refuse(w, r, err)
+		return
+	}
+	download(w, "text/csv; charset=utf-8", fmt.Sprintf("clearing-run-%d-settlement.csv", id), buf.Bytes())
+}
+
+// payoutsFile sends the clearing house's payouts of a committed run as ISO 20022
+// pain.001, to be executed today.
+func (s *Server) payoutsFile(w http.ResponseWriter, r *http.Request) {
+	id, ps, err := s.settlementOf(r)
+	if err != nil {
+		s.refuse(w, r, err)
+		return
+	}
+	var out []iso20022.Payout
+	for _, p := range ps {
+		if p.Payer == s.ClearingHouse {
+			out = append(out, iso20022.Payout{Creditor: p.Payee, Amount: p.Amount, Currency: p.Currency})
+		}
+	}
+	now := s.Service.Now
+	if now == nil {
+		now = time.Now
+	}
+	created := now()
+	m := iso20022.Payouts(s.ClearingHouse, fmt.Sprintf("RUN-%d-%s", id, created.UTC().Format("20060102T150405")), created, s.today().Time(), out)
+	if m == nil {
+		s.refuse(w, r, barter.Errorf(barter.EConflict, "clearing run %d leaves the clearing house nothing to pay out", id))
+		return
+	}
+	var buf bytes.Buffer
+	if err := iso20022.WritePain001(&buf, m); err != nil {
+		s.refuse(w, r, err)
+		return
+	}
+	download(w, "application/xml; charset=utf-8", fmt.Sprintf("clearing-run-%d-payouts.xml", id), buf.Bytes())
+}
+
+func (s *Server) settlementOf(r *http.Request) (int64, []barter.Payment, error) {
+	id, err := pathID(r, "clearing run")
+	if err != nil {
+		return 0, nil, err
+	}
+	_, ps, err := s.Service.SettleClearingRun(r.Context(), id, s.ClearingHouse)
+	return id, ps, err
+}
+
+// download sends a file to be saved under a name. It is built in memory first, so that
+// a failure never sends half a file.
+func download(w http.ResponseWriter, contentType, name string, body []byte) {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	w.Write(body)
+}

@@ -244,4 +244,32 @@ func testServerClearingPages(t *testing.T, open opener) {
 	if resp := commit(); resp.StatusCode != http.StatusConflict {
 		t.Errorf("committing twice: %d; want 409", resp.StatusCode)
 	}
+	// What the run leaves is settled through the clearing house: A owes 49.50 net, and
+	// B and C are owed 30.00 and 19.50.
+	file := func(path string) (int, string, string) {
+		t.Helper()
+		resp, err := ts.Client().Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Content-Disposition"), string(b)
+	}
+	const want = "payer,payee,amount,currency\nA,CLEARING-HOUSE,49.50,USD\nCLEARING-HOUSE,B,30.00,USD\nCLEARING-HOUSE,C,19.50,USD\n"
+	if status, disp, body := file("/clearing/1/settlement.csv"); status != 200 || body != want || !strings.Contains(disp, "clearing-run-1-settlement.csv") {
+		t.Errorf("settlement: %d %q\n%s\nwant\n%s", status, disp, body, want)
+	}
+	if status, _, body := file("/clearing/1/payouts.xml"); status != 200 || !strings.Contains(body, "pain.001.001.09") ||
+		!strings.Contains(body, "<CtrlSum>49.50</CtrlSum>") || !strings.Contains(body, "<NbOfTxs>2</NbOfTxs>") {
+		t.Errorf("payouts: %d\n%s", status, body)
+	}
+	if status, _, _ := file("/clearing/2/settlement.csv"); status != http.StatusConflict {
+		t.Errorf("settlement of a draft: %d; want 409", status)
+	}
+	var set barterhttp.Settlement
+	if status := call(t, ts, "GET", "/api/v1/clearing-runs/1/settlement", nil, &set); status != 200 || len(set.Payments) != 3 ||
+		set.Payments[0] != (barterhttp.Payment{Payer: "A", Payee: "CLEARING-HOUSE", Amount: "49.50", Currency: "USD"}) {
+		t.Errorf("settlement over the API: %d %+v", status, set)
+	}
 }

@@ -67,6 +67,8 @@ func (s *Server) pageRoutes() {
 	form("POST /clearing", s.clearingForm, operator)
 	s.mux.Handle("GET /clearing/{id}", s.page("clearing-run", s.clearingRunPage))
 	form("POST /clearing/{id}/commit", s.commitForm, operator)
+	s.mux.HandleFunc("GET /clearing/{id}/settlement.csv", s.settlementFile)
+	s.mux.HandleFunc("GET /clearing/{id}/payouts.xml", s.payoutsFile)
 	s.mux.Handle("GET /login", s.page("login", s.loginForm))
 	s.mux.HandleFunc("POST /login", s.login)
 	s.mux.HandleFunc("POST /logout", s.logout)

@@ -34,6 +34,10 @@ type Server struct {
 	// them; set by the caller.
 	Importers []Importer
 
+	// ClearingHouse names the clearing house in the payments that settle clearing runs
+	// (default CLEARING-HOUSE).
+	ClearingHouse string
+
 	// ReadObligations reads the obligations files uploaded on the clearing page; set
 	// by the caller, as Importers are.
 	ReadObligations ObligationsReader
@@ -51,7 +55,7 @@ type Server struct {
 
 // NewServer returns a server of svc, logging to logger.
 func NewServer(svc *barter.Service, logger *slog.Logger) *Server {
-	s := &Server{Service: svc, Logger: logger, MaxBody: 1 << 20, mux: http.NewServeMux()}
+	s := &Server{Service: svc, Logger: logger, MaxBody: 1 << 20, ClearingHouse: "CLEARING-HOUSE", mux: http.NewServeMux()}
 	s.routes()
 	// Browsers send forms to any site without asking; requests that change something
 	// are refused when the browser says they come from another site.
@@ -145,6 +149,7 @@ func (s *Server) routes() {
 		"POST /api/v1/clearing-runs":                 {s.createClearingRun, []barter.Role{operator}},
 		"GET /api/v1/clearing-runs/{id}":             {s.clearingRun, nil},
 		"GET /api/v1/clearing-runs/{id}/obligations": {s.clearingObligations, nil},
+		"GET /api/v1/clearing-runs/{id}/settlement":  {s.clearingSettlement, nil},
 		"POST /api/v1/clearing-runs/{id}/commit":     {s.commitClearingRun, []barter.Role{operator}},
 		"GET /api/v1/me":                             {s.me, nil},
 	}

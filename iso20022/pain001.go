@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"math/big"
 	"time"
 )
 
@@ -31,6 +32,58 @@ type Batch struct {
 	Execution time.Time
 	Transfers []Transfer
 	Total     string // sum of the transfers' amounts
+}
+
+// Payout is a payment from the initiator to a creditor, in minor units (2 decimals).
+type Payout struct {
+	Creditor string
+	Amount   int64
+	Currency string
+}
+
+// Payouts builds the message of an initiator's payouts, one batch a currency from the
+// initiator's account in it (named INITIATOR-CURRENCY), to be executed on a day. It
+// returns nil when there is nothing to pay.
+func Payouts(initiator, messageID string, created, execution time.Time, ps []Payout) *Initiation {
+	if len(ps) == 0 {
+		return nil
+	}
+	m := &Initiation{MessageID: messageID, Created: created, Initiator: initiator}
+	byCurrency := map[string]*Batch{}
+	var order []string
+	totals := map[string]*big.Int{}
+	all := new(big.Int)
+	for _, p := range ps {
+		b := byCurrency[p.Currency]
+		if b == nil {
+			b = &Batch{ID: messageID + "-" + p.Currency, Debtor: initiator, Account: initiator + "-" + p.Currency, Currency: p.Currency, Execution: execution}
+			byCurrency[p.Currency] = b
+			order = append(order, p.Currency)
+			totals[p.Currency] = new(big.Int)
+		}
+		m.Count++
+		b.Transfers = append(b.Transfers, Transfer{EndToEndID: fmt.Sprintf("%s-%d", messageID, m.Count), Creditor: p.Creditor,
+			Account: p.Creditor, Amount: minor(big.NewInt(p.Amount)), Currency: p.Currency})
+		totals[p.Currency].Add(totals[p.Currency], big.NewInt(p.Amount))
+		all.Add(all, big.NewInt(p.Amount))
+	}
+	for _, c := range order {
+		b := byCurrency[c]
+		b.Total = minor(totals[c])
+		m.Batches = append(m.Batches, *b)
+	}
+	m.ControlSum = minor(all)
+	return m
+}
+
+// minor writes an amount in minor units with 2 decimals; sums may pass 64 bits.
+func minor(n *big.Int) string {
+	q, r := new(big.Int).QuoRem(n, big.NewInt(100), new(big.Int))
+	sign := ""
+	if n.Sign() < 0 && q.Sign() == 0 {
+		sign = "-"
+	}
+	return fmt.Sprintf("%s%s.%02d", sign, q, new(big.Int).Abs(r).Int64())
 }
 
 // Initiation is a pain.001 message: one or more batches.

@@ -62,3 +62,25 @@ func TestWritePain001(t *testing.T) {
 		t.Error("accepted a message id over 35 characters")
 	}
 }
+
+func TestPayouts(t *testing.T) {
+	day := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	if m := iso20022.Payouts("CH", "RUN-1", day, day, nil); m != nil {
+		t.Errorf("nothing to pay: %+v; want no message", m)
+	}
+	const big = 9_000_000_000_000_000_000 // two of them pass 64 bits
+	m := iso20022.Payouts("CH", "RUN-1", day, day, []iso20022.Payout{
+		{Creditor: "A", Amount: 1050, Currency: "PKR"}, {Creditor: "B", Amount: 5, Currency: "CNY"},
+		{Creditor: "C", Amount: big, Currency: "PKR"}, {Creditor: "D", Amount: big, Currency: "PKR"}})
+	if m.Count != 4 || m.ControlSum != "180000000000000010.55" || len(m.Batches) != 2 {
+		t.Fatalf("message %+v; want 4 payouts in 2 batches summing to 180000000000000010.55", m)
+	}
+	pkr, cny := m.Batches[0], m.Batches[1]
+	if pkr.Currency != "PKR" || pkr.Account != "CH-PKR" || pkr.Total != "180000000000000010.50" || len(pkr.Transfers) != 3 ||
+		pkr.Transfers[0] != (iso20022.Transfer{EndToEndID: "RUN-1-1", Creditor: "A", Account: "A", Amount: "10.50", Currency: "PKR"}) {
+		t.Errorf("PKR batch %+v", pkr)
+	}
+	if cny.Currency != "CNY" || cny.Total != "0.05" || cny.Transfers[0].Amount != "0.05" || cny.Transfers[0].EndToEndID != "RUN-1-2" {
+		t.Errorf("CNY batch %+v", cny)
+	}
+}

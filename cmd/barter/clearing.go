@@ -22,7 +22,8 @@ input is stored, so it can be reproduced.
   barter clearing create --in obligations.csv     # or --from-positions --as-of DAY
   barter clearing show 1                          # totals, per-party effect, largest cycles
   barter clearing commit 1
-  barter clearing verify 1                        # solve the stored input again`,
+  barter clearing verify 1                        # solve the stored input again
+  barter clearing settle 1 --settlement pay.csv --pain001 payouts.xml`,
 	}
 	var in, currency, asOf, unit, rates string
 	var fromPositions bool
@@ -155,7 +156,44 @@ input is stored, so it can be reproduced.
 			return tw.Flush()
 		}),
 	}
-	cmd.AddCommand(create, show, commit, verify, list)
+	var so settleOptions
+	settle := &cobra.Command{
+		Use:   "settle RUN",
+		Short: "Write the payments that settle what a committed run leaves, as CSV and pain.001",
+		Long: `Write the payments that settle what a committed run leaves: each net debtor pays the
+clearing house, and the clearing house pays each net creditor. --settlement writes them
+all as CSV (payer,payee,amount,currency); --pain001 writes the clearing house's payouts as
+an ISO 20022 pain.001 credit-transfer message. Without either, the payments are listed.`,
+		Args: cobra.ExactArgs(1),
+		RunE: a.withID("run", func(cmd *cobra.Command, svc *barter.Service, id int64) error {
+			execution, err := a.executionDate(so)
+			if err != nil {
+				return err
+			}
+			_, ps, err := svc.SettleClearingRun(cmd.Context(), id, so.clearingHouse)
+			if err != nil {
+				return err
+			}
+			if so.csv == "" && so.pain001 == "" {
+				tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', tabwriter.AlignRight)
+				fmt.Fprintln(tw, "PAYER\tPAYEE\tAMOUNT\tCURRENCY\t")
+				for _, p := range ps {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", p.Payer, p.Payee, groupedMinor(p.Amount), p.Currency)
+				}
+				return tw.Flush()
+			}
+			if err := writeSettlement(so, ps, a.now(), execution, a.errOut); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "clearing run %d: %d payments settle what it leaves\n", id, len(ps))
+			return nil
+		}),
+	}
+	settle.Flags().StringVar(&so.csv, "settlement", "", "write the payments (payer,payee,amount,currency) here")
+	settle.Flags().StringVar(&so.pain001, "pain001", "", "write the clearing house's payouts as ISO 20022 pain.001 XML here")
+	settle.Flags().StringVar(&so.clearingHouse, "clearing-house", "CLEARING-HOUSE", "name of the clearing house in the payments")
+	settle.Flags().StringVar(&so.execution, "execution-date", "", "day the payouts are to be executed (default today)")
+	cmd.AddCommand(create, show, commit, verify, list, settle)
 	return cmd
 }
 

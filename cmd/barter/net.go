@@ -96,13 +96,9 @@ type netCurrency struct {
 
 func (a *app) net(in, out string, so settleOptions) error {
 	start := time.Now()
-	execution := barter.DateOf(a.now())
-	if so.execution != "" {
-		d, err := barter.ParseDate(so.execution)
-		if err != nil {
-			return barter.Invalid("--execution-date", "%v", err)
-		}
-		execution = d
+	execution, err := a.executionDate(so)
+	if err != nil {
+		return err
 	}
 	if !barter.IsCurrency(so.currency) {
 		return barter.Invalid("--currency", "%q is not an ISO 4217 currency code", so.currency)
@@ -132,7 +128,7 @@ func (a *app) net(in, out string, so settleOptions) error {
 	}
 	sort.Strings(currencies)
 	cleared := make([]int64, len(obs))
-	var instructions []settlement
+	var instructions []barter.Payment
 	allParties := map[string]struct{}{}
 	sum := netSummary{Obligations: len(obs), Optimal: true}
 	gross, clearedTotal := new(big.Int), new(big.Int)
@@ -160,7 +156,7 @@ func (a *app) net(in, out string, so settleOptions) error {
 			if err != nil {
 				return barter.Invalid(in, "%v", err)
 			}
-			instructions = append(instructions, settle(party.Names, net, c, so.clearingHouse)...)
+			instructions = append(instructions, barter.Settle(party.Names, net, c, so.clearingHouse)...)
 		}
 		t := netting.Sum(nobs, res.Cleared)
 		gross.Add(gross, t.Gross)
@@ -235,90 +231,48 @@ func bigMinor(n *big.Int) string {
 	return fmt.Sprintf("%s.%02d", q, r.Abs(r).Int64())
 }
 
-// settlement is one payment that settles a residual position through the clearing house.
-type settlement struct {
-	Payer, Payee string
-	Amount       int64
-	Currency     string
-}
-
-// settle turns net positions into payments: each net debtor pays the clearing house, and
-// the clearing house pays each net creditor. No scheme with fewer payments settles every
-// position when each party may deal only with the central counterparty.
-func settle(names []string, net []int64, currency, ch string) []settlement {
-	var pay, receive []settlement
-	for p, n := range net {
-		switch {
-		case n < 0:
-			pay = append(pay, settlement{names[p], ch, -n, currency})
-		case n > 0:
-			receive = append(receive, settlement{ch, names[p], n, currency})
-		}
+// executionDate is the day payments are to be executed: --execution-date, or today.
+func (a *app) executionDate(so settleOptions) (barter.Date, error) {
+	if so.execution == "" {
+		return barter.DateOf(a.now()), nil
 	}
-	sort.Slice(pay, func(i, j int) bool { return pay[i].Payer < pay[j].Payer })
-	sort.Slice(receive, func(i, j int) bool { return receive[i].Payee < receive[j].Payee })
-	return append(pay, receive...)
+	d, err := barter.ParseDate(so.execution)
+	if err != nil {
+		return d, barter.Invalid("--execution-date", "%v", err)
+	}
+	return d, nil
 }
 
 // writeSettlement writes the instructions as CSV and the clearing house's payouts as
 // pain.001, each to a temporary file renamed into place.
-func writeSettlement(so settleOptions, ins []settlement, now time.Time, execution barter.Date, errOut io.Writer) error {
+func writeSettlement(so settleOptions, ins []barter.Payment, now time.Time, execution barter.Date, errOut io.Writer) error {
 	if so.csv != "" {
-		err := writeAtomically(so.csv, func(w *bufio.Writer) error {
-			w.WriteString("payer,payee,amount,currency\n")
-			for _, s := range ins {
-				writeCSVField(w, s.Payer)
-				w.WriteByte(',')
-				writeCSVField(w, s.Payee)
-				fmt.Fprintf(w, ",%s,%s\n", barter.FormatMinor(s.Amount, 2), s.Currency)
-			}
-			return nil
-		})
-		if err != nil {
+		if err := writeAtomically(so.csv, func(w *bufio.Writer) error { return csvfile.WritePayments(w, ins) }); err != nil {
 			return err
 		}
 	}
 	if so.pain001 == "" {
 		return nil
 	}
-	msgID := "NET-" + now.UTC().Format("20060102T150405")
-	m := &iso20022.Initiation{MessageID: msgID, Created: now, Initiator: so.clearingHouse}
-	day, _ := time.Parse(barter.DateLayout, execution.String())
-	byCurrency := map[string]*iso20022.Batch{}
-	var order []string
-	totals := map[string]*big.Int{}
-	var all big.Int
-	for _, s := range ins {
-		if s.Payer != so.clearingHouse {
-			continue
-		}
-		b := byCurrency[s.Currency]
-		if b == nil {
-			b = &iso20022.Batch{ID: msgID + "-" + s.Currency, Debtor: so.clearingHouse, Account: so.clearingHouse + "-" + s.Currency,
-				Currency: s.Currency, Execution: day}
-			byCurrency[s.Currency] = b
-			order = append(order, s.Currency)
-		}
-		m.Count++
-		b.Transfers = append(b.Transfers, iso20022.Transfer{EndToEndID: fmt.Sprintf("%s-%d", msgID, m.Count), Creditor: s.Payee,
-			Account: s.Payee, Amount: barter.FormatMinor(s.Amount, 2), Currency: s.Currency})
-		if totals[s.Currency] == nil {
-			totals[s.Currency] = new(big.Int)
-		}
-		totals[s.Currency].Add(totals[s.Currency], big.NewInt(s.Amount))
-		all.Add(&all, big.NewInt(s.Amount))
-	}
-	for _, c := range order {
-		b := byCurrency[c]
-		b.Total = bigMinor(totals[c])
-		m.Batches = append(m.Batches, *b)
-	}
-	m.ControlSum = bigMinor(&all)
-	if m.Count == 0 {
+	m := payouts(so.clearingHouse, "NET-", ins, now, execution)
+	if m == nil {
 		fmt.Fprintf(errOut, "%s: not written: the clearing house has nothing to pay out\n", so.pain001)
 		return nil
 	}
 	return writeAtomically(so.pain001, func(w *bufio.Writer) error { return iso20022.WritePain001(w, m) })
+}
+
+// payouts is the pain.001 message of what the clearing house pays out of the
+// instructions; its ID is the prefix and the time. Nil when it pays nothing.
+func payouts(clearingHouse, prefix string, ins []barter.Payment, now time.Time, execution barter.Date) *iso20022.Initiation {
+	var ps []iso20022.Payout
+	for _, p := range ins {
+		if p.Payer == clearingHouse {
+			ps = append(ps, iso20022.Payout{Creditor: p.Payee, Amount: p.Amount, Currency: p.Currency})
+		}
+	}
+	day, _ := time.Parse(barter.DateLayout, execution.String())
+	return iso20022.Payouts(clearingHouse, prefix+now.UTC().Format("20060102T150405"), now, day, ps)
 }
 
 // writeAtomically writes a file through a temporary one renamed into place, so that the

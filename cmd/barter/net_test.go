@@ -121,8 +121,23 @@ func TestClearing(t *testing.T) {
 			t.Errorf("create output lacks %q:\n%s", want, out)
 		}
 	}
+	if _, _, err := run(t, dsn, "clearing", "settle", "1"); err == nil || !strings.Contains(err.Error(), "draft") {
+		t.Errorf("settling a draft: %v; want it refused", err)
+	}
 	if out := mustRun(t, dsn, "clearing", "commit", "1", "--as-of", "2025-01-31"); !strings.Contains(out, "committed clearing run 1") {
 		t.Errorf("commit: %s", out)
+	}
+	// S owes 6 net and X 4; T is owed 10.
+	set, pain := filepath.Join(dir, "pay.csv"), filepath.Join(dir, "payouts.xml")
+	mustRun(t, dsn, "clearing", "settle", "1", "--settlement", set, "--pain001", pain, "--execution-date", "2025-02-01")
+	if b, err := os.ReadFile(set); err != nil || string(b) != "payer,payee,amount,currency\nS,CLEARING-HOUSE,6.00,CNY\nX,CLEARING-HOUSE,4.00,CNY\nCLEARING-HOUSE,T,10.00,CNY\n" {
+		t.Errorf("settlement file: %q, %v", b, err)
+	}
+	if b, err := os.ReadFile(pain); err != nil || !strings.Contains(string(b), "<ReqdExctnDt>") || !strings.Contains(string(b), "2025-02-01") || !strings.Contains(string(b), "<CtrlSum>10.00</CtrlSum>") {
+		t.Errorf("payouts file: %s, %v", b, err)
+	}
+	if out := mustRun(t, dsn, "clearing", "settle", "1"); !strings.Contains(out, "6.00") || !strings.Contains(out, "10.00") || strings.Count(out, "CLEARING-HOUSE") != 3 {
+		t.Errorf("settle without files lists the payments:\n%s", out)
 	}
 	if _, _, err := run(t, dsn, "clearing", "commit", "1"); err == nil {
 		t.Error("a run was committed twice")

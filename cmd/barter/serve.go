@@ -18,7 +18,7 @@ import (
 )
 
 func (a *app) serveCmd() *cobra.Command {
-	var addr, today string
+	var addr, today, clearingHouse string
 	var keepKeys time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -34,7 +34,8 @@ func (a *app) serveCmd() *cobra.Command {
   /proposals         exchange proposals, with a picture of each cycle and forms to answer,
                      and a form that runs a matching of the open offers
   /clearing          clearing runs: made from positions or an obligations file, reviewed
-                     with a picture of their largest loops of debt, and committed
+                     with a picture of their largest loops of debt, committed, and settled
+                     (the payments as CSV, the payouts as ISO 20022 pain.001)
   /imports           upload CSV files of any kind barter import takes
 
   /api/v1/positions?as_of=&status=&party=&offset=&limit=        GET
@@ -53,6 +54,7 @@ func (a *app) serveCmd() *cobra.Command {
   /api/v1/clearing-runs/{id}[?cycles=&parties=]                 GET (review: totals, largest cycles, parties)
   /api/v1/clearing-runs/{id}/obligations                        GET (each with what was cleared)
   /api/v1/clearing-runs/{id}/commit                             POST {"as_of"} (book the set-off)
+  /api/v1/clearing-runs/{id}/settlement                         GET (the payments that settle a committed run)
 
 Answers, approvals and expiries are dated by the server's clock (--today pins it);
 idempotency keys and sign-ins age by the real clock all the same.
@@ -93,6 +95,7 @@ sign-in on /login; everyone signed in may read, and each change is for some role
 			srv.Importers = webImporters()
 			srv.ReadObligations = webObligations
 			srv.KeepKeys = keepKeys
+			srv.ClearingHouse = clearingHouse
 			closed, err := svc.HasUsers(cmd.Context())
 			if err != nil {
 				return err
@@ -107,6 +110,7 @@ sign-in on /login; everyone signed in may read, and each change is for some role
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
 	cmd.Flags().DurationVar(&keepKeys, "keep-keys", 7*24*time.Hour, "how long to keep idempotency keys and their answers, an hour at least (0: for ever)")
+	cmd.Flags().StringVar(&clearingHouse, "clearing-house", "CLEARING-HOUSE", "name of the clearing house in the payments that settle clearing runs")
 	cmd.Flags().StringVar(&today, "today", "", "run as if today were this day, YYYY-MM-DD, for demos and training (default: the real date)")
 	return cmd
 }
