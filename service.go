@@ -332,6 +332,20 @@ func registered(old, p *Party) (rowResult, error) {
 }
 
 // CreateParty registers one party. Errors: EInvalid, EConflict.
+// Parties lists the registry, by ID. Errors: EForbidden for traders.
+func (s *Service) Parties(ctx context.Context) ([]Party, error) {
+	if err := notTraders(ctx, "the registry"); err != nil {
+		return nil, err
+	}
+	var ps []Party
+	err := s.Store.View(ctx, func(tx Tx) error {
+		var err error
+		ps, err = tx.Parties(ctx)
+		return err
+	})
+	return ps, err
+}
+
 func (s *Service) CreateParty(ctx context.Context, p *Party) error {
 	if err := require(ctx, "registering parties", RoleCustoms); err != nil {
 		return err
