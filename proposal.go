@@ -181,7 +181,16 @@ func (s *Service) ExplainLeg(ctx context.Context, from, to string, day Date) (*L
 		if l.From, err = tx.Offer(ctx, from); err != nil {
 			return err
 		}
-		l.To, err = tx.Offer(ctx, to)
+		if l.To, err = tx.Offer(ctx, to); err != nil {
+			return err
+		}
+		// Screening blocks as matching does (see Propose).
+		blocked, err := tx.BlockedParties(ctx)
+		for _, o := range []*Offer{l.From, l.To} {
+			if _, ok := blocked[o.Party]; ok {
+				o.Blocked = true
+			}
+		}
 		return err
 	})
 	if err != nil {
@@ -253,9 +262,21 @@ func (s *Service) Propose(ctx context.Context, day, deadline Date, k int, limit 
 	if err != nil {
 		return nil, err
 	}
+	// Offers of parties the newest sanctions list may name, or names, trade with no one.
+	var blocked map[string]ScreeningHit
+	if err := s.Store.View(ctx, func(tx Tx) error {
+		var err error
+		blocked, err = tx.BlockedParties(ctx)
+		return err
+	}); err != nil {
+		return nil, err
+	}
 	pool := open[:0]
 	for _, o := range open {
 		if o.ValidUntil.IsZero() || !o.ValidUntil.Before(day) {
+			if _, ok := blocked[o.Party]; ok {
+				o.Blocked = true
+			}
 			pool = append(pool, o)
 		}
 	}

@@ -37,6 +37,9 @@ type Service struct {
 	// for while the ledger is unchanged: for servers, where people page through
 	// positions. Share one only among services of the same store.
 	Totals *TotalsCache
+	// ScreeningThreshold is the least similarity (0 to 1] of a party's name to a listed
+	// one reported as a possible match (0 means DefaultScreeningThreshold).
+	ScreeningThreshold float32
 }
 
 // clock is the real time, which sessions run by even when Now is pinned to a day.
@@ -281,7 +284,21 @@ func (s *Service) ImportParties(ctx context.Context, rows iter.Seq[Row[Party]], 
 			}
 			return create
 		}
-		return registerNew(ctx, first, judge, func(p *Party) string { return p.ID }, tx.CreateParties, tx.PartiesByID)
+		// Parties are screened against the newest sanctions list as they are registered.
+		create := func(ctx context.Context, ps []*Party) ([]*Party, error) {
+			taken, err := tx.CreateParties(ctx, ps)
+			if err != nil {
+				return nil, err
+			}
+			added := make([]Party, 0, len(ps))
+			for _, p := range ps {
+				if !slices.ContainsFunc(taken, func(t *Party) bool { return t.ID == p.ID }) {
+					added = append(added, *p)
+				}
+			}
+			return taken, s.screenNew(ctx, tx, added)
+		}
+		return registerNew(ctx, first, judge, func(p *Party) string { return p.ID }, create, tx.PartiesByID)
 	})
 }
 
@@ -331,7 +348,6 @@ func registered(old, p *Party) (rowResult, error) {
 	return 0, Invalid("id", "party %s is already registered with other details", p.ID)
 }
 
-// CreateParty registers one party. Errors: EInvalid, EConflict.
 // Parties lists the registry, by ID. Errors: EForbidden for traders.
 func (s *Service) Parties(ctx context.Context) ([]Party, error) {
 	if err := notTraders(ctx, "the registry"); err != nil {
@@ -346,6 +362,8 @@ func (s *Service) Parties(ctx context.Context) ([]Party, error) {
 	return ps, err
 }
 
+// CreateParty registers one party, and screens it against the newest sanctions list.
+// Errors: EInvalid, EConflict.
 func (s *Service) CreateParty(ctx context.Context, p *Party) error {
 	if err := require(ctx, "registering parties", RoleCustoms); err != nil {
 		return err
@@ -365,7 +383,10 @@ func (s *Service) createParty(ctx context.Context, tx Tx, p *Party) (rowResult, 
 	if err != nil || res == rowDuplicate {
 		return res, err
 	}
-	return rowWritten, tx.CreateParty(ctx, p)
+	if err := tx.CreateParty(ctx, p); err != nil {
+		return 0, err
+	}
+	return rowWritten, s.screenNew(ctx, tx, []Party{*p})
 }
 
 // ImportRates loads published exchange rates. A rate for the same day and currency is a

@@ -147,6 +147,31 @@ type Tx interface {
 	// DeleteSession forgets a session; forgetting one that is not there is no error.
 	DeleteSession(ctx context.Context, idHash string) error
 
+	// SanctionsListExists reports whether a version of the sanctions list is stored.
+	SanctionsListExists(ctx context.Context, version string) (bool, error)
+	// CreateSanctionsList stores a version of the sanctions list with its entries.
+	CreateSanctionsList(ctx context.Context, l *SanctionsList) error
+	// LatestSanctionsVersion returns the newest version stored; "" when there is none.
+	LatestSanctionsVersion(ctx context.Context) (string, error)
+	// SanctionsList returns a stored version with its entries. Errors: ENotFound.
+	SanctionsList(ctx context.Context, version string) (*SanctionsList, error)
+	// SaveHits records screening hits, leaving those recorded already as they are, and
+	// returns how many were new.
+	SaveHits(ctx context.Context, hs []ScreeningHit) (int, error)
+	// ScreeningHits lists the hits on a version, of one status or all when status is
+	// "", by party and reference.
+	ScreeningHits(ctx context.Context, version string, status HitStatus) ([]ScreeningHit, error)
+	// ScreeningHit returns one hit. Errors: ENotFound.
+	ScreeningHit(ctx context.Context, party, version, ref string) (*ScreeningHit, error)
+	// DecidedHits returns the confirmed or cleared hits of the parties on any version,
+	// the newest version first.
+	DecidedHits(ctx context.Context, parties []string) ([]ScreeningHit, error)
+	// DecideHit saves a hit's status, reason and decision.
+	DecideHit(ctx context.Context, h *ScreeningHit) error
+	// BlockedParties returns, for each party with an open or confirmed hit on the newest
+	// version, one such hit, confirmed ones first.
+	BlockedParties(ctx context.Context) (map[string]ScreeningHit, error)
+
 	// ClaimKey records an idempotency key with r's fingerprint and time, and reports
 	// false when the key is already recorded. A claim racing another of the same key
 	// waits for it and reports false if it commits.

@@ -105,7 +105,7 @@ func ParseUN(r io.Reader) (*List, error) {
 			}
 			e.Name = strings.Join(strings.Fields(strings.Join([]string{u.First, u.Second, u.Third, u.Fourth}, " ")), " ")
 			for _, a := range append(append(u.Aliases, u.EntityAliases...), u.Original) {
-				if a = strings.TrimSpace(a); a != "" && !slices.Contains(e.Aliases, a) {
+				if a = strings.Join(strings.Fields(a), " "); a != "" && !slices.Contains(e.Aliases, a) {
 					e.Aliases = append(e.Aliases, a)
 				}
 			}

@@ -17,7 +17,18 @@ import (
 func (a *app) sanctionsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sanctions",
-		Short: "Screen the registry's parties against a sanctions list",
+		Short: "Screen parties against the UN sanctions list; confirm or clear possible matches",
+		Long: `Load versions of the United Nations Security Council Consolidated List (its published
+XML) and screen every party against the newest: when a list is loaded, and when a party
+is registered. Each possible match is a hit, open until customs confirm it (the party
+is the one listed) or clear it (a namesake). While a party has an open or confirmed hit,
+no authorization of it is approved and its offers are left out of matching.
+
+  barter sanctions load consolidated.xml
+  barter sanctions hits --status open
+  barter sanctions clear ASG QDe.001 --reason "a sports club in Sialkot, registered 1998"
+  barter sanctions confirm XYZ QDe.144 --reason "same registration number"
+  barter sanctions screen --list consolidated.xml     # a dry run: nothing is stored`,
 	}
 	var list, format string
 	var threshold float64
@@ -41,14 +52,9 @@ confirm or clear: screening finds, it does not judge. The exit status is 0 eithe
 			if format != "table" && format != "json" {
 				return barter.Invalid("--format", "%q is not table or json", format)
 			}
-			f, err := os.Open(list)
+			l, err := readUNList(list)
 			if err != nil {
-				return barter.Invalid("--list", "%v", errors.Unwrap(err))
-			}
-			defer f.Close()
-			l, err := sanctions.ParseUN(bufio.NewReaderSize(f, 1<<20))
-			if err != nil {
-				return barter.Invalid("--list", "%s: %v", list, err)
+				return err
 			}
 			parties, err := svc.Parties(cmd.Context())
 			if err != nil {
@@ -112,6 +118,87 @@ confirm or clear: screening finds, it does not judge. The exit status is 0 eithe
 	screen.Flags().Float64Var(&threshold, "threshold", 0.9, "the least score (0 to 1] reported as a possible match")
 	screen.Flags().StringVar(&format, "format", "table", "table or json")
 	screen.MarkFlagRequired("list")
-	cmd.AddCommand(screen)
+	load := &cobra.Command{
+		Use:   "load FILE",
+		Short: "Load a version of the UN consolidated list and screen every party against it",
+		Args:  cobra.ExactArgs(1),
+		RunE: a.withService(func(cmd *cobra.Command, svc *barter.Service, args []string) error {
+			l, err := readUNList(args[0])
+			if err != nil {
+				return err
+			}
+			rep, err := svc.LoadSanctions(cmd.Context(), l)
+			if err != nil {
+				return err
+			}
+			what := "loaded"
+			if !rep.Loaded {
+				what = "already loaded"
+			}
+			fmt.Fprintf(a.out, "%s: the list of %s (%d entries), %s; screened %d parties: %d new possible matches\n",
+				args[0], rep.Version, rep.Entries, what, rep.Screened, rep.Hits)
+			if rep.Hits > 0 {
+				fmt.Fprintln(a.out, "See them with: barter sanctions hits --status open")
+			}
+			return nil
+		}),
+	}
+	var status string
+	hits := &cobra.Command{
+		Use:   "hits",
+		Short: "List the possible matches on the newest list",
+		Args:  cobra.NoArgs,
+		RunE: a.withService(func(cmd *cobra.Command, svc *barter.Service, _ []string) error {
+			hs, err := svc.ScreeningHits(cmd.Context(), barter.HitStatus(status))
+			if err != nil {
+				return err
+			}
+			if len(hs) == 0 {
+				fmt.Fprintln(a.out, "no hits")
+				return nil
+			}
+			tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "PARTY\tNAME\tSCORE\tLIST REF\tLISTED AS\tSTATUS\tDECIDED BY\tREASON")
+			for _, h := range hs {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", h.Party, h.Name, h.Score, h.Ref, h.Listed, h.Status, h.DecidedBy, h.Reason)
+			}
+			return tw.Flush()
+		}),
+	}
+	hits.Flags().StringVar(&status, "status", "", "only open, confirmed or cleared hits")
+	decide := func(use, short string, confirm bool) *cobra.Command {
+		var reason string
+		c := &cobra.Command{
+			Use:   use + " PARTY REF --reason TEXT",
+			Short: short,
+			Args:  cobra.ExactArgs(2),
+			RunE: a.withService(func(cmd *cobra.Command, svc *barter.Service, args []string) error {
+				h, err := svc.DecideHit(cmd.Context(), args[0], args[1], confirm, reason)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.out, "%s on %s: %s\n", h.Party, h.Ref, h.Status)
+				return nil
+			}),
+		}
+		c.Flags().StringVar(&reason, "reason", "", "why (required)")
+		return c
+	}
+	cmd.AddCommand(screen, load, hits, decide("confirm", "Confirm a hit: the party is the one listed, and stays blocked", true),
+		decide("clear", "Clear a hit: the party is a namesake, not the one listed", false))
 	return cmd
+}
+
+// readUNList reads a version of the UN consolidated list from a file.
+func readUNList(path string) (*sanctions.List, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, barter.Invalid(path, "%v", errors.Unwrap(err))
+	}
+	defer f.Close()
+	l, err := sanctions.ParseUN(bufio.NewReaderSize(f, 1<<20))
+	if err != nil {
+		return nil, barter.Invalid(path, "%v", err)
+	}
+	return l, nil
 }

@@ -32,6 +32,22 @@ func TestSanctions_Screen(t *testing.T) {
 	if rep.Version != "2017-07-04T00:27:45Z" || rep.Screened != 14 || rep.Flagged != 1 || len(rep.Hits) != 1 || rep.Hits[0].Party != "ASG" || rep.Hits[0].Ref != "QDe.001" {
 		t.Errorf("json: %+v", rep)
 	}
+	// Loaded, the list is kept and the hit waits for customs.
+	if out := mustRun(t, dsn, "sanctions", "load", list); !strings.Contains(out, "(1021 entries), loaded; screened 14 parties: 1 new possible matches") {
+		t.Errorf("load: %s", out)
+	}
+	if out := mustRun(t, dsn, "sanctions", "hits", "--status", "open"); !strings.Contains(out, "ASG") || !strings.Contains(out, "QDe.001") {
+		t.Errorf("hits: %s", out)
+	}
+	if _, _, err := run(t, dsn, "sanctions", "clear", "ASG", "QDe.001"); err == nil {
+		t.Error("a hit cleared without a reason")
+	}
+	if out := mustRun(t, dsn, "sanctions", "clear", "ASG", "QDe.001", "--reason", "a sports club in Sialkot"); !strings.Contains(out, "ASG on QDe.001: cleared") {
+		t.Errorf("clear: %s", out)
+	}
+	if out := mustRun(t, dsn, "sanctions", "hits", "--status", "open"); !strings.Contains(out, "no hits") {
+		t.Errorf("open hits after clearing: %s", out)
+	}
 	for _, args := range [][]string{
 		{"sanctions", "screen", "--list", list, "--threshold", "1.5"},
 		{"sanctions", "screen", "--list", filepath.Join(dir, "none.xml")},

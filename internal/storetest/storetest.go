@@ -45,6 +45,7 @@ func Run(t *testing.T, open Opener) {
 		{"Users", testUsers},
 		{"UserScope", testUserScope},
 		{"UserRoles", testUserRoles},
+		{"Screening", testScreening},
 		{"ConcurrentPosting", testConcurrentPosting},
 		{"ClearingRun", testClearingRun},
 		{"Proposals", testProposals},

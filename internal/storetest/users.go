@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/barter-clearing/barter"
+	"github.com/barter-clearing/barter/sanctions"
 )
 
 // testUsers registers users, signs them in by token and removes them.
@@ -240,6 +241,10 @@ func testUserRoles(t *testing.T, svc *barter.Service) {
 		{"ClearingRuns", func(c context.Context) error { return errOf(svc.ClearingRuns(c)) }, []barter.Role{customs, operator, analyst}},
 		{"ObligationsFromPositions", func(c context.Context) error { return errOf(svc.ObligationsFromPositions(c, day)) }, []barter.Role{customs, operator, analyst}},
 		{"VerifyLedger", func(c context.Context) error { return errOf(svc.VerifyLedger(c)) }, []barter.Role{customs, operator, analyst}},
+		{"Parties", func(c context.Context) error { return errOf(svc.Parties(c)) }, []barter.Role{customs, operator, analyst}},
+		{"LoadSanctions", func(c context.Context) error { return errOf(svc.LoadSanctions(c, &sanctions.List{})) }, []barter.Role{customs}},
+		{"ScreeningHits", func(c context.Context) error { return errOf(svc.ScreeningHits(c, "")) }, []barter.Role{customs, operator, analyst}},
+		{"DecideHit", func(c context.Context) error { return errOf(svc.DecideHit(c, "P", "R", false, "")) }, []barter.Role{customs}},
 		{"AddUser", func(c context.Context) error {
 			_, _, err := svc.AddUser(c, "", barter.RoleAnalyst, "")
 			return err

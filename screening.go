@@ -1,0 +1,242 @@
+package barter
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/barter-clearing/barter/sanctions"
+)
+
+// Sanctions screening. A version of a sanctions list is loaded into the store; every
+// party is screened against the newest version when it is loaded and when the party is
+// registered. Each possible match is a hit, open until customs confirm it (the party is
+// the one listed) or clear it (it is not). A party with an open or confirmed hit on the
+// newest list can have no authorization approved, and its offers are left out of
+// matching.
+
+// HitStatus is where a screening hit stands.
+type HitStatus string
+
+// Hit statuses.
+const (
+	HitOpen      HitStatus = "open"
+	HitConfirmed HitStatus = "confirmed" // the party is the one listed: it is blocked
+	HitCleared   HitStatus = "cleared"   // a namesake: the party is not the one listed
+)
+
+// ScreeningHit is a possible match of a party on a version of a sanctions list.
+type ScreeningHit struct {
+	Party     string
+	Name      string // the party's name as screened
+	Version   string // of the list
+	Ref       string // the list's reference of the entry
+	Listed    string // the entry's name or alias that matched
+	Score     string // similarity, 0 to 1, to 3 decimals
+	Status    HitStatus
+	Reason    string // why it was confirmed or cleared
+	DecidedBy string
+	Decided   time.Time
+}
+
+// SanctionsList is a stored version of a list.
+type SanctionsList struct {
+	Version string // when the list was generated, RFC 3339 in UTC
+	Source  string
+	Loaded  time.Time
+	Entries []sanctions.Entry
+}
+
+// ScreeningReport says what loading a list or screening did.
+type ScreeningReport struct {
+	Version  string
+	Entries  int
+	Loaded   bool // the version was new
+	Screened int  // parties
+	Hits     int  // new hits
+}
+
+// DefaultScreeningThreshold is the least similarity reported as a possible match.
+const DefaultScreeningThreshold = 0.9
+
+func (s *Service) threshold() float32 {
+	if s.ScreeningThreshold > 0 {
+		return s.ScreeningThreshold
+	}
+	return DefaultScreeningThreshold
+}
+
+// screenerOf returns a screener of the newest stored list; nil when there is none.
+func (s *Service) screenerOf(ctx context.Context, tx Tx) (*sanctions.Screener, string, error) {
+	version, err := tx.LatestSanctionsVersion(ctx)
+	if err != nil || version == "" {
+		return nil, "", err
+	}
+	l, err := tx.SanctionsList(ctx, version)
+	if err != nil {
+		return nil, "", err
+	}
+	return sanctions.NewScreener(&sanctions.List{Source: l.Source, Entries: l.Entries}), version, nil
+}
+
+// screen screens parties against a list and records the new hits; hits already
+// recorded keep their decisions. A hit that customs decided on an earlier version, for
+// the same party name and the same listed name, carries the decision over: a new
+// version of the list does not reopen what was settled, unless the names changed.
+func (s *Service) screen(ctx context.Context, tx Tx, sc *sanctions.Screener, version string, parties []Party) (int, error) {
+	var hits []ScreeningHit
+	var ids []string
+	for _, p := range parties {
+		for _, h := range sc.Screen(p.Name, s.threshold()) {
+			hits = append(hits, ScreeningHit{Party: p.ID, Name: p.Name, Version: version, Ref: h.Entry.Ref, Listed: h.Listed,
+				Score: strconv.FormatFloat(float64(h.Score), 'f', 3, 32), Status: HitOpen})
+			ids = append(ids, p.ID)
+		}
+	}
+	if len(hits) == 0 {
+		return 0, nil
+	}
+	decided, err := tx.DecidedHits(ctx, slices.Compact(ids))
+	if err != nil {
+		return 0, err
+	}
+	for i := range hits {
+		h := &hits[i]
+		for _, d := range decided { // newest first
+			if d.Version < version && d.Party == h.Party && d.Ref == h.Ref && d.Name == h.Name && d.Listed == h.Listed {
+				h.Status, h.Reason, h.DecidedBy, h.Decided = d.Status, "as on the list of "+d.Version+": "+d.Reason, d.DecidedBy, d.Decided
+				break
+			}
+		}
+	}
+	return tx.SaveHits(ctx, hits)
+}
+
+// LoadSanctions stores a version of a sanctions list, unless it is stored already, and
+// screens every registered party against it. Errors: EInvalid (a list without a version).
+func (s *Service) LoadSanctions(ctx context.Context, l *sanctions.List) (*ScreeningReport, error) {
+	if err := require(ctx, "loading sanctions lists", RoleCustoms); err != nil {
+		return nil, err
+	}
+	if l.Generated.IsZero() {
+		return nil, Invalid("list", "has no version (the time it was generated)")
+	}
+	rep := &ScreeningReport{Version: l.Generated.UTC().Format(time.RFC3339), Entries: len(l.Entries)}
+	err := s.update(ctx, func(tx Tx) error {
+		known, err := tx.SanctionsListExists(ctx, rep.Version)
+		if err != nil {
+			return err
+		}
+		if !known {
+			if err := tx.CreateSanctionsList(ctx, &SanctionsList{Version: rep.Version, Source: l.Source, Loaded: s.clock().UTC(), Entries: l.Entries}); err != nil {
+				return err
+			}
+			rep.Loaded = true
+		}
+		sc, version, err := s.screenerOf(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if version != rep.Version {
+			return Errorf(EConflict, "the list of %s is older than the newest loaded, of %s: screening is against the newest", rep.Version, version)
+		}
+		parties, err := tx.Parties(ctx)
+		if err != nil {
+			return err
+		}
+		rep.Screened = len(parties)
+		rep.Hits, err = s.screen(ctx, tx, sc, version, parties)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// screenNew screens newly registered parties against the newest list, if there is one.
+func (s *Service) screenNew(ctx context.Context, tx Tx, parties []Party) error {
+	sc, version, err := s.screenerOf(ctx, tx)
+	if err != nil || sc == nil || len(parties) == 0 {
+		return err
+	}
+	_, err = s.screen(ctx, tx, sc, version, parties)
+	return err
+}
+
+// ScreeningHits lists the hits on the newest list, of one status or all when status is
+// "". Errors: EForbidden for traders.
+func (s *Service) ScreeningHits(ctx context.Context, status HitStatus) ([]ScreeningHit, error) {
+	if err := notTraders(ctx, "screening hits"); err != nil {
+		return nil, err
+	}
+	var hs []ScreeningHit
+	err := s.Store.View(ctx, func(tx Tx) error {
+		version, err := tx.LatestSanctionsVersion(ctx)
+		if err != nil || version == "" {
+			return err
+		}
+		hs, err = tx.ScreeningHits(ctx, version, status)
+		return err
+	})
+	return hs, err
+}
+
+// DecideHit confirms (the party is the one listed) or clears (it is a namesake) an open
+// hit of a party on the newest list, with a reason. Errors: EInvalid, ENotFound,
+// EConflict (decided already).
+func (s *Service) DecideHit(ctx context.Context, party, ref string, confirm bool, reason string) (*ScreeningHit, error) {
+	if err := require(ctx, "deciding screening hits", RoleCustoms); err != nil {
+		return nil, err
+	}
+	if reason == "" {
+		return nil, Invalid("reason", "is required: say why")
+	}
+	status := HitCleared
+	if confirm {
+		status = HitConfirmed
+	}
+	by := "barter"
+	if u := UserFrom(ctx); u != nil {
+		by = u.Name
+	}
+	var h *ScreeningHit
+	err := s.update(ctx, func(tx Tx) error {
+		version, err := tx.LatestSanctionsVersion(ctx)
+		if err != nil {
+			return err
+		}
+		if h, err = tx.ScreeningHit(ctx, party, version, ref); err != nil {
+			return err
+		}
+		if h.Status != HitOpen {
+			return Errorf(EConflict, "the hit of %s on %s was %s on %s by %s", party, ref, h.Status, h.Decided.Format(time.DateOnly), h.DecidedBy)
+		}
+		h.Status, h.Reason, h.DecidedBy, h.Decided = status, reason, by, s.clock().UTC()
+		return tx.DecideHit(ctx, h)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// checkScreening refuses parties that the newest list may name (an open hit) or names
+// (a confirmed one).
+func checkScreening(ctx context.Context, tx Tx, parties ...string) error {
+	blocked, err := tx.BlockedParties(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range parties {
+		if h, ok := blocked[p]; ok {
+			if h.Status == HitConfirmed {
+				return Errorf(EConflict, "%s is on the sanctions list of %s (%s, as %q)", p, h.Version, h.Ref, h.Listed)
+			}
+			return Errorf(EConflict, "%s may be on the sanctions list of %s (%s, as %q, score %s): customs must confirm or clear the hit first",
+				p, h.Version, h.Ref, h.Listed, h.Score)
+		}
+	}
+	return nil
+}
