@@ -2,6 +2,7 @@ package barter
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"time"
@@ -231,12 +232,17 @@ func checkScreening(ctx context.Context, tx Tx, parties ...string) error {
 	}
 	for _, p := range parties {
 		if h, ok := blocked[p]; ok {
-			if h.Status == HitConfirmed {
-				return Errorf(EConflict, "%s is on the sanctions list of %s (%s, as %q)", p, h.Version, h.Ref, h.Listed)
-			}
-			return Errorf(EConflict, "%s may be on the sanctions list of %s (%s, as %q, score %s): customs must confirm or clear the hit first",
-				p, h.Version, h.Ref, h.Listed, h.Score)
+			return &Error{Code: EConflict, Message: screened(p, h)}
 		}
 	}
 	return nil
+}
+
+// screened says why a party is blocked by a hit.
+func screened(party string, h ScreeningHit) string {
+	if h.Status == HitConfirmed {
+		return fmt.Sprintf("%s is on the sanctions list of %s (%s, as %q)", party, h.Version, h.Ref, h.Listed)
+	}
+	return fmt.Sprintf("%s may be on the sanctions list of %s (%s, as %q, score %s): customs must confirm or clear the hit first",
+		party, h.Version, h.Ref, h.Listed, h.Score)
 }

@@ -444,6 +444,11 @@ func (s *Service) ImportAuthorizations(ctx context.Context, rows iter.Seq[Row[Au
 		if err != nil {
 			return err
 		}
+		// Authorizations come in approved: none for a party screening blocks.
+		blocked, err := tx.BlockedParties(ctx)
+		if err != nil {
+			return err
+		}
 		// judge sets each row's outcome against the authorizations registered before,
 		// and returns those to create.
 		judge := func(old map[string]*Authorization) (create []*Authorization) {
@@ -460,6 +465,14 @@ func (s *Service) ImportAuthorizations(ctx context.Context, rows iter.Seq[Row[Au
 				}
 				if prev := old[a.Number]; prev != nil {
 					out[i] = importedAgain(prev, a)
+					continue
+				}
+				if h, ok := blocked[a.Party]; ok {
+					out[i] = outcome{err: Invalid("party", "%s", screened(a.Party, h))}
+					continue
+				}
+				if h, ok := blocked[a.Counterparty]; ok {
+					out[i] = outcome{err: Invalid("counterparty", "%s", screened(a.Counterparty, h))}
 					continue
 				}
 				old[a.Number] = a // later rows of the batch find it

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +66,13 @@ func testScreening(t *testing.T, svc *barter.Service) {
 	}
 	if leg, err := svc.ExplainLeg(ctx, "wheat", "kinnow", day); err != nil || leg.Possible || !strings.Contains(strings.Join(leg.Reasons, "; "), "sanctions") {
 		t.Errorf("why wheat cannot give to kinnow: %+v, %v; want the screening named", leg, err)
+	}
+	// Nor does an authorization carried over from the old system come in for it.
+	var rowErrs []barter.RowError
+	_, err = svc.ImportAuthorizations(ctx, rowsOf(barter.AuthorizationImport{Number: "BT-OLD-1", Party: Trader, Counterparty: Russian, Regime: "2025",
+		Issued: barter.MustDate("2024-01-02")}), barter.ImportOptions{OnError: func(e barter.RowError) { rowErrs = append(rowErrs, e) }})
+	if !errors.Is(err, barter.ErrRejected) || len(rowErrs) != 1 || rowErrs[0].Field != "counterparty" || !strings.Contains(rowErrs[0].Reason, "sanctions list") {
+		t.Errorf("importing an authorization with a blocked counterparty: %v %+v; want the row refused", err, rowErrs)
 	}
 	for _, tt := range []struct {
 		party, ref, reason string
