@@ -530,6 +530,9 @@ func (s *Service) CommitClearingRun(ctx context.Context, id int64, day Date) (*C
 				return err
 			}
 		}
+		if err := checkRunScreening(ctx, tx, r); err != nil {
+			return err
+		}
 		type key struct{ party, currency string }
 		payable, receivable := map[key]int64{}, map[key]int64{}
 		var keys []key
@@ -590,7 +593,25 @@ func (s *Service) SettleClearingRun(ctx context.Context, id int64, clearingHouse
 	if r.Status != ClearingCommitted {
 		return nil, nil, Errorf(EConflict, "clearing run %d is a draft: what it leaves is settled once it is committed", id)
 	}
+	// No payment goes to or from a party the sanctions list may name, or names.
+	if err := s.Store.View(ctx, func(tx Tx) error { return checkRunScreening(ctx, tx, r) }); err != nil {
+		return nil, nil, err
+	}
 	return r, r.Settlement(clearingHouse), nil
+}
+
+// checkRunScreening refuses a run with a debtor or creditor that screening blocks.
+func checkRunScreening(ctx context.Context, tx Tx, r *ClearingRun) error {
+	parties := map[string]bool{}
+	for _, o := range r.Obligations {
+		parties[o.Debtor], parties[o.Creditor] = true, true
+	}
+	names := make([]string, 0, len(parties))
+	for p := range parties {
+		names = append(names, p)
+	}
+	sort.Strings(names)
+	return checkScreening(ctx, tx, names...)
 }
 
 // ReproduceClearingRun solves a stored run's input again and reports whether it clears

@@ -27,6 +27,7 @@ type poster struct {
 	s         *Service
 	tx        Tx
 	rates     *RateTable
+	blocked   map[string]ScreeningHit // parties screening blocks, read with the rates
 	auths     map[string]*authState
 	rulebooks map[string]*Rulebook // used by read alone
 	// inflight holds the numbers the last batch posted, which a pipelined import may
@@ -172,6 +173,9 @@ func (p *poster) read(ctx context.Context, w wants) (batchReads, error) {
 		if err != nil {
 			return r, err
 		}
+		if p.blocked, err = p.tx.BlockedParties(ctx); err != nil {
+			return r, err
+		}
 		p.rates = NewRateTable(rs)
 	}
 	if len(missing) > 0 {
@@ -198,7 +202,7 @@ func (p *poster) read(ctx context.Context, w wants) (batchReads, error) {
 			for i, l := range a.Lines {
 				lines[i] = Line{Direction: l.Direction, HSCode: l.HSCode}
 			}
-			r.loaded[n] = &authState{auth: &Authorization{Number: a.Number, Status: a.Status, Issued: a.Issued,
+			r.loaded[n] = &authState{auth: &Authorization{Number: a.Number, Party: a.Party, Counterparty: a.Counterparty, Status: a.Status, Issued: a.Issued,
 				Deadline: a.Deadline, Cancelled: a.Cancelled, Reason: a.Reason, Regime: a.Regime, Lines: lines}, rb: rb, flows: fs[n]}
 		}
 	}
@@ -247,6 +251,12 @@ func (p *poster) check(ctx context.Context, d *Declaration) (*authState, int64, 
 		return nil, 0, Invalid("authorization", "authorization %s was cancelled on %s: %s", a.Number, a.Cancelled, a.Reason)
 	default:
 		return nil, 0, Invalid("authorization", "authorization %s is %s, not approved", a.Number, a.Status)
+	}
+	// Goods of a party the sanctions list may name, or names, are not cleared.
+	for _, party := range []string{a.Party, a.Counterparty} {
+		if h, ok := p.blocked[party]; ok {
+			return nil, 0, Invalid("authorization", "authorization %s: %s", a.Number, screened(party, h))
+		}
 	}
 	if d.Date.Before(a.Issued) || d.Date.After(a.Deadline) {
 		return nil, 0, Invalid("date", "%s is outside authorization %s's window %s to %s", d.Date, a.Number, a.Issued, a.Deadline)

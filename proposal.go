@@ -478,6 +478,16 @@ func (s *Service) Respond(ctx context.Context, id int64, party string, accept bo
 		if !s.seesProposal(ctx, p) {
 			return Errorf(ENotFound, "no proposal %q", strconv.FormatInt(id, 10))
 		}
+		if accept {
+			// A party screened since the proposal was made holds it up.
+			parties := make([]string, len(p.Legs))
+			for i, l := range p.Legs {
+				parties[i] = l.Party
+			}
+			if err := checkScreening(ctx, tx, parties...); err != nil {
+				return err
+			}
+		}
 		if p.Status != ProposalPending {
 			return Errorf(EConflict, "proposal %d is %s", id, p.Status)
 		}

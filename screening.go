@@ -2,9 +2,11 @@ package barter
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
-	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/barter-clearing/barter/sanctions"
@@ -34,7 +36,8 @@ type ScreeningHit struct {
 	Version   string // of the list
 	Ref       string // the list's reference of the entry
 	Listed    string // the entry's name or alias that matched
-	Score     string // similarity, 0 to 1, to 3 decimals
+	Score     string // similarity, 0 to 1, to 3 decimals; "-" for a confirmation kept
+	Entry     string // a digest of the listed entry as it was (see entryDigest)
 	Status    HitStatus
 	Reason    string // why it was confirmed or cleared
 	DecidedBy string
@@ -68,48 +71,93 @@ func (s *Service) threshold() float32 {
 	return DefaultScreeningThreshold
 }
 
-// screenerOf returns a screener of the newest stored list; nil when there is none.
-func (s *Service) screenerOf(ctx context.Context, tx Tx) (*sanctions.Screener, string, error) {
+// listScreener is a screener of one stored version, with its entries by reference.
+type listScreener struct {
+	version string
+	s       *sanctions.Screener
+	byRef   map[string]*sanctions.Entry
+}
+
+// screenerOf returns a screener of the newest stored list, reusing last when it is of
+// that version; nil when no list is stored.
+func (s *Service) screenerOf(ctx context.Context, tx Tx, last *listScreener) (*listScreener, error) {
 	version, err := tx.LatestSanctionsVersion(ctx)
 	if err != nil || version == "" {
-		return nil, "", err
+		return nil, err
+	}
+	if last != nil && last.version == version {
+		return last, nil
 	}
 	l, err := tx.SanctionsList(ctx, version)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	return sanctions.NewScreener(&sanctions.List{Source: l.Source, Entries: l.Entries}), version, nil
+	ls := &listScreener{version: version, s: sanctions.NewScreener(&sanctions.List{Source: l.Source, Entries: l.Entries}),
+		byRef: make(map[string]*sanctions.Entry, len(l.Entries))}
+	for i := range l.Entries {
+		ls.byRef[l.Entries[i].Ref] = &l.Entries[i]
+	}
+	return ls, nil
+}
+
+// entryDigest says what a listed entry said: its kind, names, nationalities and listing.
+func entryDigest(e *sanctions.Entry) string {
+	h := sha256.New()
+	for _, f := range append(append([]string{string(e.Kind), e.Name, e.ListedOn}, e.Aliases...), e.Nationalities...) {
+		h.Write([]byte(f))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
 // screen screens parties against a list and records the new hits; hits already
-// recorded keep their decisions. A hit that customs decided on an earlier version, for
-// the same party name and the same listed name, carries the decision over: a new
-// version of the list does not reopen what was settled, unless the names changed.
-func (s *Service) screen(ctx context.Context, tx Tx, sc *sanctions.Screener, version string, parties []Party) (int, error) {
+// recorded keep their decisions.
+//
+// A decision made on an earlier version carries over to a hit of the same party name
+// on the same entry, unchanged (the same names, nationalities and listing): a new
+// version of the list does not reopen what was settled, but any change to the entry
+// does. A confirmed match stays confirmed, as a hit, for as long as the entry is listed
+// and the party's name is the same, whatever the score.
+func (s *Service) screen(ctx context.Context, tx Tx, ls *listScreener, parties []Party) (int, error) {
+	decided, err := tx.DecidedHits(ctx)
+	if err != nil {
+		return 0, err
+	}
+	type key struct{ party, ref string }
+	last := map[key]ScreeningHit{} // the newest decision of each party on each entry
+	for _, d := range decided {
+		if _, ok := last[key{d.Party, d.Ref}]; !ok && d.Version < ls.version {
+			last[key{d.Party, d.Ref}] = d
+		}
+	}
+	carried := func(d ScreeningHit) string {
+		if strings.HasPrefix(d.Reason, "as on the list of ") {
+			return d.Reason
+		}
+		return "as on the list of " + d.Version + ": " + d.Reason
+	}
 	var hits []ScreeningHit
-	var ids []string
 	for _, p := range parties {
-		for _, h := range sc.Screen(p.Name, s.threshold()) {
-			hits = append(hits, ScreeningHit{Party: p.ID, Name: p.Name, Version: version, Ref: h.Entry.Ref, Listed: h.Listed,
-				Score: strconv.FormatFloat(float64(h.Score), 'f', 3, 32), Status: HitOpen})
-			ids = append(ids, p.ID)
+		found := map[string]bool{}
+		for _, h := range ls.s.Screen(p.Name, s.threshold()) {
+			hit := ScreeningHit{Party: p.ID, Name: p.Name, Version: ls.version, Ref: h.Entry.Ref, Listed: h.Listed,
+				Score: strconv.FormatFloat(float64(h.Score), 'f', 3, 32), Status: HitOpen, Entry: entryDigest(h.Entry)}
+			if d, ok := last[key{p.ID, h.Entry.Ref}]; ok && d.Name == hit.Name && d.Entry == hit.Entry {
+				hit.Status, hit.Reason, hit.DecidedBy, hit.Decided = d.Status, carried(d), d.DecidedBy, d.Decided
+			}
+			hits, found[h.Entry.Ref] = append(hits, hit), true
+		}
+		for k, d := range last {
+			e := ls.byRef[k.ref]
+			if k.party != p.ID || d.Status != HitConfirmed || found[k.ref] || e == nil || d.Name != p.Name {
+				continue
+			}
+			hits = append(hits, ScreeningHit{Party: p.ID, Name: p.Name, Version: ls.version, Ref: k.ref, Listed: d.Listed,
+				Score: "-", Status: HitConfirmed, Reason: carried(d), DecidedBy: d.DecidedBy, Decided: d.Decided, Entry: entryDigest(e)})
 		}
 	}
 	if len(hits) == 0 {
 		return 0, nil
-	}
-	decided, err := tx.DecidedHits(ctx, slices.Compact(ids))
-	if err != nil {
-		return 0, err
-	}
-	for i := range hits {
-		h := &hits[i]
-		for _, d := range decided { // newest first
-			if d.Version < version && d.Party == h.Party && d.Ref == h.Ref && d.Name == h.Name && d.Listed == h.Listed {
-				h.Status, h.Reason, h.DecidedBy, h.Decided = d.Status, "as on the list of "+d.Version+": "+d.Reason, d.DecidedBy, d.Decided
-				break
-			}
-		}
 	}
 	return tx.SaveHits(ctx, hits)
 }
@@ -125,6 +173,9 @@ func (s *Service) LoadSanctions(ctx context.Context, l *sanctions.List) (*Screen
 	}
 	rep := &ScreeningReport{Version: l.Generated.UTC().Format(time.RFC3339), Entries: len(l.Entries)}
 	err := s.update(ctx, func(tx Tx) error {
+		if err := tx.LockScreening(ctx); err != nil {
+			return err
+		}
 		known, err := tx.SanctionsListExists(ctx, rep.Version)
 		if err != nil {
 			return err
@@ -135,19 +186,19 @@ func (s *Service) LoadSanctions(ctx context.Context, l *sanctions.List) (*Screen
 			}
 			rep.Loaded = true
 		}
-		sc, version, err := s.screenerOf(ctx, tx)
+		ls, err := s.screenerOf(ctx, tx, nil)
 		if err != nil {
 			return err
 		}
-		if version != rep.Version {
-			return Errorf(EConflict, "the list of %s is older than the newest loaded, of %s: screening is against the newest", rep.Version, version)
+		if ls.version != rep.Version {
+			return Errorf(EConflict, "the list of %s is older than the newest loaded, of %s: screening is against the newest", rep.Version, ls.version)
 		}
 		parties, err := tx.Parties(ctx)
 		if err != nil {
 			return err
 		}
 		rep.Screened = len(parties)
-		rep.Hits, err = s.screen(ctx, tx, sc, version, parties)
+		rep.Hits, err = s.screen(ctx, tx, ls, parties)
 		return err
 	})
 	if err != nil {
@@ -156,13 +207,27 @@ func (s *Service) LoadSanctions(ctx context.Context, l *sanctions.List) (*Screen
 	return rep, nil
 }
 
-// screenNew screens newly registered parties against the newest list, if there is one.
-func (s *Service) screenNew(ctx context.Context, tx Tx, parties []Party) error {
-	sc, version, err := s.screenerOf(ctx, tx)
-	if err != nil || sc == nil || len(parties) == 0 {
+// screenNew screens newly registered parties against the newest list, if there is one;
+// last, when given, is the screener the caller used before, which it keeps for next time.
+func (s *Service) screenNew(ctx context.Context, tx Tx, parties []Party, last **listScreener) error {
+	if len(parties) == 0 {
+		return nil
+	}
+	if err := tx.LockScreening(ctx); err != nil {
 		return err
 	}
-	_, err = s.screen(ctx, tx, sc, version, parties)
+	var prev *listScreener
+	if last != nil {
+		prev = *last
+	}
+	ls, err := s.screenerOf(ctx, tx, prev)
+	if err != nil || ls == nil {
+		return err
+	}
+	if last != nil {
+		*last = ls
+	}
+	_, err = s.screen(ctx, tx, ls, parties)
 	return err
 }
 

@@ -254,6 +254,7 @@ func (s *Service) ImportParties(ctx context.Context, rows iter.Seq[Row[Party]], 
 	if err := require(ctx, "importing parties", RoleCustoms); err != nil {
 		return ImportReport{}, err
 	}
+	var listed *listScreener // built once for the whole import
 	return importBatches(ctx, s, rows, o, importBatch, func(ctx context.Context, tx Tx, batch, _ []Row[Party], out []outcome) error {
 		ids := make([]string, 0, len(batch))
 		for _, r := range batch {
@@ -296,7 +297,7 @@ func (s *Service) ImportParties(ctx context.Context, rows iter.Seq[Row[Party]], 
 					added = append(added, *p)
 				}
 			}
-			return taken, s.screenNew(ctx, tx, added)
+			return taken, s.screenNew(ctx, tx, added, &listed)
 		}
 		return registerNew(ctx, first, judge, func(p *Party) string { return p.ID }, create, tx.PartiesByID)
 	})
@@ -386,7 +387,7 @@ func (s *Service) createParty(ctx context.Context, tx Tx, p *Party) (rowResult, 
 	if err := tx.CreateParty(ctx, p); err != nil {
 		return 0, err
 	}
-	return rowWritten, s.screenNew(ctx, tx, []Party{*p})
+	return rowWritten, s.screenNew(ctx, tx, []Party{*p}, nil)
 }
 
 // ImportRates loads published exchange rates. A rate for the same day and currency is a

@@ -147,6 +147,10 @@ type Tx interface {
 	// DeleteSession forgets a session; forgetting one that is not there is no error.
 	DeleteSession(ctx context.Context, idHash string) error
 
+	// LockScreening holds, until commit, the right to screen parties: a list loaded and
+	// a party registered at once are then screened one after the other, so that neither
+	// misses the other.
+	LockScreening(ctx context.Context) error
 	// SanctionsListExists reports whether a version of the sanctions list is stored.
 	SanctionsListExists(ctx context.Context, version string) (bool, error)
 	// CreateSanctionsList stores a version of the sanctions list with its entries.
@@ -163,9 +167,9 @@ type Tx interface {
 	ScreeningHits(ctx context.Context, version string, status HitStatus) ([]ScreeningHit, error)
 	// ScreeningHit returns one hit. Errors: ENotFound.
 	ScreeningHit(ctx context.Context, party, version, ref string) (*ScreeningHit, error)
-	// DecidedHits returns the confirmed or cleared hits of the parties on any version,
-	// the newest version first.
-	DecidedHits(ctx context.Context, parties []string) ([]ScreeningHit, error)
+	// DecidedHits returns the confirmed and cleared hits on every version, the newest
+	// version first.
+	DecidedHits(ctx context.Context) ([]ScreeningHit, error)
 	// DecideHit saves a hit's status, reason and decision.
 	DecideHit(ctx context.Context, h *ScreeningHit) error
 	// BlockedParties returns, for each party with an open or confirmed hit on the newest

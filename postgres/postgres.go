@@ -46,6 +46,8 @@ func Open(ctx context.Context, dsn string) (*sqlstore.Store, error) {
 	}
 	return &sqlstore.Store{Writer: db, Reader: db, Dialect: sqlstore.Dialect{
 		Numbered: true, ForUpdate: " FOR UPDATE", IsUniqueViolation: isUniqueViolation, IsDeadlock: isDeadlock, WithInserts: true,
+		// Any number, the same everywhere: the lock taken by sanctions screening.
+		ScreeningLock: `SELECT pg_advisory_xact_lock(4711)`,
 		// A long import adds rows that the planner's statistics cannot know of until it
 		// commits; lookups by key must use their indexes all the same. The cost that
 		// disables sequential scans would also make every statement that keeps one

@@ -4,6 +4,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/barter-clearing/barter/sanctions"
@@ -118,4 +119,25 @@ func FuzzParseUN(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestScreen_Concurrent screens from many goroutines at once, as a server does.
+func TestScreen_Concurrent(t *testing.T) {
+	s := sanctions.NewScreener(unList(t))
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 200 {
+				if hits := s.Screen("Ábu Sáyyaf Group", 0.9); len(hits) == 0 || hits[0].Entry.Ref != "QDe.001" {
+					t.Errorf("concurrent screening: %+v", hits)
+					return
+				}
+				if got := strings.Join(sanctions.Words("Čemal Ğül Trading"), " "); got != "CEMAL GUL TRADING" {
+					t.Errorf("concurrent Words: %q", got)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

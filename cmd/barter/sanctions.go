@@ -38,11 +38,13 @@ no authorization of it is approved and its offers are left out of matching.
 		Long: `Screen every registered party's name against a version of the United Nations Security
 Council Consolidated List, in its published XML format (https://scsanctions.un.org/resources/xml/en/consolidated.xml).
 
-Names are compared as words: in capitals, without accents, punctuation or the legal
-forms of companies (LLC, Ltd, OOO, ...), in any order; names and aliases with a word of
-three letters or more in common are scored by Jaro-Winkler similarity, 1 for the same
-words. Each score at or above --threshold is a possible match for a customs officer to
-confirm or clear: screening finds, it does not judge. The exit status is 0 either way.`,
+Names are compared word by word: in capitals, without accents, punctuation, the legal
+forms of companies (LLC, Ltd, OOO, ...) or honorifics (Haji, Mullah, ...), common
+transliterations made one (Mohammed, Muhammad), words run together matched to their
+parts; each pair of words is scored by Jaro-Winkler similarity and weighted by how rare
+the word is on the list. Each score at or above --threshold is a possible match for a
+customs officer to confirm or clear: screening finds, it does not judge. The exit status
+is 0 either way.`,
 		Example: "  barter sanctions screen --list consolidated.xml\n  barter sanctions screen --list consolidated.xml --threshold 0.95 --format json",
 		Args:    cobra.NoArgs,
 		RunE: a.withService(func(cmd *cobra.Command, svc *barter.Service, _ []string) error {

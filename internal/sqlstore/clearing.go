@@ -107,7 +107,8 @@ func (t *Tx) ClearingObligationCount(ctx context.Context, id int64) (int, error)
 		return 0, err
 	}
 	var n int
-	return n, row.Scan(&n)
+	err = row.Scan(&n)
+	return n, err
 }
 
 func (t *Tx) ClearingRuns(ctx context.Context) ([]barter.ClearingRun, error) {

@@ -33,13 +33,21 @@ func (t *Tx) insertIgnoring(ctx context.Context, prefix string, ncols int, value
 	return inserted, nil
 }
 
+func (t *Tx) LockScreening(ctx context.Context) error {
+	if t.d.ScreeningLock == "" {
+		return nil
+	}
+	return t.exec(ctx, t.d.ScreeningLock)
+}
+
 func (t *Tx) SanctionsListExists(ctx context.Context, version string) (bool, error) {
 	row, err := t.queryRow(ctx, `SELECT COUNT(*) FROM sanctions_lists WHERE version = ?`, version)
 	if err != nil {
 		return false, err
 	}
 	var n int
-	return n > 0, row.Scan(&n)
+	err = row.Scan(&n)
+	return n > 0, err
 }
 
 func (t *Tx) CreateSanctionsList(ctx context.Context, l *barter.SanctionsList) error {
@@ -63,7 +71,8 @@ func (t *Tx) LatestSanctionsVersion(ctx context.Context) (string, error) {
 		return "", err
 	}
 	var v string
-	return v, row.Scan(&v)
+	err = row.Scan(&v)
+	return v, err
 }
 
 func (t *Tx) SanctionsList(ctx context.Context, version string) (*barter.SanctionsList, error) {
@@ -105,24 +114,24 @@ func lines(s string) []string {
 }
 
 func (t *Tx) SaveHits(ctx context.Context, hs []barter.ScreeningHit) (int, error) {
-	values := make([]any, 0, 10*len(hs))
+	values := make([]any, 0, 11*len(hs))
 	for _, h := range hs {
 		var decided any
 		if !h.Decided.IsZero() {
 			decided = h.Decided.UTC().Format(time.RFC3339)
 		}
-		values = append(values, h.Party, h.Version, h.Ref, h.Name, h.Listed, h.Score, string(h.Status), h.Reason, h.DecidedBy, decided)
+		values = append(values, h.Party, h.Version, h.Ref, h.Name, h.Listed, h.Score, string(h.Status), h.Reason, h.DecidedBy, decided, h.Entry)
 	}
-	return t.insertIgnoring(ctx, `INSERT INTO screening_hits (`+hitColumns+`) VALUES `, 10, values)
+	return t.insertIgnoring(ctx, `INSERT INTO screening_hits (`+hitColumns+`) VALUES `, 11, values)
 }
 
-const hitColumns = `party, version, ref, name, listed, score, status, reason, decided_by, decided`
+const hitColumns = `party, version, ref, name, listed, score, status, reason, decided_by, decided, entry`
 
 func scanHit(r scanner) (*barter.ScreeningHit, error) {
 	var h barter.ScreeningHit
 	var status string
 	var decided sql.NullString
-	if err := r.Scan(&h.Party, &h.Version, &h.Ref, &h.Name, &h.Listed, &h.Score, &status, &h.Reason, &h.DecidedBy, &decided); err != nil {
+	if err := r.Scan(&h.Party, &h.Version, &h.Ref, &h.Name, &h.Listed, &h.Score, &status, &h.Reason, &h.DecidedBy, &decided, &h.Entry); err != nil {
 		return nil, err
 	}
 	h.Status = barter.HitStatus(status)
@@ -169,24 +178,21 @@ func (t *Tx) ScreeningHit(ctx context.Context, party, version, ref string) (*bar
 	return h, nil
 }
 
-func (t *Tx) DecidedHits(ctx context.Context, parties []string) ([]barter.ScreeningHit, error) {
+func (t *Tx) DecidedHits(ctx context.Context) ([]barter.ScreeningHit, error) {
+	rows, err := t.query(ctx, `SELECT `+hitColumns+` FROM screening_hits WHERE status <> ? ORDER BY version DESC, party, ref`, string(barter.HitOpen))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
 	var hs []barter.ScreeningHit
-	err := eachChunk(parties, func(args []any) error {
-		rows, err := t.query(ctx, `SELECT `+hitColumns+` FROM screening_hits WHERE status <> 'open' AND party IN `+inList(chunk)+` ORDER BY version DESC`, args...)
+	for rows.Next() {
+		h, err := scanHit(rows)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			h, err := scanHit(rows)
-			if err != nil {
-				return err
-			}
-			hs = append(hs, *h)
-		}
-		return rows.Err()
-	})
-	return hs, err
+		hs = append(hs, *h)
+	}
+	return hs, rows.Err()
 }
 
 func (t *Tx) DecideHit(ctx context.Context, h *barter.ScreeningHit) error {

@@ -28,6 +28,9 @@ type Dialect struct {
 	ForUpdate string
 	// IsUniqueViolation recognises a unique-key violation by its error code.
 	IsUniqueViolation func(error) bool
+	// ScreeningLock is a statement that takes a lock held to the end of the transaction,
+	// for screening; none where writers are serialised anyway.
+	ScreeningLock string
 	// IsDeadlock recognises a transaction the store undid to break a deadlock.
 	IsDeadlock func(error) bool
 	// NextEntryIDs is a query that returns ? new ledger entry IDs, one a row.
@@ -595,7 +598,8 @@ func (t *Tx) NextSerial(ctx context.Context, name string) (int64, error) {
 		return 0, err
 	}
 	var n int64
-	return n, row.Scan(&n)
+	err = row.Scan(&n)
+	return n, err
 }
 
 const declColumns = `number, auth_number, direction, day, hs_code, quantity, unit, currency, declared, assessed, rate, rate_day, value, entry_id`
@@ -687,7 +691,8 @@ func (t *Tx) EntryCount(ctx context.Context) (int64, error) {
 		return 0, err
 	}
 	var n int64
-	return n, row.Scan(&n)
+	err = row.Scan(&n)
+	return n, err
 }
 
 func (t *Tx) TotalsAsOf(ctx context.Context, asOf barter.Date) (map[string]barter.Totals, error) {

@@ -77,7 +77,8 @@ func (t *Tx) UserCount(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	var n int
-	return n, row.Scan(&n)
+	err = row.Scan(&n)
+	return n, err
 }
 
 // Session expiry times are RFC 3339 in UTC to the second, so they compare as text.

@@ -39,6 +39,18 @@ func testScreening(t *testing.T, svc *barter.Service) {
 	if _, err := svc.Approve(ctx, app.ID, barter.MustDate("2024-01-05")); barter.ErrorCode(err) != barter.EConflict || !strings.Contains(err.Error(), "may be on the sanctions list") {
 		t.Errorf("approving with an open hit: %v; want a conflict", err)
 	}
+	// Nor are goods of its authorizations cleared, nor its debts set off.
+	if _, err := svc.PostDeclaration(ctx, ptr(GD(t, Auth2025, barter.Import, "2024-01-15", "1"))); barter.ErrorCode(err) != barter.EInvalid || !strings.Contains(err.Error(), "sanctions list") {
+		t.Errorf("a declaration for a blocked party: %v; want it refused", err)
+	}
+	run, err := svc.CreateClearingRun(ctx, "test", []barter.Obligation{
+		{ID: "o1", Debtor: Trader, Creditor: Russian, Amount: 100, Currency: "PKR"}, {ID: "o2", Debtor: Russian, Creditor: Trader, Amount: 100, Currency: "PKR"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CommitClearingRun(ctx, run.ID, barter.MustDate("2024-01-05")); barter.ErrorCode(err) != barter.EConflict {
+		t.Errorf("committing a run with a blocked party: %v; want a conflict", err)
+	}
 	if rep, err := svc.LoadSanctions(ctx, list("2024-01-01", volga, other)); err != nil || rep.Loaded || rep.Hits != 0 {
 		t.Errorf("the same version again: %+v, %v; want it screened again, nothing new", rep, err)
 	}
@@ -98,6 +110,9 @@ func testScreening(t *testing.T, svc *barter.Service) {
 	if n := propose(); n != 1 {
 		t.Errorf("matching once the hit is cleared: %d proposals; want the pair", n)
 	}
+	if _, err := svc.CommitClearingRun(ctx, run.ID, barter.MustDate("2024-01-05")); err != nil {
+		t.Errorf("committing the run once the hit is cleared: %v", err)
+	}
 	// The next version: the decisions carry over while the names are the same.
 	rep, err = svc.LoadSanctions(ctx, list("2024-06-01", volga, other))
 	if err != nil || rep.Hits != 2 {
@@ -106,6 +121,37 @@ func testScreening(t *testing.T, svc *barter.Service) {
 	all, _ := svc.ScreeningHits(ctx, "")
 	if len(all) != 2 || all[0].Status != barter.HitConfirmed || all[1].Status != barter.HitCleared || !strings.HasPrefix(all[1].Reason, "as on the list of 2024-01-01T00:00:00Z: ") {
 		t.Errorf("hits on the next version: %+v; want both decisions carried over", all)
+	}
+	// A version that lists the Russian party under another name reopens it: the pending
+	// proposal it is in cannot be accepted.
+	// The entry AF7 was confirmed on now reads otherwise, beyond the threshold: the
+	// confirmation stays while the entry is listed.
+	volga.Name = "VOLGA FOODS LLC"
+	other.Name = "HERAT TRADING HOUSE"
+	if _, err := svc.LoadSanctions(ctx, list("2024-09-01", volga, other)); err != nil {
+		t.Fatal(err)
+	}
+	confirmed, _ := svc.ScreeningHits(ctx, barter.HitConfirmed)
+	if len(confirmed) != 1 || confirmed[0].Party != "AF7" || confirmed[0].Score != "-" || strings.Count(confirmed[0].Reason, "as on the list of") != 1 {
+		t.Errorf("confirmed hits on a version that renamed the entry: %+v; want AF7's kept, its reason carried once", confirmed)
+	}
+	ps, err := svc.Proposals(ctx, barter.ProposalPending, day)
+	if err != nil || len(ps) != 1 {
+		t.Fatalf("pending proposals: %d, %v", len(ps), err)
+	}
+	if _, err := svc.Respond(ctx, ps[0].ID, Trader, true, "", day); barter.ErrorCode(err) != barter.EConflict || !strings.Contains(err.Error(), Russian) {
+		t.Errorf("accepting a proposal with a party screened since: %v; want a conflict naming it", err)
+	}
+	// Cleared again, then the entry changes in anything but the name: opened again.
+	if _, err := svc.DecideHit(ctx, Russian, "T.1", false, "still the Kazan wholesaler"); err != nil {
+		t.Fatal(err)
+	}
+	volga.Nationalities = []string{"Russian Federation"}
+	if _, err := svc.LoadSanctions(ctx, list("2024-10-01", volga, other)); err != nil {
+		t.Fatal(err)
+	}
+	if open, _ := svc.ScreeningHits(ctx, barter.HitOpen); len(open) != 1 || open[0].Party != Russian {
+		t.Errorf("open hits after the entry changed: %+v; want the Russian party's", open)
 	}
 	trader := barter.WithUser(ctx, &barter.User{Name: "t", Role: barter.RoleTrader, Party: Trader})
 	if _, err := svc.ScreeningHits(trader, ""); barter.ErrorCode(err) != barter.EForbidden {
