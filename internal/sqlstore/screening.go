@@ -144,9 +144,9 @@ func scanHit(r scanner) (*barter.ScreeningHit, error) {
 	return &h, nil
 }
 
-func (t *Tx) ScreeningHits(ctx context.Context, version string, status barter.HitStatus) ([]barter.ScreeningHit, error) {
-	rows, err := t.query(ctx, `SELECT `+hitColumns+` FROM screening_hits WHERE version = ? AND (? = '' OR status = ?) ORDER BY party, ref`,
-		version, string(status), string(status))
+// hits returns the hits a query of hitColumns selects.
+func (t *Tx) hits(ctx context.Context, q string, args ...any) ([]barter.ScreeningHit, error) {
+	rows, err := t.query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -160,6 +160,11 @@ func (t *Tx) ScreeningHits(ctx context.Context, version string, status barter.Hi
 		hs = append(hs, *h)
 	}
 	return hs, rows.Err()
+}
+
+func (t *Tx) ScreeningHits(ctx context.Context, version string, status barter.HitStatus) ([]barter.ScreeningHit, error) {
+	return t.hits(ctx, `SELECT `+hitColumns+` FROM screening_hits WHERE version = ? AND (? = '' OR status = ?) ORDER BY party, ref`,
+		version, string(status), string(status))
 }
 
 func (t *Tx) ScreeningHit(ctx context.Context, party, version, ref string) (*barter.ScreeningHit, error) {
@@ -179,20 +184,7 @@ func (t *Tx) ScreeningHit(ctx context.Context, party, version, ref string) (*bar
 }
 
 func (t *Tx) DecidedHits(ctx context.Context) ([]barter.ScreeningHit, error) {
-	rows, err := t.query(ctx, `SELECT `+hitColumns+` FROM screening_hits WHERE status <> ? ORDER BY version DESC, party, ref`, string(barter.HitOpen))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var hs []barter.ScreeningHit
-	for rows.Next() {
-		h, err := scanHit(rows)
-		if err != nil {
-			return nil, err
-		}
-		hs = append(hs, *h)
-	}
-	return hs, rows.Err()
+	return t.hits(ctx, `SELECT `+hitColumns+` FROM screening_hits WHERE status <> ? ORDER BY version DESC, party, ref`, string(barter.HitOpen))
 }
 
 func (t *Tx) DecideHit(ctx context.Context, h *barter.ScreeningHit) error {
@@ -201,23 +193,15 @@ func (t *Tx) DecideHit(ctx context.Context, h *barter.ScreeningHit) error {
 }
 
 func (t *Tx) BlockedParties(ctx context.Context) (map[string]barter.ScreeningHit, error) {
-	rows, err := t.query(ctx, `SELECT `+hitColumns+` FROM screening_hits
+	hs, err := t.hits(ctx, `SELECT `+hitColumns+` FROM screening_hits
 		WHERE version = (SELECT MAX(version) FROM sanctions_lists) AND status IN (?, ?) ORDER BY party, status, ref`,
 		string(barter.HitConfirmed), string(barter.HitOpen))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	m := map[string]barter.ScreeningHit{}
-	for rows.Next() {
-		h, err := scanHit(rows)
-		if err != nil {
-			return nil, err
-		}
+	for _, h := range hs {
 		// "confirmed" sorts before "open": a party's first row is its worst.
 		if _, ok := m[h.Party]; !ok {
-			m[h.Party] = *h
+			m[h.Party] = h
 		}
 	}
-	return m, rows.Err()
+	return m, err
 }
