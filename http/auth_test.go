@@ -247,6 +247,10 @@ func testServerRoles(t *testing.T, open opener) {
 		formReq("/proposals/1/respond", url.Values{"party": {own}, "answer": {"maybe"}}, trader),
 		formReq("/clearing", url.Values{"from": {"positions"}, "as_of": {"bad"}}, operator),
 		formReq("/clearing/1/commit", url.Values{"as_of": {"bad"}}, operator),
+		formReq("/screening", url.Values{"decision": {"maybe"}}, customs),
+		jsonReq("/api/v1/screening/hits/P/R/confirm", `{}`, customs),
+		jsonReq("/api/v1/screening/hits/P/R/clear", `{}`, customs),
+		{"/api/v1/screening/lists", "<x/>", "application/xml", []barter.Role{customs}},
 	}
 	for _, k := range kinds {
 		r := req{"/api/v1/imports/" + k, "id\n", "text/csv", nil}

@@ -437,12 +437,7 @@ func (s *Server) clearingForm(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxImport)
 	run, err := s.runFromForm(r)
 	if err != nil {
-		status, body := s.errorOf(r, err)
-		page, perr := s.clearingPage(r)
-		if perr != nil {
-			page = nil
-		}
-		s.render(w, r, status, "clearing", view{Title: "clearing", Nav: "clearing", Data: page, Error: &body.Error, Heading: headings[body.Error.Code]})
+		s.formFailed(w, r, "clearing", err, s.clearingPage)
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/clearing/%d", run.ID), http.StatusSeeOther)

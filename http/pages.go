@@ -36,7 +36,7 @@ func loadPages() pages {
 		"pending": func(p *barter.Proposal) bool { return p.Status == barter.ProposalPending },
 	}
 	ps := pages{}
-	for _, name := range []string{"dashboard", "positions", "authorizations", "authorization", "offers", "offer", "proposals", "proposal", "clearing", "clearing-run", "imports", "login", "error"} {
+	for _, name := range []string{"dashboard", "positions", "authorizations", "authorization", "offers", "offer", "proposals", "proposal", "clearing", "clearing-run", "screening", "imports", "login", "error"} {
 		ps[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+name+".html"))
 	}
 	return ps
@@ -69,6 +69,8 @@ func (s *Server) pageRoutes() {
 	form("POST /clearing/{id}/commit", s.commitForm, operator)
 	s.mux.HandleFunc("GET /clearing/{id}/settlement.csv", s.settlementFile)
 	s.mux.HandleFunc("GET /clearing/{id}/payouts.xml", s.payoutsFile)
+	s.mux.Handle("GET /screening", s.page("screening", s.screeningPage))
+	form("POST /screening", s.screeningForm, customs)
 	s.mux.Handle("GET /login", s.page("login", s.loginForm))
 	s.mux.HandleFunc("POST /login", s.login)
 	s.mux.HandleFunc("POST /logout", s.logout)
@@ -125,6 +127,17 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
+}
+
+// formFailed answers a form that could not be carried out with its page, the error on
+// top; the page shows what it can (nothing, if it cannot be read either).
+func (s *Server) formFailed(w http.ResponseWriter, r *http.Request, name string, err error, page func(*http.Request) (any, error)) {
+	status, body := s.errorOf(r, err)
+	data, perr := page(r)
+	if perr != nil {
+		data = nil
+	}
+	s.render(w, r, status, name, view{Title: name, Nav: name, Data: data, Error: &body.Error, Heading: headings[body.Error.Code]})
 }
 
 // grouped writes an amount with thousands separators and 2 decimals: 1,234,567.50.

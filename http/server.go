@@ -127,37 +127,41 @@ func (s *Server) routes() {
 	}
 	customs, operator, trader := barter.RoleCustoms, barter.RoleOperator, barter.RoleTrader
 	api := map[string]route{
-		"GET /api/v1/positions":                      {s.positions, nil},
-		"GET /api/v1/authorizations":                 {s.authorizations, nil},
-		"POST /api/v1/authorizations":                {s.apply, []barter.Role{trader}},
-		"GET /api/v1/authorizations/{id}":            {s.standing, nil},
-		"POST /api/v1/authorizations/{id}/approve":   {s.approve, []barter.Role{customs}},
-		"POST /api/v1/authorizations/{id}/reject":    {s.reject, []barter.Role{customs}},
-		"POST /api/v1/declarations":                  {s.declare, []barter.Role{customs}},
-		"GET /api/v1/offers":                         {s.offers, nil},
-		"GET /api/v1/offers/{id}":                    {s.offer, nil},
-		"POST /api/v1/offers":                        {s.createOffer, []barter.Role{trader, operator}},
-		"GET /api/v1/offers/{id}/gives-to/{to}":      {s.explainLeg, nil},
-		"GET /api/v1/proposals":                      {s.proposals, nil},
-		"GET /api/v1/proposals/{id}":                 {s.proposal, nil},
-		"POST /api/v1/proposals":                     {s.propose, []barter.Role{operator}},
-		"POST /api/v1/proposals/{id}/accept":         {s.respond(true), []barter.Role{trader}},
-		"POST /api/v1/proposals/{id}/decline":        {s.respond(false), []barter.Role{trader}},
-		"POST /api/v1/reconciliations":               {s.reconcile, []barter.Role{customs}},
-		"GET /api/v1/ledger/verify":                  {s.verify, nil},
-		"GET /api/v1/clearing-runs":                  {s.clearingRuns, nil},
-		"POST /api/v1/clearing-runs":                 {s.createClearingRun, []barter.Role{operator}},
-		"GET /api/v1/clearing-runs/{id}":             {s.clearingRun, nil},
-		"GET /api/v1/clearing-runs/{id}/obligations": {s.clearingObligations, nil},
-		"GET /api/v1/clearing-runs/{id}/settlement":  {s.clearingSettlement, nil},
-		"POST /api/v1/clearing-runs/{id}/commit":     {s.commitClearingRun, []barter.Role{operator}},
-		"GET /api/v1/me":                             {s.me, nil},
+		"GET /api/v1/positions":                             {s.positions, nil},
+		"GET /api/v1/authorizations":                        {s.authorizations, nil},
+		"POST /api/v1/authorizations":                       {s.apply, []barter.Role{trader}},
+		"GET /api/v1/authorizations/{id}":                   {s.standing, nil},
+		"POST /api/v1/authorizations/{id}/approve":          {s.approve, []barter.Role{customs}},
+		"POST /api/v1/authorizations/{id}/reject":           {s.reject, []barter.Role{customs}},
+		"POST /api/v1/declarations":                         {s.declare, []barter.Role{customs}},
+		"GET /api/v1/offers":                                {s.offers, nil},
+		"GET /api/v1/offers/{id}":                           {s.offer, nil},
+		"POST /api/v1/offers":                               {s.createOffer, []barter.Role{trader, operator}},
+		"GET /api/v1/offers/{id}/gives-to/{to}":             {s.explainLeg, nil},
+		"GET /api/v1/proposals":                             {s.proposals, nil},
+		"GET /api/v1/proposals/{id}":                        {s.proposal, nil},
+		"POST /api/v1/proposals":                            {s.propose, []barter.Role{operator}},
+		"POST /api/v1/proposals/{id}/accept":                {s.respond(true), []barter.Role{trader}},
+		"POST /api/v1/proposals/{id}/decline":               {s.respond(false), []barter.Role{trader}},
+		"POST /api/v1/reconciliations":                      {s.reconcile, []barter.Role{customs}},
+		"GET /api/v1/ledger/verify":                         {s.verify, nil},
+		"GET /api/v1/clearing-runs":                         {s.clearingRuns, nil},
+		"POST /api/v1/clearing-runs":                        {s.createClearingRun, []barter.Role{operator}},
+		"GET /api/v1/clearing-runs/{id}":                    {s.clearingRun, nil},
+		"GET /api/v1/clearing-runs/{id}/obligations":        {s.clearingObligations, nil},
+		"GET /api/v1/clearing-runs/{id}/settlement":         {s.clearingSettlement, nil},
+		"POST /api/v1/clearing-runs/{id}/commit":            {s.commitClearingRun, []barter.Role{operator}},
+		"GET /api/v1/me":                                    {s.me, nil},
+		"GET /api/v1/screening/hits":                        {s.screeningHits, nil},
+		"POST /api/v1/screening/hits/{party}/{ref}/confirm": {s.decideHit(true), []barter.Role{customs}},
+		"POST /api/v1/screening/hits/{party}/{ref}/clear":   {s.decideHit(false), []barter.Role{customs}},
 	}
 	for pattern, rt := range api {
 		s.mux.Handle(pattern, s.allow(s.json(rt.h), rt.roles...))
 	}
 	// Who may import depends on the kind (see importRoles).
 	s.mux.HandleFunc("POST /api/v1/imports/{kind}", s.importAPI)
+	s.mux.Handle("POST /api/v1/screening/lists", s.allow(http.HandlerFunc(s.loadList), customs))
 	s.mux.Handle("/api/", s.json(func(r *http.Request) (int, any, error) {
 		return 0, nil, barter.Errorf(barter.ENotFound, "no API route %s %s", r.Method, r.URL.Path)
 	}))

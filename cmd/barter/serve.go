@@ -36,6 +36,8 @@ func (a *app) serveCmd() *cobra.Command {
   /clearing          clearing runs: made from positions or an obligations file, reviewed
                      with a picture of their largest loops of debt, committed, and settled
                      (the payments as CSV, the payouts as ISO 20022 pain.001)
+  /screening         sanctions screening: load a version of the UN list, confirm or clear
+                     each possible match
   /imports           upload CSV files of any kind barter import takes
 
   /api/v1/positions?as_of=&status=&party=&offset=&limit=        GET
@@ -55,6 +57,9 @@ func (a *app) serveCmd() *cobra.Command {
   /api/v1/clearing-runs/{id}/obligations                        GET (each with what was cleared)
   /api/v1/clearing-runs/{id}/commit                             POST {"as_of"} (book the set-off)
   /api/v1/clearing-runs/{id}/settlement                         GET (the payments that settle a committed run)
+  /api/v1/screening/lists                                       POST the UN list's XML (Content-Type: application/xml)
+  /api/v1/screening/hits[?status=]                              GET
+  /api/v1/screening/hits/{party}/{ref}/confirm | clear          POST {"reason"}
 
 Answers, approvals and expiries are dated by the server's clock (--today pins it);
 idempotency keys and sign-ins age by the real clock all the same.
