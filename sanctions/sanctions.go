@@ -294,6 +294,9 @@ func wordLike(a, b string) float32 {
 	if 4*min(la, lb) < 3*max(la, lb) {
 		return 0 // a short word is not a long one's beginning
 	}
+	if a[0] != b[0] && a[len(a)-1] != b[len(b)-1] {
+		return 0 // both ends differ: not a spelling of the same word (and far cheaper to tell)
+	}
 	if j := edlib.JaroWinklerSimilarity(a, b); j >= 0.85 {
 		return j
 	}
