@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/barter-clearing/barter/iso20022"
 	"github.com/shopspring/decimal"
 )
 
@@ -207,6 +208,19 @@ func Settle(names []string, net []int64, currency, clearingHouse string) []Payme
 	sort.Slice(pay, func(i, j int) bool { return pay[i].Payer < pay[j].Payer })
 	sort.Slice(receive, func(i, j int) bool { return receive[i].Payee < receive[j].Payee })
 	return append(pay, receive...)
+}
+
+// Payouts is the ISO 20022 pain.001 message of what the clearing house pays out of
+// payments, to be executed on a day; its ID is prefix and the time it is created. Nil
+// when the clearing house pays nothing.
+func Payouts(clearingHouse, prefix string, ps []Payment, created time.Time, execution Date) *iso20022.Initiation {
+	var out []iso20022.Payout
+	for _, p := range ps {
+		if p.Payer == clearingHouse {
+			out = append(out, iso20022.Payout{Creditor: p.Payee, Amount: p.Amount, Currency: p.Currency})
+		}
+	}
+	return iso20022.Payouts(clearingHouse, prefix+created.UTC().Format("20060102T150405"), created, execution.Time(), out)
 }
 
 // Settlement returns the payments that settle what a run leaves, currency by currency

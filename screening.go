@@ -124,10 +124,14 @@ func (s *Service) screen(ctx context.Context, tx Tx, ls *listScreener, parties [
 		return 0, err
 	}
 	type key struct{ party, ref string }
-	last := map[key]ScreeningHit{} // the newest decision of each party on each entry
+	last := map[key]ScreeningHit{}           // the newest decision of each party on each entry
+	confirmed := map[string][]ScreeningHit{} // of those, the confirmations, by party
 	for _, d := range decided {
 		if _, ok := last[key{d.Party, d.Ref}]; !ok && d.Version < ls.version {
 			last[key{d.Party, d.Ref}] = d
+			if d.Status == HitConfirmed {
+				confirmed[d.Party] = append(confirmed[d.Party], d)
+			}
 		}
 	}
 	carried := func(d ScreeningHit) string {
@@ -147,12 +151,12 @@ func (s *Service) screen(ctx context.Context, tx Tx, ls *listScreener, parties [
 			}
 			hits, found[h.Entry.Ref] = append(hits, hit), true
 		}
-		for k, d := range last {
-			e := ls.byRef[k.ref]
-			if k.party != p.ID || d.Status != HitConfirmed || found[k.ref] || e == nil || d.Name != p.Name {
+		for _, d := range confirmed[p.ID] {
+			e := ls.byRef[d.Ref]
+			if found[d.Ref] || e == nil || d.Name != p.Name {
 				continue
 			}
-			hits = append(hits, ScreeningHit{Party: p.ID, Name: p.Name, Version: ls.version, Ref: k.ref, Listed: d.Listed,
+			hits = append(hits, ScreeningHit{Party: p.ID, Name: p.Name, Version: ls.version, Ref: d.Ref, Listed: d.Listed,
 				Score: "-", Status: HitConfirmed, Reason: carried(d), DecidedBy: d.DecidedBy, Decided: d.Decided, Entry: entryDigest(e)})
 		}
 	}

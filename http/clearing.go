@@ -516,11 +516,7 @@ type Settlement struct {
 }
 
 func (s *Server) clearingSettlement(r *http.Request) (int, any, error) {
-	id, err := pathID(r, "clearing run")
-	if err != nil {
-		return 0, nil, err
-	}
-	_, ps, err := s.Service.SettleClearingRun(r.Context(), id, s.ClearingHouse)
+	_, ps, err := s.settlementOf(r)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -554,18 +550,11 @@ func (s *Server) payoutsFile(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, err)
 		return
 	}
-	var out []iso20022.Payout
-	for _, p := range ps {
-		if p.Payer == s.ClearingHouse {
-			out = append(out, iso20022.Payout{Creditor: p.Payee, Amount: p.Amount, Currency: p.Currency})
-		}
-	}
 	now := s.Service.Now
 	if now == nil {
 		now = time.Now
 	}
-	created := now()
-	m := iso20022.Payouts(s.ClearingHouse, fmt.Sprintf("RUN-%d-%s", id, created.UTC().Format("20060102T150405")), created, s.today().Time(), out)
+	m := barter.Payouts(s.ClearingHouse, fmt.Sprintf("RUN-%d-", id), ps, now(), s.today())
 	if m == nil {
 		s.refuse(w, r, barter.Errorf(barter.EConflict, "clearing run %d leaves the clearing house nothing to pay out", id))
 		return

@@ -3,6 +3,7 @@ package http
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -92,7 +93,7 @@ func (s *Server) loadList(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, encode(rep))
 }
 
-func (s *Server) loadFrom(r *http.Request, in interface{ Read([]byte) (int, error) }) (*ScreeningReport, error) {
+func (s *Server) loadFrom(r *http.Request, in io.Reader) (*ScreeningReport, error) {
 	l, err := sanctions.ParseUN(bufio.NewReaderSize(in, 1<<20))
 	if err != nil {
 		return nil, barter.Invalid("list", "%v", err)

@@ -254,25 +254,12 @@ func writeSettlement(so settleOptions, ins []barter.Payment, now time.Time, exec
 	if so.pain001 == "" {
 		return nil
 	}
-	m := payouts(so.clearingHouse, "NET-", ins, now, execution)
+	m := barter.Payouts(so.clearingHouse, "NET-", ins, now, execution)
 	if m == nil {
 		fmt.Fprintf(errOut, "%s: not written: the clearing house has nothing to pay out\n", so.pain001)
 		return nil
 	}
 	return writeAtomically(so.pain001, func(w *bufio.Writer) error { return iso20022.WritePain001(w, m) })
-}
-
-// payouts is the pain.001 message of what the clearing house pays out of the
-// instructions; its ID is the prefix and the time. Nil when it pays nothing.
-func payouts(clearingHouse, prefix string, ins []barter.Payment, now time.Time, execution barter.Date) *iso20022.Initiation {
-	var ps []iso20022.Payout
-	for _, p := range ins {
-		if p.Payer == clearingHouse {
-			ps = append(ps, iso20022.Payout{Creditor: p.Payee, Amount: p.Amount, Currency: p.Currency})
-		}
-	}
-	day, _ := time.Parse(barter.DateLayout, execution.String())
-	return iso20022.Payouts(clearingHouse, prefix+now.UTC().Format("20060102T150405"), now, day, ps)
 }
 
 // writeAtomically writes a file through a temporary one renamed into place, so that the
