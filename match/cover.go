@@ -13,8 +13,12 @@ import (
 // (face.must), beside the participants already taken. When the relaxation is tight,
 // every such packing is optimal, so this is a search for any exact cover, not for the
 // best one: depth first, always extending the cover at the required participant with
-// the fewest cycles left, as in Knuth's Algorithm X. It gives up at the deadline and
-// returns nil then, or when no such packing exists.
+// the fewest cycles left, as in Knuth's Algorithm X, and where that runs into a dead
+// end, a local search from its deepest partial cover (see coverSearch.run). When it
+// finds no exact cover by the deadline it returns the packing that leaves the fewest
+// required participants uncovered, or nil if it found none: where the relaxation is
+// nearly tight, such a packing is often close to the best, and the caller keeps it
+// if it is the heaviest so far.
 func (s *solver) coverFace(cands []int32, face *lpFace, attempts int, deadline time.Time) []int32 {
 	n := s.n
 	through := make([][]int32, n) // the face's cycles through each participant
@@ -144,30 +148,232 @@ func (s *solver) coverFace(cands []int32, face *lpFace, attempts int, deadline t
 // repairCover.
 const dfsSteps = 20_000
 
-// repairCover completes a partial cover by local search (see tabuSearch), counting for
-// each cycle the required participants it covers; it returns nil unless it covers all.
+// repairCover completes a partial cover by annealing (see coverSearch.run), and returns
+// the best packing found: an exact cover, if any.
 func (s *solver) repairCover(through [][]int32, need, start []int32, attempts int, deadline time.Time) []int32 {
 	required := make([]bool, s.n)
 	for _, v := range need {
 		required[v] = true
 	}
-	value := func(c int32) int64 {
-		var k int64
-		for _, v := range s.cs.nodes(c) {
-			if required[v] {
+	search := newCoverSearch(s, through, required)
+	best, left := start, math.MaxInt
+	// Walks that stall are restarted from the same start with other random choices,
+	// and at other temperatures: first the one that did best on random pools.
+	temps := [...]float64{0.3, 0.5, 0.2}
+	for attempt := 0; attempt < attempts && (attempt == 0 || time.Now().Before(deadline)); attempt++ {
+		set, l := search.run(start, temps[attempt%len(temps)], 400*len(need)+10_000, deadline)
+		if l < left {
+			best, left = set, l
+		}
+		if left == 0 {
+			break
+		}
+	}
+	return best
+}
+
+// annealMaxIncidences bounds the cycles through participants (counted once per
+// participant) that coverSearch copies for speed; beyond it, it reads them in place.
+const annealMaxIncidences = 16_000_000
+
+// coverSearch looks for a packing that covers every required participant: see run.
+type coverSearch struct {
+	s        *solver
+	through  [][]int32     // the cycles that may be used, through each participant
+	inc      [][]incidence // the same with their other participants, if copied
+	required []bool
+}
+
+// incidence is a cycle through a participant, and its other participants (-1 pads).
+// Copying them next to each other makes a move read memory in a few places, not
+// in as many as the cycles it weighs.
+type incidence struct {
+	c      int32
+	others [3]int32
+}
+
+func newCoverSearch(s *solver, through [][]int32, required []bool) *coverSearch {
+	cs := &coverSearch{s: s, through: through, required: required}
+	total := 0
+	for v := range required {
+		total += len(through[v])
+	}
+	if total <= annealMaxIncidences {
+		cs.inc = make([][]incidence, s.n)
+		for v := range cs.inc {
+			cs.inc[v] = cs.incidences(int32(v), make([]incidence, 0, len(through[v])))
+		}
+	}
+	return cs
+}
+
+// incidences appends to list the usable cycles through v (those avoiding the
+// participants taken) with their other participants.
+func (cs *coverSearch) incidences(v int32, list []incidence) []incidence {
+cycles:
+	for _, c := range cs.through[v] {
+		e := incidence{c: c, others: [3]int32{-1, -1, -1}}
+		k := 0
+		for _, x := range cs.s.cs.nodes(c) {
+			if cs.s.taken[x] {
+				continue cycles
+			}
+			if x != v {
+				e.others[k] = x
 				k++
 			}
 		}
-		return k
+		list = append(list, e)
 	}
-	// Walks that stall are restarted from the same start with other random choices.
-	for attempt := 0; attempt < attempts && (attempt == 0 || time.Now().Before(deadline)); attempt++ {
-		set, got := s.tabuSearch(through, required, start, value, int64(len(need)), 100*len(need)+10_000, deadline)
-		if got == int64(len(need)) {
-			return set
+	return list
+}
+
+// run anneals from the packing start: it takes an uncovered required participant at
+// random, counts for each usable cycle through it the required participants it would
+// leave uncovered net of those it covers (the cycles it overlaps leave the packing),
+// and puts in the cycle that loses least (ties broken at random). A loss d is taken
+// with probability exp(-d/temp); otherwise the participant stays uncovered for now.
+// Cycles that left may not come back for a few moves. Taking every best move, as a
+// min-conflicts search does, keeps tens of participants uncovered on random pools;
+// declining most losses lets the cover close. (Weighing participants by their
+// multipliers instead of counting them did worse, even for the value left uncovered.)
+// It stops at an exact cover, after limit moves, or at the deadline, and returns the
+// packing that left the fewest required participants uncovered, and how many.
+func (cs *coverSearch) run(start []int32, temp float64, limit int, deadline time.Time) ([]int32, int) {
+	s, n := cs.s, cs.s.n
+	owner := make([]int32, n)   // the chosen cycle covering each participant, or -1
+	mate := make([][3]int32, n) // the other participants of that cycle, -1 padded
+	at := make([]int32, n)      // an uncovered required participant's place in holes
+	var holes []int32
+	usable := func(v int32) bool { return cs.required[v] && len(cs.through[v]) > 0 }
+	uncover := func(v int32) {
+		owner[v] = -1
+		if usable(v) {
+			at[v] = int32(len(holes))
+			holes = append(holes, v)
 		}
 	}
-	return nil
+	take := func(c int32) {
+		nodes := s.cs.nodes(c)
+		for _, v := range nodes {
+			if owner[v] < 0 && usable(v) {
+				i, last := at[v], holes[len(holes)-1]
+				holes[i], at[last] = last, i
+				holes = holes[:len(holes)-1]
+			}
+			owner[v] = c
+			m, k := [3]int32{-1, -1, -1}, 0
+			for _, x := range nodes {
+				if x != v {
+					m[k] = x
+					k++
+				}
+			}
+			mate[v] = m
+		}
+	}
+	for v := range int32(n) {
+		owner[v] = -1
+		if !s.taken[v] {
+			uncover(v)
+		}
+	}
+	for _, c := range start {
+		take(c)
+	}
+	snapshot := func() []int32 {
+		var set []int32
+		for v, o := range owner {
+			if o >= 0 && s.cs.nodes(o)[0] == int32(v) {
+				set = append(set, o)
+			}
+		}
+		return set
+	}
+	best, bestSet := len(holes), snapshot()
+	s.walks++ // each walk makes its own random choices
+	rng := rand.New(rand.NewPCG(uint64(n), s.walks))
+	tabu := make([]int32, s.cs.len()) // cycle -> move until which it may not come back
+	var scratch []incidence
+	var ties []int32
+	var gone [4]int32
+	for step := int32(0); len(holes) > 0 && int(step) < limit; step++ {
+		if step%1024 == 0 && time.Now().After(deadline) {
+			break
+		}
+		u := holes[rng.IntN(len(holes))]
+		inc := scratch
+		if cs.inc != nil {
+			inc = cs.inc[u]
+		} else {
+			inc = cs.incidences(u, scratch[:0])
+			scratch = inc
+		}
+		loss := math.MaxInt
+		ties = ties[:0]
+		for i := range inc {
+			e := &inc[i]
+			if tabu[e.c] > step {
+				continue
+			}
+			d := -1
+			var seen [3]int32
+			ns := 0
+			for _, x := range e.others {
+				if x < 0 {
+					break
+				}
+				o := owner[x]
+				if o < 0 {
+					if cs.required[x] {
+						d--
+					}
+					continue
+				}
+				if slices.Contains(seen[:ns], o) {
+					continue
+				}
+				seen[ns] = o
+				ns++
+				for _, y := range mate[x] { // o leaves: its participants outside e are uncovered
+					if y >= 0 && cs.required[y] && y != e.others[0] && y != e.others[1] && y != e.others[2] {
+						d++
+					}
+				}
+			}
+			switch {
+			case d < loss:
+				loss, ties = d, append(ties[:0], int32(i))
+			case d == loss:
+				ties = append(ties, int32(i))
+			}
+		}
+		if len(ties) == 0 || loss > 0 && rng.Float64() >= math.Exp(-float64(loss)/temp) {
+			continue
+		}
+		e := &inc[ties[rng.IntN(len(ties))]]
+		ng := 0
+		for _, x := range e.others {
+			if x < 0 {
+				break
+			}
+			if o := owner[x]; o >= 0 && !slices.Contains(gone[:ng], o) {
+				gone[ng] = o
+				ng++
+			}
+		}
+		for _, o := range gone[:ng] {
+			for _, x := range s.cs.nodes(o) {
+				uncover(x)
+			}
+			tabu[o] = step + 10
+		}
+		take(e.c)
+		if len(holes) < best {
+			best, bestSet = len(holes), snapshot()
+		}
+	}
+	return bestSet, best
 }
 
 // tabuSearch improves a packing of the cycles in through (the cycles through each

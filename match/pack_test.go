@@ -274,6 +274,30 @@ func TestPack_SmallComponentsProven(t *testing.T) {
 	}
 }
 
+// TestPack_ExactCoverSparse: on uniform pools of moderate density, every participant
+// can be served at the value of its goods, which the first bound says, but the
+// depth-first search for such a cover runs into dead ends and a min-conflicts search
+// stays tens of participants short. The annealing repair closes the cover, so the
+// packing is proven optimal long before the time limit.
+func TestPack_ExactCoverSparse(t *testing.T) {
+	if testing.Short() {
+		t.Skip("pools of 3,000 participants")
+	}
+	for seed := uint64(1); seed <= 3; seed++ {
+		const n = 3000
+		arcs := matchgen.Uniform(seed, n, 50)
+		start := time.Now()
+		r, err := match.Pack(n, arcs, match.Options{MaxCycle: 3, TimeLimit: 30 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkPacking(t, n, arcs, 3, r)
+		if !r.Optimal {
+			t.Errorf("seed %d: weight %d, bound %d after %v; want it proven", seed, r.Weight, r.Bound, time.Since(start))
+		}
+	}
+}
+
 // checkDisjoint verifies that a set of cycles shares no participant and weighs w.
 func checkDisjoint(tb testing.TB, n int, set []match.Cycle, w int64) {
 	tb.Helper()
