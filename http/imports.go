@@ -2,10 +2,11 @@ package http
 
 import (
 	"context"
-
+	"errors"
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 
@@ -43,6 +44,9 @@ func mayImport(u *barter.User, kind string) error {
 // maxImport bounds an uploaded file, in bytes. Larger files go through the command line,
 // which streams them with progress.
 const maxImport = 256 << 20
+
+// importAttempts is how many times an import undone by a deadlock is tried in all.
+const importAttempts = 3
 
 // maxListedErrors bounds the bad rows an answer lists; the count covers them all.
 const maxListedErrors = 1000
@@ -86,12 +90,39 @@ func (s *Server) runImport(r *http.Request, kind, file string, in io.Reader) (in
 		rep.Error = &body.Error
 		return status, rep
 	}
+	bad := 0
 	o := barter.ImportOptions{OnError: func(e barter.RowError) {
+		bad++
 		if len(rep.Errors) < maxListedErrors {
 			rep.Errors = append(rep.Errors, RowError{e.Line, e.Field, e.Reason})
 		}
 	}}
+	// The upload is kept in a temporary file as it is read, so that an import undone
+	// by a deadlock can be read again from the start, as barter import does with its
+	// file. Where no such file can be made, the import runs once.
+	var spool *os.File
+	if f, err := os.CreateTemp("", "barter-upload-*.csv"); err == nil {
+		spool = f
+		defer func() { spool.Close(); os.Remove(spool.Name()) }()
+		in = io.TeeReader(in, spool)
+	} else {
+		s.Logger.Warn("an upload will not be tried again after a deadlock", "err", err)
+	}
 	done, err := imp.Run(r.Context(), s.Service, in, o)
+	for attempt := 2; spool != nil && errors.Is(err, barter.ErrDeadlock) && bad == 0 && attempt <= importAttempts; attempt++ {
+		// The rest of the upload joins what was read, and the whole is read again.
+		if attempt == 2 {
+			if _, cerr := io.Copy(io.Discard, in); cerr != nil {
+				break
+			}
+		}
+		if _, serr := spool.Seek(0, io.SeekStart); serr != nil {
+			break
+		}
+		s.Logger.Warn("an import met another holding the same records in the other order; nothing was written; importing again",
+			"kind", kind, "file", file, "attempt", attempt, "of", importAttempts)
+		done, err = imp.Run(r.Context(), s.Service, spool, o)
+	}
 	rep.Rows, rep.Written, rep.Duplicates, rep.Rejected = done.Rows, done.Written, done.Duplicates, done.Rejected
 	switch {
 	case err == nil && rep.Written > 0:
