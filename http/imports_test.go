@@ -2,7 +2,6 @@ package http_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -43,17 +42,9 @@ func TestServer_ImportRetriesDeadlock(t *testing.T) {
 					return barter.ImportReport{Rows: 200_000, Written: 200_000}, nil
 				}}
 			ts, _ := newServerWith(t, openSQLite, func(s *barterhttp.Server) { s.Importers = []barterhttp.Importer{imp} })
-			resp, err := ts.Client().Post(ts.URL+"/api/v1/imports/things", "text/csv", strings.NewReader(content))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			var rep barterhttp.ImportReport
-			if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil {
-				t.Fatal(err)
-			}
-			if resp.StatusCode != tt.wantStatus {
-				t.Errorf("status %d (%+v); want %d", resp.StatusCode, rep.Error, tt.wantStatus)
+			status, rep := postCSV(t, ts, "/api/v1/imports/things", content)
+			if status != tt.wantStatus {
+				t.Errorf("status %d (%+v); want %d", status, rep.Error, tt.wantStatus)
 			}
 			if want := min(tt.deadlocks+1, 3); calls != want {
 				t.Errorf("%d attempts; want %d", calls, want)
