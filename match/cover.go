@@ -172,16 +172,20 @@ func (s *solver) repairCover(through [][]int32, need, start []int32, attempts in
 	return best
 }
 
-// annealMaxIncidences bounds the cycles through participants (counted once per
-// participant) that coverSearch copies for speed; beyond it, it reads them in place.
+// annealMaxIncidences bounds the cycles through required participants (counted once
+// per participant) that coverSearch copies for speed; beyond it, it reads them in place.
 const annealMaxIncidences = 16_000_000
 
 // coverSearch looks for a packing that covers every required participant: see run.
 type coverSearch struct {
 	s        *solver
 	through  [][]int32     // the cycles that may be used, through each participant
-	inc      [][]incidence // the same with their other participants, if copied
+	inc      [][]incidence // the same with their other participants, if copied (for required participants only)
 	required []bool
+	// tabu holds, per cycle, the move until which it may not come back, on a clock
+	// that runs on across runs, so that the array is made once.
+	tabu  []int32
+	clock int32
 }
 
 // incidence is a cycle through a participant, and its other participants (-1 pads).
@@ -195,13 +199,17 @@ type incidence struct {
 func newCoverSearch(s *solver, through [][]int32, required []bool) *coverSearch {
 	cs := &coverSearch{s: s, through: through, required: required}
 	total := 0
-	for v := range required {
-		total += len(through[v])
+	for v, r := range required {
+		if r {
+			total += len(through[v])
+		}
 	}
 	if total <= annealMaxIncidences {
 		cs.inc = make([][]incidence, s.n)
 		for v := range cs.inc {
-			cs.inc[v] = cs.incidences(int32(v), make([]incidence, 0, len(through[v])))
+			if required[v] {
+				cs.inc[v] = cs.incidences(int32(v), make([]incidence, 0, len(through[v])))
+			}
 		}
 	}
 	return cs
@@ -238,7 +246,8 @@ cycles:
 // declining most losses lets the cover close. (Weighing participants by their
 // multipliers instead of counting them did worse, even for the value left uncovered.)
 // It stops at an exact cover, after limit moves, or at the deadline, and returns the
-// packing that left the fewest required participants uncovered, and how many.
+// packing that left the fewest required participants uncovered, and how many (not
+// counting those that no cycle in through can cover).
 func (cs *coverSearch) run(start []int32, temp float64, limit int, deadline time.Time) ([]int32, int) {
 	s, n := cs.s, cs.s.n
 	owner := make([]int32, n)   // the chosen cycle covering each participant, or -1
@@ -281,26 +290,27 @@ func (cs *coverSearch) run(start []int32, temp float64, limit int, deadline time
 	for _, c := range start {
 		take(c)
 	}
-	snapshot := func() []int32 {
-		var set []int32
-		for v, o := range owner {
-			if o >= 0 && s.cs.nodes(o)[0] == int32(v) {
-				set = append(set, o)
-			}
-		}
-		return set
-	}
-	best, bestSet := len(holes), snapshot()
+	// The best packing so far, by participant, is brought up to date at each new best
+	// by replaying the cycles that entered (c) and left (^c) since the last one, so
+	// that a walk setting a new best at most of its moves is not quadratic. A journal
+	// longer than the pool is dropped, and the packing copied whole at the next best.
+	best, bestOwner := len(holes), slices.Clone(owner)
+	var journal []int32
+	stale := false
 	s.walks++ // each walk makes its own random choices
 	rng := rand.New(rand.NewPCG(uint64(n), s.walks))
-	tabu := make([]int32, s.cs.len()) // cycle -> move until which it may not come back
+	limit = min(limit, math.MaxInt32/2)
+	if cs.tabu == nil || cs.clock > math.MaxInt32-int32(limit)-tabuTenure {
+		cs.tabu, cs.clock = make([]int32, s.cs.len()), 0
+	}
 	var scratch []incidence
 	var ties []int32
 	var gone [4]int32
-	for step := int32(0); len(holes) > 0 && int(step) < limit; step++ {
+	for step := 0; len(holes) > 0 && step < limit; step++ {
 		if step%1024 == 0 && time.Now().After(deadline) {
 			break
 		}
+		cs.clock++
 		u := holes[rng.IntN(len(holes))]
 		inc := scratch
 		if cs.inc != nil {
@@ -313,7 +323,7 @@ func (cs *coverSearch) run(start []int32, temp float64, limit int, deadline time
 		ties = ties[:0]
 		for i := range inc {
 			e := &inc[i]
-			if tabu[e.c] > step {
+			if cs.tabu[e.c] > cs.clock {
 				continue
 			}
 			d := -1
@@ -366,15 +376,47 @@ func (cs *coverSearch) run(start []int32, temp float64, limit int, deadline time
 			for _, x := range s.cs.nodes(o) {
 				uncover(x)
 			}
-			tabu[o] = step + 10
+			cs.tabu[o] = cs.clock + tabuTenure
+			journal = append(journal, ^o)
 		}
 		take(e.c)
+		journal = append(journal, e.c)
+		if len(journal) > n {
+			journal, stale = journal[:0], true
+		}
 		if len(holes) < best {
-			best, bestSet = len(holes), snapshot()
+			best = len(holes)
+			if stale {
+				copy(bestOwner, owner)
+			} else {
+				for _, c := range journal {
+					if c < 0 {
+						for _, x := range s.cs.nodes(^c) {
+							if bestOwner[x] == ^c {
+								bestOwner[x] = -1
+							}
+						}
+					} else {
+						for _, x := range s.cs.nodes(c) {
+							bestOwner[x] = c
+						}
+					}
+				}
+			}
+			journal, stale = journal[:0], false
 		}
 	}
-	return bestSet, best
+	var set []int32
+	for v, o := range bestOwner {
+		if o >= 0 && s.cs.nodes(o)[0] == int32(v) {
+			set = append(set, o)
+		}
+	}
+	return set, best
 }
+
+// tabuTenure is how many moves a cycle that left a cover may not come back for.
+const tabuTenure = 10
 
 // tabuSearch improves a packing of the cycles in through (the cycles through each
 // participant) for the total value of its cycles, by min-conflicts moves: it takes a
