@@ -87,7 +87,8 @@ Loading again is harmless: rows already present are skipped.`,
 			}
 			fmt.Fprintf(a.out, "\nNext: barter positions --as-of %s --format json; barter reconcile --as-of %s; barter ledger verify\n", day, day)
 			fmt.Fprintln(a.out, "Clearing: barter clearing create --in cmd/barter/demo/obligations.csv (or --from-positions)")
-			fmt.Fprintf(a.out, "Matching: barter proposals create --as-of %s (the offers are loaded; see barter offers)\n", day)
+			fmt.Fprintf(a.out, "Matching: barter proposals create --as-of %s (the offers are loaded; see barter offers);\n", day)
+			fmt.Fprintf(a.out, "  answer and list with --as-of %s too: the demo lives on that day, and by today its proposals would have expired\n", day)
 			fmt.Fprintf(a.out, "Web pages and JSON API: barter serve --today %s, then open http://127.0.0.1:8080/\n", day)
 			return nil
 		},
