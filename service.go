@@ -528,12 +528,18 @@ func (s *Service) importedAuthorization(ctx context.Context, parties partyReader
 // partyReader looks parties up by id: a Tx, or a partyCache in front of one.
 type partyReader interface {
 	Party(ctx context.Context, id string) (*Party, error)
+	Consortium(ctx context.Context, id string) (*Consortium, error)
 }
 
 // partyCache remembers the parties an import has read, up to a bound.
 type partyCache struct {
 	tx Tx
 	m  map[string]*Party
+}
+
+// Consortium reads through: consortiums are few, and an import meets them seldom.
+func (c *partyCache) Consortium(ctx context.Context, id string) (*Consortium, error) {
+	return c.tx.Consortium(ctx, id)
 }
 
 func (c *partyCache) Party(ctx context.Context, id string) (*Party, error) {
@@ -573,6 +579,9 @@ func (s *Service) checkParties(ctx context.Context, tx partyReader, a *Authoriza
 	}
 	if !rb.IsPartner(foreign.Country) {
 		return rb, Invalid("counterparty", "%s is in %s; rulebook %s allows only %s", foreign.ID, foreign.Country, rb.Regime, strings.Join(rb.Partners, ", "))
+	}
+	if trader.Kind == PartyConsortium {
+		return rb, checkConsortium(ctx, tx, trader, foreign)
 	}
 	return rb, nil
 }

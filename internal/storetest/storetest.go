@@ -28,6 +28,7 @@ func Run(t *testing.T, open Opener) {
 		fn   func(*testing.T, *barter.Service)
 	}{
 		{"Parties", testParties},
+		{"Consortiums", testConsortiums},
 		{"Rates", testRates},
 		{"AuthorizationImport", testAuthorizationImport},
 		{"Workflow", testWorkflow},

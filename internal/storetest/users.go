@@ -242,6 +242,8 @@ func testUserRoles(t *testing.T, svc *barter.Service) {
 		{"ObligationsFromPositions", func(c context.Context) error { return errOf(svc.ObligationsFromPositions(c, day)) }, []barter.Role{customs, operator, analyst}},
 		{"VerifyLedger", func(c context.Context) error { return errOf(svc.VerifyLedger(c)) }, []barter.Role{customs, operator, analyst}},
 		{"Parties", func(c context.Context) error { return errOf(svc.Parties(c)) }, []barter.Role{customs, operator, analyst}},
+		{"RegisterConsortium", func(c context.Context) error { return svc.RegisterConsortium(c, &barter.Consortium{}) }, []barter.Role{customs}},
+		{"Consortiums", func(c context.Context) error { return errOf(svc.Consortiums(c)) }, []barter.Role{customs, operator, analyst}},
 		{"LoadSanctions", func(c context.Context) error { return errOf(svc.LoadSanctions(c, &sanctions.List{})) }, []barter.Role{customs}},
 		{"ScreeningHits", func(c context.Context) error { return errOf(svc.ScreeningHits(c, "")) }, []barter.Role{customs, operator, analyst}},
 		{"DecideHit", func(c context.Context) error { return errOf(svc.DecideHit(c, "P", "R", false, "")) }, []barter.Role{customs}},
