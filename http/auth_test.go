@@ -250,6 +250,7 @@ func testServerRoles(t *testing.T, open opener) {
 		formReq("/screening", url.Values{"decision": {"maybe"}}, customs),
 		jsonReq("/api/v1/screening/hits/P/R/confirm", `{}`, customs),
 		jsonReq("/api/v1/screening/hits/P/R/clear", `{}`, customs),
+		jsonReq("/api/v1/consortiums", `{}`, customs),
 		{"/api/v1/screening/lists", "<x/>", "application/xml", []barter.Role{customs}},
 	}
 	for _, k := range kinds {

@@ -60,6 +60,7 @@ func (a *app) serveCmd() *cobra.Command {
   /api/v1/screening/lists                                       POST the UN list's XML (Content-Type: application/xml)
   /api/v1/screening/hits[?status=]                              GET
   /api/v1/screening/hits/{party}/{ref}/confirm | clear          POST {"reason"}
+  /api/v1/consortiums, /api/v1/consortiums/{id}                 GET, POST {"id", "partner", "lead", "members"}
 
 Answers, approvals and expiries are dated by the server's clock (--today pins it);
 idempotency keys and sign-ins age by the real clock all the same.
