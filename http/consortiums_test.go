@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/barter-clearing/barter"
@@ -39,5 +40,12 @@ func testServerConsortiums(t *testing.T, open opener) {
 	}
 	if st := call(t, ts, "GET", "/api/v1/consortiums/M2", nil, &e); st != http.StatusNotFound {
 		t.Errorf("a party that is no consortium: %d %+v; want 404", st, e)
+	}
+	// The authorization's page names the members who answer for the consortium.
+	storetest.MustImport(t, svc.ImportAuthorizations, barter.AuthorizationImport{Number: "BT-C-1", Party: "C1", Counterparty: storetest.Russian,
+		Regime: "2025", Issued: barter.MustDate(storetest.IssuedDay)})
+	status, page := get(t, ts, "/authorizations/number/BT-C-1")
+	if want := "members answer for it jointly and severally:\n" + storetest.Trader + " (lead), M2."; status != http.StatusOK || !strings.Contains(page, want) {
+		t.Errorf("authorization page: %d, want %q in\n%s", status, want, page)
 	}
 }

@@ -422,9 +422,10 @@ func (s *Server) authorizationsPage(r *http.Request) (any, error) {
 // time, and the decision just made, if any.
 type standingPage struct {
 	*barter.Standing
-	AsOf    barter.Date
-	Chart   *legsChart
-	Decided string
+	AsOf       barter.Date
+	Chart      *legsChart
+	Decided    string
+	Consortium *barter.Consortium // the holder's members, when it is a consortium
 }
 
 func (s *Server) authorizationPage(r *http.Request) (any, error) {
@@ -445,6 +446,12 @@ func (s *Server) authorizationPage(r *http.Request) (any, error) {
 		return nil, err
 	}
 	page := standingPage{Standing: st, AsOf: asOf, Chart: drawLegs(st, asOf)}
+	// A consortium's members answer for it jointly: customs see who they are.
+	if c, err := s.Service.Consortium(r.Context(), st.Authorization.Party); err == nil {
+		page.Consortium = c
+	} else if barter.ErrorCode(err) != barter.ENotFound {
+		return nil, err
+	}
 	if d := r.URL.Query().Get("decided"); d == string(st.Authorization.Status) {
 		page.Decided = d
 	}
