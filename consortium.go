@@ -24,6 +24,20 @@ type ConsortiumMember struct {
 	Lead  bool
 }
 
+// ConsortiumOf makes a consortium as the command line and the API take it: a lead, and
+// the members, the lead among them or not (it is added first if not). The partner is
+// upper-cased, as country codes are written.
+func ConsortiumOf(id, partner, lead string, members []string) *Consortium {
+	c := &Consortium{ID: id, Partner: strings.ToUpper(strings.TrimSpace(partner))}
+	if lead != "" && !slices.Contains(members, lead) {
+		members = append([]string{lead}, members...)
+	}
+	for _, m := range members {
+		c.Members = append(c.Members, ConsortiumMember{Party: m, Lead: m == lead})
+	}
+	return c
+}
+
 // Lead returns the party ID of the lead member, or "" if none.
 func (c *Consortium) Lead() string {
 	for _, m := range c.Members {
@@ -63,11 +77,11 @@ func (c *Consortium) validate() error {
 	return nil
 }
 
-// RegisterConsortium records the members and partner country of a consortium party,
-// replacing what was recorded before. The party must be registered, of kind consortium;
+// RegisterConsortium records the members (the lead first, then by ID) and partner
+// country of a consortium party, replacing what was recorded before. The party must be registered, of kind consortium;
 // its members private traders (firms or individuals) of its own country; its
-// partner a country other than its own, in which every counterparty of its
-// authorizations so far lies. Customs register consortiums.
+// partner a country other than its own, in which every counterparty of the
+// authorizations it holds (applied for or approved) lies. Customs register them.
 func (s *Service) RegisterConsortium(ctx context.Context, c *Consortium) error {
 	if err := require(ctx, "registering consortiums", RoleCustoms); err != nil {
 		return err
@@ -98,6 +112,20 @@ func (s *Service) RegisterConsortium(ctx context.Context, c *Consortium) error {
 				return Invalid("members", "%s is in %s; the consortium is in %s", mp.ID, mp.Country, p.Country)
 			}
 		}
+		// Written before the check below, which holds the consortium on PostgreSQL: an
+		// authorization with it imported alongside waits, and then sees the new partner.
+		slices.SortFunc(c.Members, func(a, b ConsortiumMember) int {
+			switch {
+			case a.Lead && !b.Lead:
+				return -1
+			case b.Lead && !a.Lead:
+				return 1
+			}
+			return strings.Compare(a.Party, b.Party)
+		})
+		if err := tx.PutConsortium(ctx, c); err != nil {
+			return err
+		}
 		held, err := tx.CounterpartyCountries(ctx, c.ID)
 		if err != nil {
 			return err
@@ -107,7 +135,7 @@ func (s *Service) RegisterConsortium(ctx context.Context, c *Consortium) error {
 				return Invalid("partner", "%s holds an authorization with %s, in %s", c.ID, f, held[f])
 			}
 		}
-		return tx.PutConsortium(ctx, c)
+		return nil
 	})
 }
 

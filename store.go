@@ -29,14 +29,15 @@ type Tx interface {
 	// those it did not insert because another transaction registered their ids first
 	// (and committed, if it ran alongside), instead of failing on the key.
 	CreateParties(ctx context.Context, ps []*Party) (taken []*Party, err error)
-	// Consortium returns a consortium's partner and members, lead first, then by ID.
+	// Consortium returns a consortium's partner and members, lead first, then by ID;
+	// in a write transaction it holds the consortium until the transaction ends.
 	Consortium(ctx context.Context, id string) (*Consortium, error)
 	// PutConsortium records a consortium, replacing its members.
 	PutConsortium(ctx context.Context, c *Consortium) error
 	// Consortiums lists the consortiums recorded, by ID.
 	Consortiums(ctx context.Context) ([]Consortium, error)
 	// CounterpartyCountries returns the counterparties of the authorizations a party
-	// holds, in any status, with their countries.
+	// holds (applied for or approved), with their countries.
 	CounterpartyCountries(ctx context.Context, party string) (map[string]string, error)
 
 	CreateRate(ctx context.Context, r *Rate) error

@@ -58,15 +58,7 @@ func (s *Server) registerConsortium(r *http.Request) (int, any, error) {
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
-	c := &barter.Consortium{ID: in.ID, Partner: in.Partner}
-	if in.Lead != "" {
-		c.Members = append(c.Members, barter.ConsortiumMember{Party: in.Lead, Lead: true})
-	}
-	for _, m := range in.Members {
-		if m != in.Lead {
-			c.Members = append(c.Members, barter.ConsortiumMember{Party: m})
-		}
-	}
+	c := barter.ConsortiumOf(in.ID, in.Partner, in.Lead, in.Members)
 	if err := s.Service.RegisterConsortium(r.Context(), c); err != nil {
 		return 0, nil, err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -31,13 +30,7 @@ once its members are recorded, and only with counterparties in its partner count
 		Short: "Record (or replace) the members and partner country of a consortium party",
 		Args:  cobra.ExactArgs(1),
 		RunE: a.withService(func(cmd *cobra.Command, svc *barter.Service, args []string) error {
-			c := &barter.Consortium{ID: args[0], Partner: strings.ToUpper(partner)}
-			if lead != "" && !slices.Contains(members, lead) {
-				members = append([]string{lead}, members...)
-			}
-			for _, m := range members {
-				c.Members = append(c.Members, barter.ConsortiumMember{Party: m, Lead: m == lead})
-			}
+			c := barter.ConsortiumOf(args[0], partner, lead, members)
 			if err := svc.RegisterConsortium(cmd.Context(), c); err != nil {
 				return err
 			}

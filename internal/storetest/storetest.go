@@ -29,6 +29,7 @@ func Run(t *testing.T, open Opener) {
 	}{
 		{"Parties", testParties},
 		{"Consortiums", testConsortiums},
+		{"ConcurrentConsortiums", testConcurrentConsortiums},
 		{"Rates", testRates},
 		{"AuthorizationImport", testAuthorizationImport},
 		{"Workflow", testWorkflow},

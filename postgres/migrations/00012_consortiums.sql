@@ -10,4 +10,5 @@ CREATE TABLE consortium_members (
 	lead       BOOLEAN NOT NULL,
 	PRIMARY KEY (consortium, member)
 );
+CREATE UNIQUE INDEX consortium_members_lead ON consortium_members (consortium) WHERE lead;
 CREATE INDEX authorizations_party ON authorizations (party);
