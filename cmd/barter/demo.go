@@ -55,6 +55,13 @@ Loading again is harmless: rows already present are skipped.`,
 					return err
 				}
 			}
+			// A consortium under the 2025 amendment: the rice mill leads, the kinnow
+			// exporter joins, and they trade with Russia.
+			demoConsortium := barter.ConsortiumOf("PKAGRI", "RU", "LRM", []string{"SKINNOW"})
+			if err := svc.RegisterConsortium(ctx, demoConsortium); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "consortium %s: members %s (lead) and SKINNOW, trading with %s\n", demoConsortium.ID, demoConsortium.Lead(), demoConsortium.Partner)
 			fmt.Fprintln(a.out, "\nDeclarations the rules reject:")
 			b, err := demoFiles.ReadFile("demo/rejected.csv")
 			if err != nil {
