@@ -14,6 +14,7 @@ type Rulebook struct {
 	NetOffDays   int      // days from issue to the net-off deadline
 	Tolerance    Decimal  // allowed imbalance, as a fraction of the larger leg
 	Consortiums  bool     // consortiums may hold authorizations
+	Undertaking  bool     // approval needs an undertaking that the counterparty is not sanctioned
 	Descriptions string
 }
 
@@ -33,8 +34,8 @@ func StandardRulebooks() Rulebooks {
 		},
 		"2025": {
 			Regime: "2025", Partners: []string{"AF", "IR", "RU"}, Home: "PK", Currency: "PKR",
-			ImportFirst: false, NetOffDays: 120, Tolerance: tol, Consortiums: true,
-			Descriptions: "2025 amendment: imports and exports in any order, net-off within 120 days, consortiums",
+			ImportFirst: false, NetOffDays: 120, Tolerance: tol, Consortiums: true, Undertaking: true,
+			Descriptions: "2025 amendment: imports and exports in any order, net-off within 120 days, consortiums, sanctions undertakings",
 		},
 	}
 }

@@ -36,6 +36,10 @@ type Tx interface {
 	PutConsortium(ctx context.Context, c *Consortium) error
 	// Consortiums lists the consortiums recorded, by ID.
 	Consortiums(ctx context.Context) ([]Consortium, error)
+	// CreateUndertaking files an undertaking and sets its ID.
+	CreateUndertaking(ctx context.Context, u *Undertaking) error
+	// Undertakings lists the undertakings for a counterparty (all for ""), by ID.
+	Undertakings(ctx context.Context, counterparty string) ([]Undertaking, error)
 	// CounterpartyCountries returns the counterparties of the authorizations a party
 	// holds (applied for or approved), with their countries.
 	CounterpartyCountries(ctx context.Context, party string) (map[string]string, error)

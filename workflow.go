@@ -87,6 +87,9 @@ func (s *Service) Approve(ctx context.Context, id int64, day Date) (*Authorizati
 		if err := checkScreening(ctx, tx, a.Party, a.Counterparty); err != nil {
 			return err
 		}
+		if err := checkUndertaking(ctx, tx, rb, a, day); err != nil {
+			return err
+		}
 		trader, err := tx.Party(ctx, a.Party)
 		if err != nil {
 			return err

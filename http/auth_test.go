@@ -251,6 +251,7 @@ func testServerRoles(t *testing.T, open opener) {
 		jsonReq("/api/v1/screening/hits/P/R/confirm", `{}`, customs),
 		jsonReq("/api/v1/screening/hits/P/R/clear", `{}`, customs),
 		jsonReq("/api/v1/consortiums", `{}`, customs),
+		jsonReq("/api/v1/undertakings", `{"giver": "`+own+`", "day": "2024-01-01"}`, customs, trader),
 		{"/api/v1/screening/lists", "<x/>", "application/xml", []barter.Role{customs}},
 	}
 	for _, k := range kinds {

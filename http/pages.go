@@ -426,6 +426,10 @@ type standingPage struct {
 	Chart      *legsChart
 	Decided    string
 	Consortium *barter.Consortium // the holder's members, when it is a consortium
+	// Undertakings on file for the counterparty, shown while an application waits for
+	// customs when its rulebook needs one.
+	Undertakings     []barter.Undertaking
+	NeedsUndertaking bool
 }
 
 func (s *Server) authorizationPage(r *http.Request) (any, error) {
@@ -446,6 +450,12 @@ func (s *Server) authorizationPage(r *http.Request) (any, error) {
 		return nil, err
 	}
 	page := standingPage{Standing: st, AsOf: asOf, Chart: drawLegs(st, asOf)}
+	if a := st.Authorization; a.Status == barter.StatusApplied && s.Service.Rulebooks[a.Regime].Undertaking {
+		page.NeedsUndertaking = true
+		if page.Undertakings, err = s.Service.Undertakings(r.Context(), a.Counterparty); err != nil {
+			return nil, err
+		}
+	}
 	// A consortium's members answer for it jointly: customs see who they are.
 	if c, err := s.Service.Consortium(r.Context(), st.Authorization.Party); err == nil {
 		page.Consortium = c

@@ -155,6 +155,8 @@ func (s *Server) routes() {
 		"GET /api/v1/consortiums":                           {s.consortiums, nil},
 		"GET /api/v1/consortiums/{id}":                      {s.consortium, nil},
 		"POST /api/v1/consortiums":                          {s.registerConsortium, []barter.Role{customs}},
+		"GET /api/v1/undertakings":                          {s.undertakings, nil},
+		"POST /api/v1/undertakings":                         {s.recordUndertaking, []barter.Role{customs, trader}},
 		"GET /api/v1/screening/hits":                        {s.screeningHits, nil},
 		"POST /api/v1/screening/hits/{party}/{ref}/confirm": {s.decideHit(true), []barter.Role{customs}},
 		"POST /api/v1/screening/hits/{party}/{ref}/clear":   {s.decideHit(false), []barter.Role{customs}},

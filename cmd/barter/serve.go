@@ -61,6 +61,7 @@ func (a *app) serveCmd() *cobra.Command {
   /api/v1/screening/hits[?status=]                              GET
   /api/v1/screening/hits/{party}/{ref}/confirm | clear          POST {"reason"}
   /api/v1/consortiums, /api/v1/consortiums/{id}                 GET, POST {"id", "partner", "lead", "members"}
+  /api/v1/undertakings[?counterparty=]                          GET, POST {"counterparty", "giver" or "chamber", "day", "signatory", "text", "document"}
 
 Answers, approvals and expiries are dated by the server's clock (--today pins it);
 idempotency keys and sign-ins age by the real clock all the same.

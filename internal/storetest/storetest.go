@@ -29,6 +29,7 @@ func Run(t *testing.T, open Opener) {
 	}{
 		{"Parties", testParties},
 		{"Consortiums", testConsortiums},
+		{"Undertakings", testUndertakings},
 		{"ConcurrentConsortiums", testConcurrentConsortiums},
 		{"Rates", testRates},
 		{"AuthorizationImport", testAuthorizationImport},
@@ -134,6 +135,12 @@ func MustSeed(tb testing.TB, svc *barter.Service) {
 		barter.Party{ID: Russian, Name: "Volga Foods", Country: "RU", TaxID: "1027700", Kind: barter.PartyPrivate},
 		barter.Party{ID: Chinese, Name: "Shanghai Trading", Country: "CN", TaxID: "9131000", Kind: barter.PartyPrivate},
 	)
+	// Under the 2025 rulebook customs approve only with an undertaking on file that the
+	// counterparty is not sanctioned: a chamber's vouches for RU1 to every applicant.
+	if _, err := svc.RecordUndertaking(context.Background(), &barter.Undertaking{Chamber: "Lahore Chamber of Commerce and Industry",
+		Counterparty: Russian, Day: barter.MustDate("2024-01-01"), Signatory: "Secretary General"}); err != nil {
+		tb.Fatal(err)
+	}
 	MustImport(tb, svc.ImportRates,
 		barter.Rate{Date: barter.MustDate("2024-01-01"), Currency: "USD", Rate: Dec(tb, "280")},
 		barter.Rate{Date: barter.MustDate("2024-02-01"), Currency: "USD", Rate: Dec(tb, "282.5")},

@@ -244,6 +244,9 @@ func testUserRoles(t *testing.T, svc *barter.Service) {
 		{"Parties", func(c context.Context) error { return errOf(svc.Parties(c)) }, []barter.Role{customs, operator, analyst}},
 		{"RegisterConsortium", func(c context.Context) error { return svc.RegisterConsortium(c, &barter.Consortium{}) }, []barter.Role{customs}},
 		{"Consortiums", func(c context.Context) error { return errOf(svc.Consortiums(c)) }, []barter.Role{customs, operator, analyst}},
+		{"RecordUndertaking", func(c context.Context) error {
+			return errOf(svc.RecordUndertaking(c, &barter.Undertaking{Giver: Trader}))
+		}, []barter.Role{customs, trader}},
 		{"LoadSanctions", func(c context.Context) error { return errOf(svc.LoadSanctions(c, &sanctions.List{})) }, []barter.Role{customs}},
 		{"ScreeningHits", func(c context.Context) error { return errOf(svc.ScreeningHits(c, "")) }, []barter.Role{customs, operator, analyst}},
 		{"DecideHit", func(c context.Context) error { return errOf(svc.DecideHit(c, "P", "R", false, "")) }, []barter.Role{customs}},
