@@ -23,19 +23,36 @@ type Undertaking struct {
 	Document     string // SHA-256 of the signed document, hex; optional
 }
 
-// validate checks the undertaking's own fields.
+// Counts reports whether the undertaking vouches for its counterparty to an applicant
+// approved on a day: it was given by the applicant or by a chamber (no party), and
+// signed by then.
+func (u *Undertaking) Counts(applicant string, day Date) bool {
+	return (u.Giver == applicant || u.Giver == "") && !u.Day.After(day)
+}
+
+// isHome reports whether a country is the home country of some rulebook: where traders
+// and chambers give undertakings from.
+func (s *Service) isHome(country string) bool {
+	for _, rb := range s.Rulebooks {
+		if rb.Home == country {
+			return true
+		}
+	}
+	return false
+}
+
+// validate checks the undertaking's own fields, already trimmed.
 func (u *Undertaking) validate() error {
-	giver, chamber := strings.TrimSpace(u.Giver), strings.TrimSpace(u.Chamber)
 	switch {
-	case giver == "" && chamber == "":
+	case u.Giver == "" && u.Chamber == "":
 		return Invalid("giver", "is required: the home party that gives it, or a chamber")
-	case giver != "" && chamber != "":
-		return Invalid("chamber", "is for undertakings that no party gives; %s gives this one", giver)
-	case strings.TrimSpace(u.Counterparty) == "":
+	case u.Giver != "" && u.Chamber != "":
+		return Invalid("chamber", "is for undertakings that no party gives; %s gives this one", u.Giver)
+	case u.Counterparty == "":
 		return Invalid("counterparty", "is required")
 	case u.Day.IsZero():
 		return Invalid("day", "is required")
-	case strings.TrimSpace(u.Signatory) == "":
+	case u.Signatory == "":
 		return Invalid("signatory", "is required")
 	}
 	if u.Document != "" {
@@ -56,22 +73,29 @@ func (s *Service) RecordUndertaking(ctx context.Context, u *Undertaking) (*Under
 	if usr := UserFrom(ctx); usr != nil && usr.Role == RoleTrader && u.Giver != usr.Party {
 		return nil, &Error{Code: EForbidden, Field: "giver", Message: "you give undertakings for " + usr.Party + " only"}
 	}
-	if err := u.validate(); err != nil {
+	out := *u
+	for _, f := range []*string{&out.Giver, &out.Chamber, &out.Counterparty, &out.Signatory, &out.Text, &out.Document} {
+		*f = strings.TrimSpace(*f)
+	}
+	out.Document = strings.ToLower(out.Document)
+	if err := out.validate(); err != nil {
 		return nil, err
 	}
-	out := *u
 	err := s.update(ctx, func(tx Tx) error {
-		foreign, err := s.party(ctx, tx, "counterparty", u.Counterparty)
+		foreign, err := s.party(ctx, tx, "counterparty", out.Counterparty)
 		if err != nil {
 			return err
 		}
-		if u.Giver != "" {
-			giver, err := s.party(ctx, tx, "giver", u.Giver)
+		if s.isHome(foreign.Country) {
+			return Invalid("counterparty", "%s is in %s: an undertaking vouches for a foreign party", foreign.ID, foreign.Country)
+		}
+		if out.Giver != "" {
+			giver, err := s.party(ctx, tx, "giver", out.Giver)
 			if err != nil {
 				return err
 			}
-			if giver.Country == foreign.Country {
-				return Invalid("counterparty", "%s is in %s, as %s is: an undertaking vouches for a foreign party", foreign.ID, foreign.Country, giver.ID)
+			if !s.isHome(giver.Country) {
+				return Invalid("giver", "%s is in %s: undertakings are given by home traders or chambers", giver.ID, giver.Country)
 			}
 		}
 		return tx.CreateUndertaking(ctx, &out)
@@ -108,7 +132,7 @@ func checkUndertaking(ctx context.Context, tx Tx, rb Rulebook, a *Authorization,
 	if err != nil {
 		return err
 	}
-	if slices.ContainsFunc(us, func(u Undertaking) bool { return (u.Giver == a.Party || u.Chamber != "") && !u.Day.After(day) }) {
+	if slices.ContainsFunc(us, func(u Undertaking) bool { return u.Counts(a.Party, day) }) {
 		return nil
 	}
 	return Invalid("undertaking", "no undertaking that %s is not a sanctioned entity is on file from %s or a chamber, signed on or before %s (rulebook %s); record one with barter undertakings add",

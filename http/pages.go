@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -452,9 +453,12 @@ func (s *Server) authorizationPage(r *http.Request) (any, error) {
 	page := standingPage{Standing: st, AsOf: asOf, Chart: drawLegs(st, asOf)}
 	if a := st.Authorization; a.Status == barter.StatusApplied && s.Service.Rulebooks[a.Regime].Undertaking {
 		page.NeedsUndertaking = true
-		if page.Undertakings, err = s.Service.Undertakings(r.Context(), a.Counterparty); err != nil {
+		us, err := s.Service.Undertakings(r.Context(), a.Counterparty)
+		if err != nil {
 			return nil, err
 		}
+		// Those that can count for this applicant: its own, and the chambers'.
+		page.Undertakings = slices.DeleteFunc(us, func(u barter.Undertaking) bool { return u.Giver != "" && u.Giver != a.Party })
 	}
 	// A consortium's members answer for it jointly: customs see who they are.
 	if c, err := s.Service.Consortium(r.Context(), st.Authorization.Party); err == nil {

@@ -35,7 +35,15 @@ func (s *Server) undertakings(r *http.Request) (int, any, error) {
 // recordUndertaking files an undertaking: {"counterparty", "giver" or "chamber", "day",
 // "signatory", "text", "document"}.
 func (s *Server) recordUndertaking(r *http.Request) (int, any, error) {
-	var in Undertaking
+	var in struct {
+		Giver        string `json:"giver"`
+		Chamber      string `json:"chamber"`
+		Counterparty string `json:"counterparty"`
+		Day          string `json:"day"`
+		Signatory    string `json:"signatory"`
+		Text         string `json:"text"`
+		Document     string `json:"document"`
+	}
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}

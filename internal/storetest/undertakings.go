@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/barter-clearing/barter"
@@ -13,7 +14,8 @@ func testUndertakings(t *testing.T, svc *barter.Service) {
 	MustSeed(t, svc)
 	MustImport(t, svc.ImportParties,
 		barter.Party{ID: "AF1", Name: "Kabul Dry Fruit", Country: "AF", TaxID: "AF-100", Kind: barter.PartyPrivate},
-		barter.Party{ID: "T2", Name: "Sialkot Exports", Country: "PK", TaxID: "7000003", Kind: barter.PartyPrivate})
+		barter.Party{ID: "T2", Name: "Sialkot Exports", Country: "PK", TaxID: "7000003", Kind: barter.PartyPrivate},
+		barter.Party{ID: "T3", Name: "Quetta Fruit", Country: "PK", TaxID: "7000005", Kind: barter.PartyIndividual})
 	day := func(s string) barter.Date { return barter.MustDate(s) }
 	for _, bad := range []struct {
 		field string
@@ -24,6 +26,10 @@ func testUndertakings(t *testing.T, svc *barter.Service) {
 		{"counterparty", barter.Undertaking{Giver: Trader, Day: day("2024-01-01"), Signatory: "CEO"}},
 		{"counterparty", barter.Undertaking{Giver: Trader, Counterparty: "T2", Day: day("2024-01-01"), Signatory: "CEO"}},
 		{"counterparty", barter.Undertaking{Giver: Trader, Counterparty: "ghost", Day: day("2024-01-01"), Signatory: "CEO"}},
+		{"counterparty", barter.Undertaking{Chamber: "LCCI", Counterparty: "T2", Day: day("2024-01-01"), Signatory: "CEO"}},
+		{"giver", barter.Undertaking{Giver: Russian, Counterparty: "AF1", Day: day("2024-01-01"), Signatory: "CEO"}},
+		{"giver", barter.Undertaking{Giver: " ", Chamber: " ", Counterparty: "AF1", Day: day("2024-01-01"), Signatory: "CEO"}},
+		{"signatory", barter.Undertaking{Giver: Trader, Counterparty: "AF1", Day: day("2024-01-01"), Signatory: "  "}},
 		{"giver", barter.Undertaking{Giver: "ghost", Counterparty: "AF1", Day: day("2024-01-01"), Signatory: "CEO"}},
 		{"day", barter.Undertaking{Giver: Trader, Counterparty: "AF1", Signatory: "CEO"}},
 		{"signatory", barter.Undertaking{Giver: Trader, Counterparty: "AF1", Day: day("2024-01-01")}},
@@ -66,8 +72,8 @@ func testUndertakings(t *testing.T, svc *barter.Service) {
 	if err != nil || a.Status != barter.StatusApproved {
 		t.Fatalf("approve with the trader's own undertaking: %+v, %v", a, err)
 	}
-	// A chamber's undertaking vouches for every applicant.
-	id2 := apply("T2")
+	// A chamber's undertaking vouches for every applicant: T3 has none of its own.
+	id2 := apply("T3")
 	if _, err := svc.RecordUndertaking(ctx, &barter.Undertaking{Chamber: "Quetta Chamber", Counterparty: "AF1", Day: day("2024-02-01"), Signatory: "President"}); err != nil {
 		t.Fatal(err)
 	}
@@ -81,12 +87,23 @@ func testUndertakings(t *testing.T, svc *barter.Service) {
 	}
 	// A trader records and sees its own party's undertakings and the chambers'.
 	asTrader := barter.WithUser(ctx, &barter.User{Name: "t", Role: barter.RoleTrader, Party: Trader})
-	if _, err := svc.RecordUndertaking(asTrader, &barter.Undertaking{Giver: "T2", Counterparty: "AF1", Day: day("2024-01-01"), Signatory: "x"}); barter.ErrorCode(err) != barter.EForbidden {
-		t.Errorf("a trader giving another's undertaking: %v", err)
+	for _, u := range []barter.Undertaking{
+		{Giver: "T2", Counterparty: "AF1", Day: day("2024-01-01"), Signatory: "x"},
+		{Chamber: "A chamber", Counterparty: "AF1", Day: day("2024-01-01"), Signatory: "x"},
+	} {
+		if _, err := svc.RecordUndertaking(asTrader, &u); barter.ErrorCode(err) != barter.EForbidden {
+			t.Errorf("a trader giving %+v: %v; want forbidden", u, err)
+		}
+	}
+	// A blank chamber beside its own party is its own party's undertaking, no chamber's.
+	blank, err := svc.RecordUndertaking(asTrader, &barter.Undertaking{Giver: Trader, Chamber: "  ", Counterparty: "AF1", Day: day("2024-01-01"), Signatory: "x",
+		Document: strings.ToUpper(doc)})
+	if err != nil || blank.Chamber != "" || blank.Document != doc {
+		t.Fatalf("a blank chamber: %+v, %v; want the trader's own, the digest in lower case", blank, err)
 	}
 	mine, err := svc.Undertakings(asTrader, "")
-	if err != nil || len(mine) != 3 { // its own, and the chambers' for AF1 and RU1
-		t.Errorf("a trader's view: %+v, %v; want 3", mine, err)
+	if err != nil || len(mine) != 4 { // its own two, and the chambers' for AF1 and RU1
+		t.Errorf("a trader's view: %+v, %v; want 4", mine, err)
 	}
 	for _, u := range mine {
 		if u.Giver == "T2" {

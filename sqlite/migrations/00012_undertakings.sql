@@ -9,6 +9,7 @@ CREATE TABLE undertakings (
 	day          TEXT NOT NULL,
 	signatory    TEXT NOT NULL,
 	text         TEXT NOT NULL DEFAULT '',
-	document     TEXT NOT NULL DEFAULT ''
+	document     TEXT NOT NULL DEFAULT '',
+	CHECK ((giver IS NULL) <> (chamber = ''))
 );
 CREATE INDEX undertakings_counterparty ON undertakings (counterparty);
