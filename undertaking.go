@@ -64,8 +64,8 @@ func (u *Undertaking) validate() error {
 }
 
 // RecordUndertaking files an undertaking and returns it with its ID. The counterparty
-// must be a registered party of another country than the giver's; the giver a
-// registered home party. Customs record undertakings; a trader records its own party's.
+// must be a registered foreign party, and the giver, if any, a registered home party.
+// Customs record undertakings; a trader records its own party's.
 func (s *Service) RecordUndertaking(ctx context.Context, u *Undertaking) (*Undertaking, error) {
 	if err := require(ctx, "recording undertakings", RoleCustoms, RoleTrader); err != nil {
 		return nil, err
