@@ -20,6 +20,8 @@ const (
 	// EUnauthenticated: the request does not say who makes it, or says it wrongly.
 	EUnauthenticated Code = "unauthenticated"
 	EForbidden       Code = "forbidden" // the user may not do this
+	// ETooMany: too many failed sign-ins from the same place; the caller is to wait.
+	ETooMany Code = "too_many_requests"
 )
 
 // Error is the one error type users see. Message is written for them; Field, when set,

@@ -53,7 +53,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				s.refuse(w, r, &barter.Error{Code: barter.EUnauthenticated, Field: "Authorization", Message: `must be "Bearer " and a token`})
 				return
 			}
-			u, err = s.Service.Authenticate(r.Context(), strings.TrimSpace(token))
+			u, err = s.authenticateToken(w, r, strings.TrimSpace(token))
 		} else if c, cerr := r.Cookie(sessionCookie); cerr == nil {
 			u, err = s.Service.SessionUser(r.Context(), c.Value)
 			if barter.ErrorCode(err) == barter.EUnauthenticated && toSignIn() {
@@ -71,6 +71,32 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(barter.WithUser(r.Context(), u)))
 	})
+}
+
+// authenticateToken finds the user of an API token, through the throttle.
+func (s *Server) authenticateToken(w http.ResponseWriter, r *http.Request, token string) (u *barter.User, err error) {
+	err = s.checked(w, r, func() (err error) {
+		u, err = s.Service.Authenticate(r.Context(), token)
+		return err
+	})
+	return u, err
+}
+
+// checked runs a check of a token unless the client must wait after failing too often,
+// and counts its outcome: a wrong token is a failure, a right one forgets the failures.
+func (s *Server) checked(w http.ResponseWriter, r *http.Request, check func() error) error {
+	client := clientOf(r)
+	if wait := s.signIns.wait(client); wait > 0 {
+		return tooMany(w, wait)
+	}
+	err := check()
+	switch {
+	case err == nil:
+		s.signIns.succeed(client)
+	case barter.ErrorCode(err) == barter.EUnauthenticated:
+		s.signIns.fail(client)
+	}
+	return err
 }
 
 // allow lets only users of the roles (and admins) through to h; with no roles, anyone
@@ -121,12 +147,21 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := localPath(r.PostForm.Get("next"))
-	u, id, err := s.Service.SignIn(r.Context(), strings.TrimSpace(r.PostForm.Get("token")))
+	var u *barter.User
+	var id string
+	err := s.checked(w, r, func() (err error) {
+		u, id, err = s.Service.SignIn(r.Context(), strings.TrimSpace(r.PostForm.Get("token")))
+		return err
+	})
 	if err != nil {
 		status, body := s.errorOf(r, err)
 		w.Header().Set("WWW-Authenticate", `Bearer realm="barter"`)
+		heading := "The token was not accepted"
+		if body.Error.Code == barter.ETooMany {
+			heading = headings[barter.ETooMany]
+		}
 		s.render(w, r, status, "login", view{Title: "sign in", Nav: "login", Data: loginPage{Next: next, Failed: true},
-			Error: &body.Error, Heading: "The token was not accepted"})
+			Error: &body.Error, Heading: heading})
 		return
 	}
 	http.SetCookie(w, sessionCookieOf(r, id, int(barter.SessionLength/time.Second)))

@@ -96,6 +96,7 @@ var headings = map[barter.Code]string{
 	barter.EInvalid:         "Please check the request",
 	barter.EUnauthenticated: "Please sign in",
 	barter.EForbidden:       "Not allowed",
+	barter.ETooMany:         "Please wait",
 	barter.ENotFound:        "Not found",
 	barter.EConflict:        "Not possible now",
 	barter.EInternal:        "Something went wrong on our side",

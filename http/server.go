@@ -48,6 +48,7 @@ type Server struct {
 	KeepKeys time.Duration
 
 	mux     *http.ServeMux
+	signIns *throttle // failed sign-ins by client
 	handler http.Handler
 	pages   pages
 	reviews reviewCache
@@ -55,7 +56,7 @@ type Server struct {
 
 // NewServer returns a server of svc, logging to logger.
 func NewServer(svc *barter.Service, logger *slog.Logger) *Server {
-	s := &Server{Service: svc, Logger: logger, MaxBody: 1 << 20, ClearingHouse: "CLEARING-HOUSE", mux: http.NewServeMux()}
+	s := &Server{Service: svc, Logger: logger, MaxBody: 1 << 20, ClearingHouse: "CLEARING-HOUSE", mux: http.NewServeMux(), signIns: newThrottle()}
 	s.routes()
 	// Browsers send forms to any site without asking; requests that change something
 	// are refused when the browser says they come from another site.
@@ -178,6 +179,7 @@ var statusOf = map[barter.Code]int{
 	barter.EInvalid:         http.StatusBadRequest,
 	barter.EUnauthenticated: http.StatusUnauthorized,
 	barter.EForbidden:       http.StatusForbidden,
+	barter.ETooMany:         http.StatusTooManyRequests,
 	barter.ENotFound:        http.StatusNotFound,
 	barter.EConflict:        http.StatusConflict,
 	barter.EInternal:        http.StatusInternalServerError,
