@@ -85,7 +85,7 @@ func (s *Server) authenticateToken(w http.ResponseWriter, r *http.Request, token
 // checked runs a check of a token unless the client must wait after failing too often,
 // and counts its outcome: a wrong token is a failure, a right one forgets the failures.
 func (s *Server) checked(w http.ResponseWriter, r *http.Request, check func() error) error {
-	client := clientOf(r)
+	client := s.clientOf(r)
 	if wait := s.signIns.wait(client); wait > 0 {
 		return tooMany(w, wait)
 	}

@@ -42,6 +42,11 @@ type Server struct {
 	// by the caller, as Importers are.
 	ReadObligations ObligationsReader
 
+	// BehindProxy says the server is reached through a reverse proxy that appends the
+	// client's address to X-Forwarded-For: the sign-in throttle then tells clients apart
+	// by that address instead of the proxy's.
+	BehindProxy bool
+
 	// KeepKeys is how long ListenAndServe keeps idempotency keys and their answers:
 	// it forgets older ones when it starts and then every KeepKeys/4, between a
 	// minute and an hour. 0 keeps them for ever.

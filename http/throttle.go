@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -12,8 +13,9 @@ import (
 
 // Tokens are 256 random bits, so guessing one is hopeless; still, a client that keeps
 // presenting wrong ones is made to wait, so that the sign-in cannot be hammered. Clients
-// are told apart by the address the connection comes from (a proxy's header could be
-// forged by the client itself).
+// are told apart by the address the connection comes from; behind a reverse proxy
+// (Server.BehindProxy), by the address the proxy appended to X-Forwarded-For, the last
+// one: those before it come from the client and could be forged.
 
 const (
 	throttleFree   = 5                // failures allowed before waiting
@@ -41,7 +43,18 @@ func newThrottle() *throttle {
 }
 
 // clientOf is the key of a request's client: its address without the port.
-func clientOf(r *http.Request) string {
+func (s *Server) clientOf(r *http.Request) string {
+	if s.BehindProxy {
+		if hops := r.Header.Values("X-Forwarded-For"); len(hops) > 0 {
+			last := hops[len(hops)-1]
+			if i := strings.LastIndexByte(last, ','); i >= 0 {
+				last = last[i+1:]
+			}
+			if last = strings.TrimSpace(last); last != "" {
+				return last
+			}
+		}
+	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr

@@ -1,6 +1,7 @@
 package http_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"testing"
@@ -61,5 +62,35 @@ func TestServer_SignInThrottle(t *testing.T) {
 	}
 	if st, _ := api(token); st != http.StatusOK {
 		t.Errorf("the right token after five wrong: %d; want 200", st)
+	}
+}
+
+// TestServer_SignInThrottleBehindProxy: behind a proxy, clients are told apart by the
+// address the proxy appended last to X-Forwarded-For; addresses the client wrote before
+// it do not matter. Without BehindProxy the header is ignored.
+func TestServer_SignInThrottleBehindProxy(t *testing.T) {
+	for _, behind := range []bool{true, false} {
+		ts, svc := newServerWith(t, openSQLite, func(s *barterhttp.Server) { s.BehindProxy = behind })
+		_, token, err := svc.AddUser(t.Context(), "amina", barter.RoleCustoms, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		api := func(tok string, forwarded ...string) int {
+			status, _, _ := send(t, ts, "GET", "/api/v1/me", nil, http.Header{"Authorization": {"Bearer " + tok}, "X-Forwarded-For": forwarded})
+			return status
+		}
+		for i := range 6 { // the client forges a different first hop each time
+			api("bt_wrong", fmt.Sprintf("10.9.9.%d, 203.0.113.7", i))
+		}
+		if st := api(token, "10.1.1.1", "203.0.113.7"); st != http.StatusTooManyRequests {
+			t.Errorf("behind a proxy %v: the failing client: %d; want 429", behind, st)
+		}
+		want := http.StatusOK // another client behind the proxy
+		if !behind {
+			want = http.StatusTooManyRequests // without the header, all are the proxy
+		}
+		if st := api(token, "198.51.100.4"); st != want {
+			t.Errorf("behind a proxy %v: another client: %d; want %d", behind, st, want)
+		}
 	}
 }

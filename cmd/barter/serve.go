@@ -20,6 +20,7 @@ import (
 func (a *app) serveCmd() *cobra.Command {
 	var addr, today, clearingHouse string
 	var keepKeys time.Duration
+	var behindProxy bool
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the web pages and the JSON API",
@@ -102,6 +103,7 @@ sign-in on /login; everyone signed in may read, and each change is for some role
 			srv.Importers = webImporters()
 			srv.ReadObligations = webObligations
 			srv.KeepKeys = keepKeys
+			srv.BehindProxy = behindProxy
 			srv.ClearingHouse = clearingHouse
 			closed, err := svc.HasUsers(cmd.Context())
 			if err != nil {
@@ -116,6 +118,7 @@ sign-in on /login; everyone signed in may read, and each change is for some role
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
+	cmd.Flags().BoolVar(&behindProxy, "behind-proxy", false, "reached through a reverse proxy that appends the client's address to X-Forwarded-For (the sign-in throttle tells clients apart by it)")
 	cmd.Flags().DurationVar(&keepKeys, "keep-keys", 7*24*time.Hour, "how long to keep idempotency keys and their answers, an hour at least (0: for ever)")
 	cmd.Flags().StringVar(&clearingHouse, "clearing-house", "CLEARING-HOUSE", "name of the clearing house in the payments that settle clearing runs")
 	cmd.Flags().StringVar(&today, "today", "", "run as if today were this day, YYYY-MM-DD, for demos and training (default: the real date)")
