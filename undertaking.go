@@ -41,6 +41,14 @@ func (s *Service) isHome(country string) bool {
 	return false
 }
 
+// GivenBy names who gave the undertaking: its party, or its chamber.
+func (u *Undertaking) GivenBy() string {
+	if u.Giver != "" {
+		return u.Giver
+	}
+	return u.Chamber + " (chamber)"
+}
+
 // validate checks the undertaking's own fields, already trimmed.
 func (u *Undertaking) validate() error {
 	switch {

@@ -248,6 +248,7 @@ func testServerRoles(t *testing.T, open opener) {
 		formReq("/clearing", url.Values{"from": {"positions"}, "as_of": {"bad"}}, operator),
 		formReq("/clearing/1/commit", url.Values{"as_of": {"bad"}}, operator),
 		formReq("/screening", url.Values{"decision": {"maybe"}}, customs),
+		formReq("/registry/undertakings", url.Values{"giver": {own}, "day": {"2024-01-01"}}, customs, trader),
 		jsonReq("/api/v1/screening/hits/P/R/confirm", `{}`, customs),
 		jsonReq("/api/v1/screening/hits/P/R/clear", `{}`, customs),
 		jsonReq("/api/v1/consortiums", `{}`, customs),

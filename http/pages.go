@@ -37,7 +37,7 @@ func loadPages() pages {
 		"pending": func(p *barter.Proposal) bool { return p.Status == barter.ProposalPending },
 	}
 	ps := pages{}
-	for _, name := range []string{"dashboard", "positions", "authorizations", "authorization", "offers", "offer", "proposals", "proposal", "clearing", "clearing-run", "screening", "imports", "login", "error"} {
+	for _, name := range []string{"dashboard", "positions", "authorizations", "authorization", "offers", "offer", "proposals", "proposal", "clearing", "clearing-run", "screening", "registry", "imports", "login", "error"} {
 		ps[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+name+".html"))
 	}
 	return ps
@@ -72,6 +72,8 @@ func (s *Server) pageRoutes() {
 	s.mux.HandleFunc("GET /clearing/{id}/payouts.xml", s.payoutsFile)
 	s.mux.Handle("GET /screening", s.page("screening", s.screeningPage))
 	form("POST /screening", s.screeningForm, customs)
+	s.mux.Handle("GET /registry", s.page("registry", s.registryPage))
+	form("POST /registry/undertakings", s.undertakingForm, customs, trader)
 	s.mux.Handle("GET /login", s.page("login", s.loginForm))
 	s.mux.HandleFunc("POST /login", s.login)
 	s.mux.HandleFunc("POST /logout", s.logout)

@@ -3,6 +3,7 @@ package http_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -48,5 +49,46 @@ func testServerUndertakings(t *testing.T, open opener) {
 		if status, page := get(t, ts, fmt.Sprintf("/authorizations/%d", a.ID)); status != http.StatusOK || !strings.Contains(page, tt.want) {
 			t.Errorf("page of the application with %s: %d, want %q in\n%s", tt.counterparty, status, tt.want, page)
 		}
+	}
+}
+
+func TestServer_RegistryPage(t *testing.T) { eachStore(t, testServerRegistryPage) }
+
+func testServerRegistryPage(t *testing.T, open opener) {
+	ts, svc := newServer(t, open)
+	storetest.MustImport(t, svc.ImportParties,
+		barter.Party{ID: "C1", Name: "Punjab Pulses Consortium", Country: "PK", TaxID: "7000001", Kind: barter.PartyConsortium},
+		barter.Party{ID: "M2", Name: "Multan Mills", Country: "PK", TaxID: "7000002", Kind: barter.PartyPrivate})
+	if err := svc.RegisterConsortium(t.Context(), barter.ConsortiumOf("C1", "RU", storetest.Trader, []string{"M2"})); err != nil {
+		t.Fatal(err)
+	}
+	status, page := get(t, ts, "/registry")
+	for _, want := range []string{"<td>C1</td><td>RU</td><td>" + storetest.Trader + " (lead), M2</td>", "<td>Lahore Chamber of Commerce and Industry (chamber)</td><td>2024-01-01</td>"} {
+		if status != http.StatusOK || !strings.Contains(page, want) {
+			t.Errorf("registry page: %d, want %q in\n%s", status, want, page)
+		}
+	}
+	noRedirect := *ts.Client()
+	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	form := url.Values{"counterparty": {storetest.Russian}, "giver": {storetest.Trader}, "day": {"2024-01-04"}, "signatory": {"A. Khan"}}
+	resp, err := noRedirect.PostForm(ts.URL+"/registry/undertakings", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/registry?counterparty="+storetest.Russian) {
+		t.Fatalf("file: %d to %q; want 303 back to the registry", resp.StatusCode, loc)
+	}
+	if _, page := get(t, ts, "/registry?counterparty="+storetest.Russian); !strings.Contains(page, "<td>"+storetest.Trader+"</td><td>2024-01-04</td><td>A. Khan</td>") {
+		t.Errorf("the undertaking filed is not listed:\n%s", page)
+	}
+	form.Del("signatory")
+	resp, err = noRedirect.PostForm(ts.URL+"/registry/undertakings", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("without a signatory: %d; want 400", resp.StatusCode)
 	}
 }

@@ -50,7 +50,7 @@ signed document, so that the paper can be matched to the record later.
 				return err
 			}
 			fmt.Fprintf(a.out, "undertaking %d filed: %s vouches that %s is not a sanctioned entity (signed %s by %s)\n",
-				out.ID, giverOf(out), out.Counterparty, out.Day, out.Signatory)
+				out.ID, out.GivenBy(), out.Counterparty, out.Day, out.Signatory)
 			return nil
 		}),
 	}
@@ -85,7 +85,7 @@ signed document, so that the paper can be matched to the record later.
 				if len(doc) > 12 {
 					doc = doc[:12] + "…"
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Counterparty, giverOf(&u), u.Day, u.Signatory, doc)
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Counterparty, u.GivenBy(), u.Day, u.Signatory, doc)
 			}
 			return tw.Flush()
 		}),
@@ -93,14 +93,6 @@ signed document, so that the paper can be matched to the record later.
 	list.Flags().StringVar(&counterparty, "counterparty", "", "only those for this foreign party")
 	cmd.AddCommand(add, list)
 	return cmd
-}
-
-// giverOf names who gave an undertaking: its party, or its chamber.
-func giverOf(u *barter.Undertaking) string {
-	if u.Giver != "" {
-		return u.Giver
-	}
-	return u.Chamber + " (chamber)"
 }
 
 // fileDigest returns the SHA-256 of a file, in hex.
