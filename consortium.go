@@ -78,10 +78,11 @@ func (c *Consortium) validate() error {
 }
 
 // RegisterConsortium records the members (the lead first, then by ID) and partner
-// country of a consortium party, replacing what was recorded before. The party must be registered, of kind consortium;
-// its members private traders (firms or individuals) of its own country; its
-// partner a country other than its own, in which every counterparty of the
-// authorizations it holds (applied for or approved) lies. Customs register them.
+// country of a consortium party, replacing what was recorded before. The party must be
+// registered, of kind consortium; its members private traders (firms or individuals)
+// of its own country; its partner a country other than its own, in which every
+// counterparty of the authorizations it holds (applied for or approved) lies. Customs
+// register them.
 func (s *Service) RegisterConsortium(ctx context.Context, c *Consortium) error {
 	if err := require(ctx, "registering consortiums", RoleCustoms); err != nil {
 		return err

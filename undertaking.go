@@ -27,7 +27,13 @@ type Undertaking struct {
 // approved on a day: it was given by the applicant or by a chamber (no party), and
 // signed by then.
 func (u *Undertaking) Counts(applicant string, day Date) bool {
-	return (u.Giver == applicant || u.Giver == "") && !u.Day.After(day)
+	return u.VouchesTo(applicant) && !u.Day.After(day)
+}
+
+// VouchesTo reports whether the undertaking can count for an applicant: the applicant
+// gave it, or a chamber did.
+func (u *Undertaking) VouchesTo(applicant string) bool {
+	return u.Giver == applicant || u.Giver == ""
 }
 
 // isHome reports whether a country is the home country of some rulebook: where traders

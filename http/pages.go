@@ -461,7 +461,7 @@ func (s *Server) authorizationPage(r *http.Request) (any, error) {
 			return nil, err
 		}
 		// Those that can count for this applicant: its own, and the chambers'.
-		page.Undertakings = slices.DeleteFunc(us, func(u barter.Undertaking) bool { return u.Giver != "" && u.Giver != a.Party })
+		page.Undertakings = slices.DeleteFunc(us, func(u barter.Undertaking) bool { return !u.VouchesTo(a.Party) })
 	}
 	// A consortium's members answer for it jointly: customs see who they are.
 	if c, err := s.Service.Consortium(r.Context(), st.Authorization.Party); err == nil {

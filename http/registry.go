@@ -58,11 +58,8 @@ func (s *Server) fileUndertaking(r *http.Request) (*barter.Undertaking, error) {
 	if err := r.ParseForm(); err != nil {
 		return nil, bodyError(err)
 	}
-	day, err := requiredDate("day", r.PostForm.Get("day"))
-	if err != nil {
-		return nil, err
-	}
 	f := r.PostForm.Get
-	return s.Service.RecordUndertaking(r.Context(), &barter.Undertaking{Giver: f("giver"), Chamber: f("chamber"), Counterparty: f("counterparty"),
-		Day: day, Signatory: f("signatory"), Text: f("text"), Document: f("document")})
+	in := undertakingInput{Giver: f("giver"), Chamber: f("chamber"), Counterparty: f("counterparty"), Day: f("day"),
+		Signatory: f("signatory"), Text: f("text"), Document: f("document")}
+	return in.file(r, s.Service)
 }

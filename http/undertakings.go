@@ -32,27 +32,35 @@ func (s *Server) undertakings(r *http.Request) (int, any, error) {
 	return http.StatusOK, out, err
 }
 
+// undertakingInput is an undertaking as the API and the registry page's form send it.
+type undertakingInput struct {
+	Giver        string `json:"giver"`
+	Chamber      string `json:"chamber"`
+	Counterparty string `json:"counterparty"`
+	Day          string `json:"day"`
+	Signatory    string `json:"signatory"`
+	Text         string `json:"text"`
+	Document     string `json:"document"`
+}
+
+// file records the undertaking.
+func (in *undertakingInput) file(r *http.Request, svc *barter.Service) (*barter.Undertaking, error) {
+	day, err := requiredDate("day", in.Day)
+	if err != nil {
+		return nil, err
+	}
+	return svc.RecordUndertaking(r.Context(), &barter.Undertaking{Giver: in.Giver, Chamber: in.Chamber, Counterparty: in.Counterparty,
+		Day: day, Signatory: in.Signatory, Text: in.Text, Document: in.Document})
+}
+
 // recordUndertaking files an undertaking: {"counterparty", "giver" or "chamber", "day",
 // "signatory", "text", "document"}.
 func (s *Server) recordUndertaking(r *http.Request) (int, any, error) {
-	var in struct {
-		Giver        string `json:"giver"`
-		Chamber      string `json:"chamber"`
-		Counterparty string `json:"counterparty"`
-		Day          string `json:"day"`
-		Signatory    string `json:"signatory"`
-		Text         string `json:"text"`
-		Document     string `json:"document"`
-	}
+	var in undertakingInput
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
-	day, err := requiredDate("day", in.Day)
-	if err != nil {
-		return 0, nil, err
-	}
-	u, err := s.Service.RecordUndertaking(r.Context(), &barter.Undertaking{Giver: in.Giver, Chamber: in.Chamber, Counterparty: in.Counterparty,
-		Day: day, Signatory: in.Signatory, Text: in.Text, Document: in.Document})
+	u, err := in.file(r, s.Service)
 	if err != nil {
 		return 0, nil, err
 	}
