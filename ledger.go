@@ -66,6 +66,16 @@ func SplitAccount(account string) (auth, kind string, ok bool) {
 	return account[:i], account[i+1:], true
 }
 
+// DeclarationEntry is the ledger entry a posted declaration is: its value debited to
+// its authorization's imports account (or credited to its exports account), with the
+// net-off account opposite. A store keeps it in the declaration's own row, so that
+// posting a declaration writes one row; Entry is its ID in the ledger's sequence.
+func DeclarationEntry(d *Declaration) Entry {
+	e := valueEntry(EntryDeclaration, d.Number, d.Authorization, d.Direction, d.Date, d.Value)
+	e.ID = d.Entry
+	return e
+}
+
 // valueEntry books value against an authorization's leg: a debit of imports or a credit of
 // exports, with the net-off account opposite.
 func valueEntry(kind EntryKind, ref, auth string, d Direction, day Date, value Decimal) Entry {

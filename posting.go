@@ -315,8 +315,7 @@ func (p *poster) postBatch(ctx context.Context, rows []Row[Declaration], out []o
 		return err
 	}
 	maps.Copy(p.auths, r.loaded)
-	decls, entries := p.checkBatch(ctx, rows, r, out)
-	return p.write(ctx, decls, entries)
+	return p.write(ctx, p.checkBatch(ctx, rows, r, out))
 }
 
 // load reads the authorizations named into the poster's memory.
@@ -327,9 +326,8 @@ func (p *poster) load(ctx context.Context, numbers []string) error {
 }
 
 // checkBatch checks rows with what read returned for them (its authorizations already
-// remembered) and returns the declarations to post with their entries. It reads
-// nothing from the store.
-func (p *poster) checkBatch(ctx context.Context, rows []Row[Declaration], r batchReads, out []outcome) (decls []*Declaration, entries []*Entry) {
+// remembered) and returns the declarations to post. It reads nothing from the store.
+func (p *poster) checkBatch(ctx context.Context, rows []Row[Declaration], r batchReads, out []outcome) (decls []*Declaration) {
 	posted := r.posted
 	for n := range p.inflight {
 		posted[n] = true
@@ -359,19 +357,18 @@ func (p *poster) checkBatch(ctx context.Context, rows []Row[Declaration], r batc
 		}
 		st.add(d.Date, d.Direction, value)
 		posted[d.Number], p.inflight[d.Number] = true, true
-		e := valueEntry(EntryDeclaration, d.Number, st.auth.Number, d.Direction, d.Date, d.Value)
-		decls, entries = append(decls, d), append(entries, &e)
+		decls = append(decls, d)
 		out[i] = outcome{res: rowWritten}
 	}
-	return decls, entries
+	return decls
 }
 
 // write posts the declarations checkBatch returned.
-func (p *poster) write(ctx context.Context, decls []*Declaration, entries []*Entry) error {
+func (p *poster) write(ctx context.Context, decls []*Declaration) error {
 	if len(decls) == 0 {
 		return nil
 	}
-	if err := p.tx.AppendDeclarations(ctx, decls, entries); err != nil {
+	if err := p.tx.AppendDeclarations(ctx, decls); err != nil {
 		return fmt.Errorf("post declarations: %w", err)
 	}
 	return nil
@@ -483,8 +480,8 @@ func (pl *postPipeline) apply(ctx context.Context, batch, next []Row[Declaration
 	if next != nil && !reload {
 		pl.requestReads(ctx, next)
 	}
-	decls, entries := pl.p.checkBatch(ctx, batch, r, out)
-	written := pl.q.submit(func() error { return pl.p.write(ctx, decls, entries) })
+	decls := pl.p.checkBatch(ctx, batch, r, out)
+	written := pl.q.submit(func() error { return pl.p.write(ctx, decls) })
 	switch {
 	case next == nil:
 		return <-written

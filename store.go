@@ -74,17 +74,19 @@ type Tx interface {
 	Declaration(ctx context.Context, number string) (*Declaration, error)
 	// DeclarationsExist reports which of the numbers are posted.
 	DeclarationsExist(ctx context.Context, numbers []string) (map[string]bool, error)
-	// AppendDeclarations appends entries[i], the ledger entry of decls[i], and stores
-	// decls[i] linked to it, for every i; it sets the entries' IDs.
-	AppendDeclarations(ctx context.Context, decls []*Declaration, entries []*Entry) error
+	// AppendDeclarations stores the declarations, each its own ledger entry (see
+	// DeclarationEntry), and sets their Entry IDs from the ledger's sequence.
+	AppendDeclarations(ctx context.Context, decls []*Declaration) error
 	CreateReassessment(ctx context.Context, r *Reassessment) error
 	// Reassessments lists a declaration's reassessments in the order they were made.
 	Reassessments(ctx context.Context, declaration string) ([]Reassessment, error)
 
-	// AppendEntry appends a ledger entry with its postings and sets e.ID.
+	// AppendEntry appends a ledger entry with its postings and sets e.ID. The entries of
+	// declarations are not appended this way: AppendDeclarations stores them.
 	AppendEntry(ctx context.Context, e *Entry) error
-	// FlowsOf returns, for each authorization, what was booked to its legs day by day,
-	// sorted by day; those with nothing booked are absent.
+	// FlowsOf returns, for each authorization, what was booked to its legs day by day
+	// (by declarations and by other entries), sorted by day; those with nothing booked
+	// are absent.
 	FlowsOf(ctx context.Context, authorizations []string) (map[string][]Flow, error)
 	// TotalsAsOf returns, per authorization, the totals of entries dated on or before asOf.
 	TotalsAsOf(ctx context.Context, asOf Date) (map[string]Totals, error)

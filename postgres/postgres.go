@@ -45,7 +45,7 @@ func Open(ctx context.Context, dsn string) (*sqlstore.Store, error) {
 		return nil, fmt.Errorf("migrate postgres: %w", err)
 	}
 	return &sqlstore.Store{Writer: db, Reader: db, Dialect: sqlstore.Dialect{
-		Numbered: true, ForUpdate: " FOR UPDATE", IsUniqueViolation: isUniqueViolation, IsDeadlock: isDeadlock, WithInserts: true,
+		Numbered: true, ForUpdate: " FOR UPDATE", IsUniqueViolation: isUniqueViolation, IsDeadlock: isDeadlock,
 		// Any number, the same everywhere: the lock taken by sanctions screening.
 		ScreeningLock: `SELECT pg_advisory_xact_lock(4711)`,
 		// A long import adds rows that the planner's statistics cannot know of until it
@@ -57,9 +57,7 @@ func Open(ctx context.Context, dsn string) (*sqlstore.Store, error) {
 		// ten times as much as the IDs themselves.
 		NextEntryIDs: `SELECT nextval('entries_id_seq') FROM generate_series(1, ?::int)`,
 		// A view reads one snapshot: positions are not a mix of before and after a
-		// commit. (Its ledger scan is not split over connections: entry IDs come from
-		// a sequence, not in commit order, and sharing the snapshot between connections
-		// measured slower than the server's own parallel plan.)
+		// commit.
 		ReadIsolation: sql.LevelRepeatableRead,
 	}}, nil
 }

@@ -123,3 +123,7 @@ func TestDeadlock(t *testing.T) {
 		t.Errorf("%d deadlocks and %d commits; want one of each", deadlocks, ok)
 	}
 }
+
+func TestDeclarationLegs(t *testing.T) {
+	storetest.DeclarationLegs(t, openStore(t))
+}

@@ -44,11 +44,17 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 	}
 	return &sqlstore.Store{Writer: writer, Reader: reader, Dialect: sqlstore.Dialect{
 		IsUniqueViolation: isUniqueViolation,
-		ParallelScans:     2,
-		// The writer holds the database's write lock, so the IDs after the largest are free.
-		LastEntryID: `SELECT COALESCE(MAX(id), 0) FROM entries`,
+		// A counter of the serials table: one statement reserves a batch's IDs, and the
+		// writer holds it to commit anyway.
+		NextEntryIDs: `INSERT INTO serials (name, value) VALUES ('` + entrySerial + `', ?) ON CONFLICT (name)
+			DO UPDATE SET value = serials.value + excluded.value RETURNING value`,
+		LastEntryIDOnly: true,
+		SumRows:         true,
 	}}, nil
 }
+
+// entrySerial names the counter of ledger entry IDs in the serials table.
+const entrySerial = "ledger_entry"
 
 var _ barter.Store = (*sqlstore.Store)(nil)
 

@@ -58,3 +58,7 @@ func TestReopen(t *testing.T) {
 func TestViewTotals(t *testing.T) {
 	storetest.ViewTotals(t, openStore(t))
 }
+
+func TestVerifyFindsBadLegs(t *testing.T) {
+	storetest.VerifyFindsBadLegs(t, openStore(t))
+}

@@ -102,11 +102,12 @@ var floorLayouts = []floorLayout{
 		},
 	},
 	{
-		name: "barter's declarations table alone",
+		// A declaration's row is its ledger entry, indexed by authorization.
+		name: "barter's declarations table (barter's ledger)",
 		rows: func(i int) []floorRow { return []floorRow{{"declarations", declCols, declRow(i)}} },
 	},
 	{
-		name: "declarations + entries + 2 postings (barter's ledger)",
+		name: "declarations + entries + 2 postings (the ledger of old)",
 		rows: func(i int) []floorRow {
 			auth, id := fmt.Sprintf("BT-%07d", i%100_000), int64(i+1)
 			return []floorRow{

@@ -5,7 +5,6 @@
 package sqlstore
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -13,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/barter-clearing/barter"
 	"github.com/shopspring/decimal"
@@ -33,24 +31,16 @@ type Dialect struct {
 	ScreeningLock string
 	// IsDeadlock recognises a transaction the store undid to break a deadlock.
 	IsDeadlock func(error) bool
-	// NextEntryIDs is a query that returns ? new ledger entry IDs, one a row.
-	NextEntryIDs string
-	// WithInserts: the database runs INSERTs inside WITH, so that one statement can write
-	// a batch's entries, postings and declarations.
-	WithInserts bool
-	// LastEntryID, where set, replaces NextEntryIDs: a query for the highest ledger entry
-	// ID, for databases whose writer holds the whole database's write lock, so that the
-	// IDs after it are the transaction's own. It runs once a write transaction.
-	LastEntryID string
+	// NextEntryIDs is a query that returns ? new ledger entry IDs, one a row; where
+	// LastEntryIDOnly is set, it returns the last of them alone, and the others are the
+	// ? - 1 before it.
+	NextEntryIDs    string
+	LastEntryIDOnly bool
+	// SumRows: sums over a whole table are faster taken as its rows stream in than by
+	// the database's GROUP BY (which, in SQLite, sorts them first).
+	SumRows bool
 	// BeginWrite are statements run at the start of every write transaction.
 	BeginWrite []string
-	// ParallelScans, when above 1, splits long read-only ledger scans (of more than
-	// ParallelScanMin entries; 0 means 200,000) into that many parts on connections of
-	// their own. Only for databases whose ledger entry IDs follow commit order (a single
-	// writer): the entries up to the highest a transaction sees then read the same
-	// from any later snapshot.
-	ParallelScans   int
-	ParallelScanMin int64
 	// ReadIsolation is the isolation level of read transactions: where a statement
 	// would otherwise see what committed after an earlier one, a view reads one
 	// snapshot all the same.
@@ -94,7 +84,7 @@ func (s *Store) run(ctx context.Context, db *sql.DB, write bool, fn func(barter.
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	t := &Tx{tx: sqlTx, d: &s.Dialect, write: write, stmts: map[string]*sql.Stmt{}, pool: db}
+	t := &Tx{tx: sqlTx, d: &s.Dialect, write: write, stmts: map[string]*sql.Stmt{}}
 	defer t.closeStmts()
 	if write {
 		for _, q := range s.Dialect.BeginWrite {
@@ -125,13 +115,9 @@ func (s *Store) deadlock(err error) error {
 // Tx implements barter.Tx.
 type Tx struct {
 	tx    *sql.Tx
-	pool  *sql.DB // for the parallel parts of long scans
 	d     *Dialect
 	write bool
 	stmts map[string]*sql.Stmt
-	// lastEntry is the highest ledger entry ID taken, once known (see LastEntryID).
-	lastEntry      int64
-	lastEntryKnown bool
 }
 
 func (t *Tx) closeStmts() {
@@ -673,20 +659,8 @@ func (t *Tx) Reassessments(ctx context.Context, declaration string) ([]barter.Re
 	return rs, rows.Err()
 }
 
-// totalsQuery sums the imports and exports postings of entries in an ID range up to a
-// day, by account (grouping by account alone is the cheapest aggregate; the account
-// names the authorization).
-const totalsQuery = `SELECT p.account, SUM(p.amount) FROM entries e JOIN postings p ON p.entry_id = e.id
-	WHERE e.day <= ? AND e.id BETWEEN ? AND ? AND p.account NOT LIKE '%:` + barter.AccountNetOff + `' GROUP BY p.account`
-
-// allTotalsQuery is totalsQuery where no entry is dated after the day: the postings
-// alone hold the sums, and the join, which costs half the time, is skipped. (The day
-// stays a parameter, unused, so that both take the same arguments.)
-const allTotalsQuery = `SELECT account, SUM(amount) FROM postings
-	WHERE ? <> '' AND entry_id BETWEEN ? AND ? AND account NOT LIKE '%:` + barter.AccountNetOff + `' GROUP BY account`
-
 func (t *Tx) EntryCount(ctx context.Context) (int64, error) {
-	row, err := t.queryRow(ctx, `SELECT COUNT(*) FROM entries`)
+	row, err := t.queryRow(ctx, `SELECT (SELECT COUNT(*) FROM entries) + (SELECT COUNT(*) FROM declarations)`)
 	if err != nil {
 		return 0, err
 	}
@@ -695,107 +669,90 @@ func (t *Tx) EntryCount(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-func (t *Tx) TotalsAsOf(ctx context.Context, asOf barter.Date) (map[string]barter.Totals, error) {
-	var maxID int64
-	row, err := t.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM entries`)
-	if err != nil {
-		return nil, err
-	}
-	if err := row.Scan(&maxID); err != nil {
-		return nil, err
-	}
-	// Positions as of today, the usual question, count every entry.
-	query := totalsQuery
-	row, err = t.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM entries WHERE day > ? AND id <= ?)`, asOf.String(), maxID)
-	if err != nil {
-		return nil, err
-	}
-	var later bool
-	if err := row.Scan(&later); err != nil {
-		return nil, err
-	}
-	if !later {
-		query = allTotalsQuery
-	}
-	parts, least := 1, cmp.Or(t.d.ParallelScanMin, 200_000)
-	if !t.write && t.pool != nil && t.d.ParallelScans > 1 && maxID > least {
-		parts = t.d.ParallelScans
-	}
-	// Entries and postings are append-only and, where ParallelScans is set, numbered in
-	// commit order, so the entries up to maxID read the same from any later snapshot:
-	// the other parts can run on connections of their own, in parallel.
-	sums := make([]map[string]*[2]int64, parts)
-	errs := make([]error, parts)
-	var wg sync.WaitGroup
-	for k := 0; k < parts; k++ {
-		lo, hi := maxID*int64(k)/int64(parts)+1, maxID*int64(k+1)/int64(parts)
-		if k == 0 {
-			lo = 0
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var rows *sql.Rows
-			var err error
-			if k == 0 {
-				rows, err = t.query(ctx, query, asOf.String(), lo, hi)
-			} else {
-				rows, err = t.pool.QueryContext(ctx, t.rebind(query), asOf.String(), lo, hi)
-			}
-			if err == nil {
-				sums[k], err = sumAccounts(rows)
-			}
-			errs[k] = err
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	total := sums[0]
-	for _, part := range sums[1:] {
-		for auth, s := range part {
-			if t := total[auth]; t != nil {
-				t[0] += s[0]
-				t[1] += s[1]
-			} else {
-				total[auth] = s
-			}
-		}
-	}
-	m := make(map[string]barter.Totals, len(total))
-	for auth, s := range total {
-		m[auth] = barter.Totals{Imports: barter.FromMinorUnits(s[0]), Exports: barter.FromMinorUnits(s[1])}
-	}
-	return m, nil
-}
+// legQuery sums the postings of the entries stored as such (not declarations) to
+// authorizations' imports and exports accounts, by account; the account names the
+// authorization.
+const legQuery = `SELECT %[2]s p.account, SUM(p.amount) FROM entries e JOIN postings p ON p.entry_id = e.id
+	WHERE %[1]s AND (p.account LIKE '%%:` + barter.AccountImports + `' OR p.account LIKE '%%:` + barter.AccountExports + `') GROUP BY %[2]s p.account`
 
-// sumAccounts reads account sums into imports and exports per authorization.
-func sumAccounts(rows *sql.Rows) (map[string]*[2]int64, error) {
-	defer rows.Close()
+func (t *Tx) TotalsAsOf(ctx context.Context, asOf barter.Date) (map[string]barter.Totals, error) {
 	sums := map[string]*[2]int64{}
+	add := func(auth string, imports, exports int64) {
+		s := sums[auth]
+		if s == nil {
+			s = new([2]int64)
+			sums[auth] = s
+		}
+		s[0], s[1] = s[0]+imports, s[1]+exports
+	}
+	// Each declaration is its own entry; its value is booked to the leg of its direction.
+	q := `SELECT auth_number, direction, SUM(value) FROM declarations WHERE day <= ? GROUP BY auth_number, direction`
+	if t.d.SumRows {
+		q = `SELECT auth_number, direction, value FROM declarations WHERE day <= ?`
+	}
+	rows, err := t.query(ctx, q, asOf.String())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var auth, direction []byte
+	for rows.Next() {
+		var sum int64
+		if err := rows.Scan(&auth, &direction, &sum); err != nil {
+			return nil, err
+		}
+		s := sums[string(auth)] // no copy of auth where it is known
+		if s == nil {
+			s = new([2]int64)
+			sums[string(auth)] = s
+		}
+		if barter.Direction(direction) == barter.Import {
+			s[0] += sum
+		} else {
+			s[1] += sum
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	if rows, err = t.query(ctx, fmt.Sprintf(legQuery, `e.day <= ?`, ``), asOf.String()); err != nil {
+		return nil, err
+	}
+	defer rows.Close()
 	var account []byte
 	for rows.Next() {
 		var sum int64
 		if err := rows.Scan(&account, &sum); err != nil {
 			return nil, err
 		}
-		auth, kind, ok := barter.SplitAccount(string(account))
-		if !ok || kind == barter.AccountNetOff {
-			continue
-		}
-		s := sums[auth]
-		if s == nil {
-			s = new([2]int64)
-			sums[auth] = s
-		}
-		if kind == barter.AccountImports {
-			s[0] += sum
-		} else {
-			s[1] -= sum // exports are credits
+		if auth, imports, exports, ok := legAmount(string(account), sum); ok {
+			add(auth, imports, exports)
 		}
 	}
-	return sums, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	m := make(map[string]barter.Totals, len(sums))
+	for auth, s := range sums {
+		m[auth] = barter.Totals{Imports: barter.FromMinorUnits(s[0]), Exports: barter.FromMinorUnits(s[1])}
+	}
+	return m, nil
+}
+
+// legAmount reads a posting's amount to an authorization's imports or exports account
+// as what it adds to the authorization's imports and exports (exports are credits).
+func legAmount(account string, amount int64) (auth string, imports, exports int64, ok bool) {
+	auth, kind, ok := barter.SplitAccount(account)
+	switch {
+	case !ok:
+		return "", 0, 0, false
+	case kind == barter.AccountImports:
+		return auth, amount, 0, true
+	case kind == barter.AccountExports:
+		return auth, 0, -amount, true
+	}
+	return "", 0, 0, false
 }
 
 func (t *Tx) VerifyLedger(ctx context.Context) (*barter.LedgerReport, error) {
@@ -809,7 +766,20 @@ func (t *Tx) VerifyLedger(ctx context.Context) (*barter.LedgerReport, error) {
 	if err := row.Scan(&r.Entries, &r.Postings, &debits, &credits); err != nil {
 		return nil, err
 	}
-	r.Debits, r.Credits = barter.FromMinorUnits(debits), barter.FromMinorUnits(credits)
+	// A declaration is an entry of two postings of its value, a debit and a credit
+	// (DeclarationEntry), as long as its direction names a leg.
+	if row, err = t.queryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(value), 0) FROM declarations`); err != nil {
+		return nil, err
+	}
+	var n, value int64
+	if err := row.Scan(&n, &value); err != nil {
+		return nil, err
+	}
+	r.Entries, r.Postings = r.Entries+n, r.Postings+2*n
+	r.Debits, r.Credits = barter.FromMinorUnits(debits+value), barter.FromMinorUnits(credits-value)
+	if err := t.unbalancedDeclarations(ctx, r); err != nil {
+		return nil, err
+	}
 	rows, err := t.query(ctx, `SELECT e.id, e.ref, COALESCE(SUM(p.amount), 0), COUNT(p.entry_id) FROM entries e LEFT JOIN postings p ON p.entry_id = e.id
 		GROUP BY e.id, e.ref HAVING COALESCE(SUM(p.amount), 0) <> 0 OR COUNT(p.entry_id) < 2 ORDER BY e.id`)
 	if err != nil {
@@ -826,6 +796,27 @@ func (t *Tx) VerifyLedger(ctx context.Context) (*barter.LedgerReport, error) {
 		r.Unbalanced = append(r.Unbalanced, u)
 	}
 	return r, rows.Err()
+}
+
+// unbalancedDeclarations reports declarations whose direction names no leg: their
+// entry would post the net-off side alone. (The databases refuse such rows; this finds
+// any written around them.)
+func (t *Tx) unbalancedDeclarations(ctx context.Context, r *barter.LedgerReport) error {
+	rows, err := t.query(ctx, `SELECT entry_id, number, value FROM declarations WHERE direction NOT IN ('`+string(barter.Import)+`', '`+string(barter.Export)+`') ORDER BY entry_id`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var u barter.UnbalancedEntry
+		var value int64
+		if err := rows.Scan(&u.ID, &u.Ref, &value); err != nil {
+			return err
+		}
+		u.Sum = barter.FromMinorUnits(value)
+		r.Unbalanced = append(r.Unbalanced, u)
+	}
+	return rows.Err()
 }
 
 func (t *Tx) CreateReconciliation(ctx context.Context, r *barter.Reconciliation) error {
@@ -970,36 +961,65 @@ func (t *Tx) AuthorizationsByNumber(ctx context.Context, numbers []string) (map[
 
 func (t *Tx) FlowsOf(ctx context.Context, auths []string) (map[string][]barter.Flow, error) {
 	m := make(map[string][]barter.Flow, len(auths))
+	add := func(auth string, day barter.Date, imports, exports int64) {
+		fs := m[auth]
+		if n := len(fs); n == 0 || fs[n-1].Day != day {
+			fs = append(fs, barter.Flow{Day: day})
+		}
+		f := &fs[len(fs)-1]
+		f.Imports, f.Exports = f.Imports+imports, f.Exports+exports
+		m[auth] = fs
+	}
 	err := eachChunk(auths, func(args []any) error {
-		rows, err := t.query(ctx, `SELECT e.auth_number, e.day, p.account, SUM(p.amount) FROM entries e JOIN postings p ON p.entry_id = e.id
-			WHERE e.auth_number IN `+inList(chunk)+` AND p.account NOT LIKE '%:`+barter.AccountNetOff+`'
-			GROUP BY e.auth_number, e.day, p.account ORDER BY e.auth_number, e.day`, args...)
+		rows, err := t.query(ctx, `SELECT auth_number, day, direction, SUM(value) FROM declarations WHERE auth_number IN `+inList(chunk)+`
+			GROUP BY auth_number, day, direction ORDER BY auth_number, day`, args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
+		var auth, day, direction string
+		var sum int64
 		for rows.Next() {
-			var auth, day, account string
-			var sum int64
-			if err := rows.Scan(&auth, &day, &account, &sum); err != nil {
+			if err := rows.Scan(&auth, &day, &direction, &sum); err != nil {
 				return err
 			}
 			d, err := barter.ParseDate(day)
 			if err != nil {
 				return err
 			}
-			fs := m[auth]
-			if n := len(fs); n == 0 || fs[n-1].Day != d {
-				fs = append(fs, barter.Flow{Day: d})
+			if barter.Direction(direction) == barter.Import {
+				add(auth, d, sum, 0)
+			} else {
+				add(auth, d, 0, sum)
 			}
-			f := &fs[len(fs)-1]
-			switch _, kind, _ := barter.SplitAccount(account); kind {
-			case barter.AccountImports:
-				f.Imports += sum
-			case barter.AccountExports:
-				f.Exports -= sum // exports are credits
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		// Entries stored as such (reassessments) come after, each day where it belongs.
+		if rows, err = t.query(ctx, fmt.Sprintf(legQuery, `e.auth_number IN `+inList(chunk), `e.day,`)+` ORDER BY e.day`, args...); err != nil {
+			return err
+		}
+		defer rows.Close()
+		var account string
+		for rows.Next() {
+			if err := rows.Scan(&day, &account, &sum); err != nil {
+				return err
 			}
-			m[auth] = fs
+			d, err := barter.ParseDate(day)
+			if err != nil {
+				return err
+			}
+			if auth, imports, exports, ok := legAmount(account, sum); ok {
+				fs := m[auth]
+				i, found := slices.BinarySearchFunc(fs, d, func(f barter.Flow, d barter.Date) int { return -f.Day.DaysUntil(d) })
+				if !found {
+					fs = slices.Insert(fs, i, barter.Flow{Day: d})
+				}
+				fs[i].Imports, fs[i].Exports = fs[i].Imports+imports, fs[i].Exports+exports
+				m[auth] = fs
+			}
 		}
 		return rows.Err()
 	})
@@ -1008,24 +1028,6 @@ func (t *Tx) FlowsOf(ctx context.Context, auths []string) (map[string][]barter.F
 
 // nextEntryIDs reserves n ledger entry IDs.
 func (t *Tx) nextEntryIDs(ctx context.Context, n int) ([]int64, error) {
-	if t.d.LastEntryID != "" {
-		if !t.lastEntryKnown {
-			row, err := t.queryRow(ctx, t.d.LastEntryID)
-			if err != nil {
-				return nil, err
-			}
-			if err := row.Scan(&t.lastEntry); err != nil {
-				return nil, err
-			}
-			t.lastEntryKnown = true
-		}
-		ids := make([]int64, n)
-		for i := range ids {
-			t.lastEntry++
-			ids[i] = t.lastEntry
-		}
-		return ids, nil
-	}
 	rows, err := t.query(ctx, t.d.NextEntryIDs, n)
 	if err != nil {
 		return nil, err
@@ -1041,6 +1043,13 @@ func (t *Tx) nextEntryIDs(ctx context.Context, n int) ([]int64, error) {
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
+	}
+	if t.d.LastEntryIDOnly && len(ids) == 1 {
+		last := ids[0]
+		ids = ids[:0]
+		for id := last - int64(n) + 1; id <= last; id++ {
+			ids = append(ids, id)
+		}
 	}
 	if len(ids) != n {
 		return nil, fmt.Errorf("reserved %d entry IDs, want %d", len(ids), n)
@@ -1094,17 +1103,14 @@ func (t *Tx) AppendEntry(ctx context.Context, e *barter.Entry) error {
 	return t.insertRows(ctx, insertPostings, 4, r.lines)
 }
 
-func (t *Tx) AppendDeclarations(ctx context.Context, ds []*barter.Declaration, es []*barter.Entry) error {
-	if len(ds) != len(es) {
-		return fmt.Errorf("%d declarations with %d entries", len(ds), len(es))
-	}
-	r, err := t.entryRows(ctx, es)
+func (t *Tx) AppendDeclarations(ctx context.Context, ds []*barter.Declaration) error {
+	ids, err := t.nextEntryIDs(ctx, len(ds))
 	if err != nil {
 		return err
 	}
 	values := make([]any, 0, 14*len(ds))
 	for i, d := range ds {
-		d.Entry = es[i].ID
+		d.Entry = ids[i]
 		value, err := barter.MinorUnits(d.Value)
 		if err != nil {
 			return barter.Invalid("assessed_value", "%v", err)
@@ -1112,25 +1118,5 @@ func (t *Tx) AppendDeclarations(ctx context.Context, ds []*barter.Declaration, e
 		values = append(values, d.Number, d.Authorization, string(d.Direction), d.Date.String(), d.HSCode, decStr(d.Quantity), d.Unit, d.Currency,
 			decStr(d.Declared), decStr(d.Assessed), decStr(d.Rate), d.RateDate.String(), value, d.Entry)
 	}
-	const insertDecls = `INSERT INTO declarations (` + declColumns + `) VALUES `
-	if !t.d.WithInserts {
-		if err := t.insertRows(ctx, insertEntries, 5, r.head); err != nil {
-			return err
-		}
-		if err := t.insertRows(ctx, insertPostings, 4, r.lines); err != nil {
-			return err
-		}
-		return t.insertRows(ctx, insertDecls, 14, values)
-	}
-	// One statement a chunk of declarations writes their entries, postings and rows.
-	for start := 0; start < len(ds); start += chunk {
-		end := min(len(ds), start+chunk)
-		lo, hi := r.first[start], r.first[end]
-		q := `WITH e AS (` + insertEntries + rowList(5, end-start) + `), p AS (` + insertPostings + rowList(4, hi-lo) + `) ` + insertDecls + rowList(14, end-start)
-		args := slices.Concat(r.head[5*start:5*end], r.lines[4*lo:4*hi], values[14*start:14*end])
-		if err := t.exec(ctx, q, args...); err != nil {
-			return err
-		}
-	}
-	return nil
+	return t.insertRows(ctx, `INSERT INTO declarations (`+declColumns+`) VALUES `, 14, values)
 }

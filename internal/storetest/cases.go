@@ -798,8 +798,8 @@ type holdTx struct {
 	wrote, release chan struct{}
 }
 
-func (t holdTx) AppendDeclarations(ctx context.Context, d []*barter.Declaration, e []*barter.Entry) error {
-	err := t.Tx.AppendDeclarations(ctx, d, e)
+func (t holdTx) AppendDeclarations(ctx context.Context, d []*barter.Declaration) error {
+	err := t.Tx.AppendDeclarations(ctx, d)
 	close(t.wrote)
 	<-t.release
 	return err
