@@ -1,5 +1,7 @@
 package barter
 
+import "strings"
+
 // iso3166 lists the ISO 3166-1 alpha-2 country codes currently assigned.
 const iso3166 = `AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO
 BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO
@@ -20,16 +22,18 @@ SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS 
 UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG`
 
 // IsCountry reports whether c is an assigned ISO 3166-1 alpha-2 code.
-func IsCountry(c string) bool { return len(c) == 2 && containsCode(iso3166, c) }
+func IsCountry(c string) bool { return countries[c] }
 
 // IsCurrency reports whether c is an active ISO 4217 code.
-func IsCurrency(c string) bool { return len(c) == 3 && containsCode(iso4217, c) }
+func IsCurrency(c string) bool { return currencies[c] }
 
-func containsCode(list, c string) bool {
-	for i := 0; i+len(c) <= len(list); i += len(c) + 1 {
-		if list[i:i+len(c)] == c {
-			return true
-		}
+// countries and currencies are the lists as sets: an import asks for every row.
+var countries, currencies = codeSet(iso3166), codeSet(iso4217)
+
+func codeSet(list string) map[string]bool {
+	m := map[string]bool{}
+	for _, c := range strings.Fields(list) {
+		m[c] = true
 	}
-	return false
+	return m
 }

@@ -374,6 +374,31 @@ func (p *poster) write(ctx context.Context, decls []*Declaration) error {
 	return nil
 }
 
+// declarationPreparer is a Tx that can lay out the rows of declarations apart from
+// writing them (sqlstore's does).
+type declarationPreparer interface {
+	PrepareDeclarations(decls []*Declaration) (write func(context.Context) error, err error)
+}
+
+// prepareWrite returns what posts decls, having done what it can of that on the calling
+// goroutine, so that the store's goroutine is left only the store's work.
+func (p *poster) prepareWrite(decls []*Declaration) func(context.Context) error {
+	tx, ok := p.tx.(declarationPreparer)
+	if !ok || len(decls) == 0 {
+		return func(ctx context.Context) error { return p.write(ctx, decls) }
+	}
+	write, err := tx.PrepareDeclarations(decls)
+	if err != nil {
+		return func(context.Context) error { return fmt.Errorf("post declarations: %w", err) }
+	}
+	return func(ctx context.Context) error {
+		if err := write(ctx); err != nil {
+			return fmt.Errorf("post declarations: %w", err)
+		}
+		return nil
+	}
+}
+
 // PostDeclaration checks a goods declaration, values it and posts it to the ledger. Posting
 // a number already posted is a no-op that returns the first result with duplicate true.
 // Errors: EInvalid.
@@ -480,8 +505,8 @@ func (pl *postPipeline) apply(ctx context.Context, batch, next []Row[Declaration
 	if next != nil && !reload {
 		pl.requestReads(ctx, next)
 	}
-	decls := pl.p.checkBatch(ctx, batch, r, out)
-	written := pl.q.submit(func() error { return pl.p.write(ctx, decls) })
+	write := pl.p.prepareWrite(pl.p.checkBatch(ctx, batch, r, out))
+	written := pl.q.submit(func() error { return write(ctx) })
 	switch {
 	case next == nil:
 		return <-written

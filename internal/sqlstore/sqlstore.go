@@ -5,6 +5,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -205,7 +206,47 @@ func notFound(err error, what, key string) error {
 
 // Values cross the boundary as text so that no float ever touches them.
 
-func decStr(d barter.Decimal) string { return d.String() }
+// decStr formats d as its String method does (no exponent, no trailing zeros after the
+// point), without its big.Int arithmetic where the coefficient fits 64 bits: an import
+// formats four decimals a row.
+func decStr(d barter.Decimal) string {
+	exp := d.Exponent()
+	if exp > 0 || exp < -18 || d.NumDigits() > 18 {
+		return d.String()
+	}
+	var buf [24]byte
+	b := strconv.AppendInt(buf[:0], d.CoefficientInt64(), 10)
+	if exp == 0 {
+		return string(b)
+	}
+	sign, digits := "", b
+	if b[0] == '-' {
+		sign, digits = "-", b[1:]
+	}
+	scale := int(-exp)
+	var out [48]byte
+	o := append(out[:0], sign...)
+	if len(digits) <= scale {
+		o = append(o, '0')
+	} else {
+		o = append(o, digits[:len(digits)-scale]...)
+	}
+	frac := digits[max(len(digits)-scale, 0):]
+	frac = bytes.TrimRight(frac, "0")
+	if n := scale - len(digits); n > 0 && len(frac) > 0 {
+		o = append(o, '.')
+		o = append(o, "000000000000000000"[:n]...)
+		return string(append(o, frac...))
+	}
+	if len(frac) > 0 {
+		o = append(o, '.')
+		o = append(o, frac...)
+	}
+	if string(o) == "-0" {
+		return "0"
+	}
+	return string(o)
+}
 
 func parseDec(s string) (barter.Decimal, error) {
 	if s == "" {
@@ -1104,19 +1145,36 @@ func (t *Tx) AppendEntry(ctx context.Context, e *barter.Entry) error {
 }
 
 func (t *Tx) AppendDeclarations(ctx context.Context, ds []*barter.Declaration) error {
-	ids, err := t.nextEntryIDs(ctx, len(ds))
+	write, err := t.PrepareDeclarations(ds)
 	if err != nil {
 		return err
 	}
-	values := make([]any, 0, 14*len(ds))
-	for i, d := range ds {
-		d.Entry = ids[i]
+	return write(ctx)
+}
+
+// PrepareDeclarations lays out the rows AppendDeclarations writes and returns what
+// writes them (and sets the declarations' Entry IDs), so that an import can lay out a
+// batch on a goroutine of its own while the store writes the one before.
+func (t *Tx) PrepareDeclarations(ds []*barter.Declaration) (func(context.Context) error, error) {
+	const cols = 14
+	values := make([]any, 0, cols*len(ds))
+	for _, d := range ds {
 		value, err := barter.MinorUnits(d.Value)
 		if err != nil {
-			return barter.Invalid("assessed_value", "%v", err)
+			return nil, barter.Invalid("assessed_value", "%v", err)
 		}
 		values = append(values, d.Number, d.Authorization, string(d.Direction), d.Date.String(), d.HSCode, decStr(d.Quantity), d.Unit, d.Currency,
-			decStr(d.Declared), decStr(d.Assessed), decStr(d.Rate), d.RateDate.String(), value, d.Entry)
+			decStr(d.Declared), decStr(d.Assessed), decStr(d.Rate), d.RateDate.String(), value, int64(0))
 	}
-	return t.insertRows(ctx, `INSERT INTO declarations (`+declColumns+`) VALUES `, 14, values)
+	return func(ctx context.Context) error {
+		ids, err := t.nextEntryIDs(ctx, len(ds))
+		if err != nil {
+			return err
+		}
+		for i, d := range ds {
+			d.Entry = ids[i]
+			values[cols*i+cols-1] = ids[i]
+		}
+		return t.insertRows(ctx, `INSERT INTO declarations (`+declColumns+`) VALUES `, cols, values)
+	}, nil
 }
