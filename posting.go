@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sort"
+	"sync"
 )
 
 // declarationBatch is how many declarations an import checks and writes together: one
@@ -39,6 +40,18 @@ type poster struct {
 	// pipelined import reads the next batch before it checks this one, so the batch
 	// after next is the first so read.)
 	repeats bool
+	// committed is the store's view of what was committed before the transaction, where
+	// it has one (see committedReader); forgot is set once the import has forgotten
+	// authorizations it may have posted to, which that view would read without them.
+	committed Tx
+	forgot    bool
+}
+
+// committedReader is a Tx that can read, on a connection of its own and while it
+// writes, what was committed before it began: the same as it reads, less its own writes.
+// (sqlstore's, where the database has a single writer.)
+type committedReader interface {
+	Committed(ctx context.Context) (Tx, error)
 }
 
 // authState is what posting needs to know of an authorization. Its lines keep only their
@@ -108,6 +121,7 @@ type wants struct {
 func (p *poster) wanted(rows []Row[Declaration]) wants {
 	if p.full(rows) {
 		clear(p.auths)
+		p.forgot = true
 	}
 	w := wants{numbers: make([]string, 0, len(rows)), authOf: make([]string, 0, len(rows)), postedFirst: p.repeats}
 	seen := map[string]bool{}
@@ -168,42 +182,13 @@ func (p *poster) read(ctx context.Context, w wants) (batchReads, error) {
 		}
 		missing = slices.DeleteFunc(slices.Clone(missing), func(a string) bool { return !needed[a] })
 	}
-	if p.rates == nil {
-		rs, err := p.tx.Rates(ctx)
-		if err != nil {
-			return r, err
-		}
-		if p.blocked, err = p.tx.BlockedParties(ctx); err != nil {
-			return r, err
-		}
-		p.rates = NewRateTable(rs)
+	if err := p.readRates(ctx); err != nil {
+		return r, err
 	}
 	if len(missing) > 0 {
-		as, err := p.tx.AuthorizationsByNumber(ctx, missing)
-		if err != nil {
-			return r, err
-		}
-		fs, err := p.tx.FlowsOf(ctx, missing)
-		if err != nil {
-			return r, err
-		}
-		r.loaded = make(map[string]*authState, len(as))
-		for n, a := range as {
-			rb := p.rulebooks[a.Regime]
-			if rb == nil {
-				r, ok := p.s.Rulebooks[a.Regime]
-				if !ok {
-					return batchReads{}, fmt.Errorf("authorization %s has unknown regime %q", n, a.Regime)
-				}
-				rb = &r
-				p.rulebooks[a.Regime] = rb
-			}
-			lines := make([]Line, len(a.Lines))
-			for i, l := range a.Lines {
-				lines[i] = Line{Direction: l.Direction, HSCode: l.HSCode}
-			}
-			r.loaded[n] = &authState{auth: &Authorization{Number: a.Number, Party: a.Party, Counterparty: a.Counterparty, Status: a.Status, Issued: a.Issued,
-				Deadline: a.Deadline, Cancelled: a.Cancelled, Reason: a.Reason, Regime: a.Regime, Lines: lines}, rb: rb, flows: fs[n]}
+		var err error
+		if r.loaded, err = p.readAuths(ctx, p.tx, missing); err != nil {
+			return batchReads{}, err
 		}
 	}
 	switch {
@@ -217,6 +202,54 @@ func (p *poster) read(ctx context.Context, w wants) (batchReads, error) {
 		return r, err
 	}
 	return r, nil
+}
+
+// readRates reads the rate table and the parties screening blocks, once.
+func (p *poster) readRates(ctx context.Context) error {
+	if p.rates != nil {
+		return nil
+	}
+	rs, err := p.tx.Rates(ctx)
+	if err != nil {
+		return err
+	}
+	if p.blocked, err = p.tx.BlockedParties(ctx); err != nil {
+		return err
+	}
+	p.rates = NewRateTable(rs)
+	return nil
+}
+
+// readAuths reads the authorizations named, with their lines and flows, from tx: the
+// poster's own, or its view of what was committed before.
+func (p *poster) readAuths(ctx context.Context, tx Tx, numbers []string) (map[string]*authState, error) {
+	as, err := tx.AuthorizationsByNumber(ctx, numbers)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := tx.FlowsOf(ctx, numbers)
+	if err != nil {
+		return nil, err
+	}
+	loaded := make(map[string]*authState, len(as))
+	for n, a := range as {
+		rb := p.rulebooks[a.Regime]
+		if rb == nil {
+			r, ok := p.s.Rulebooks[a.Regime]
+			if !ok {
+				return nil, fmt.Errorf("authorization %s has unknown regime %q", n, a.Regime)
+			}
+			rb = &r
+			p.rulebooks[a.Regime] = rb
+		}
+		lines := make([]Line, len(a.Lines))
+		for i, l := range a.Lines {
+			lines[i] = Line{Direction: l.Direction, HSCode: l.HSCode}
+		}
+		loaded[n] = &authState{auth: &Authorization{Number: a.Number, Party: a.Party, Counterparty: a.Counterparty, Status: a.Status, Issued: a.Issued,
+			Deadline: a.Deadline, Cancelled: a.Cancelled, Reason: a.Reason, Regime: a.Regime, Lines: lines}, rb: rb, flows: fs[n]}
+	}
+	return loaded, nil
 }
 
 func (p *poster) rate(ctx context.Context, currency string, day Date) (Rate, bool, error) {
@@ -453,6 +486,12 @@ func (s *Service) ImportDeclarations(ctx context.Context, rows iter.Seq[Row[Decl
 	apply := func(ctx context.Context, tx Tx, batch, next []Row[Declaration], out []outcome) error {
 		if pl == nil {
 			pl = &postPipeline{p: s.newPoster(tx), q: newStoreQueue()}
+			if c, ok := tx.(committedReader); ok {
+				var err error
+				if pl.p.committed, err = c.Committed(ctx); err != nil {
+					return err
+				}
+			}
 			pl.requestReads(ctx, batch)
 		}
 		return pl.apply(ctx, batch, next, out)
@@ -462,6 +501,7 @@ func (s *Service) ImportDeclarations(ctx context.Context, rows iter.Seq[Row[Decl
 	drain := func() {
 		if pl != nil {
 			pl.q.close()
+			pl.aside.Wait()
 			pl = nil
 		}
 	}
@@ -473,11 +513,16 @@ func (s *Service) ImportDeclarations(ctx context.Context, rows iter.Seq[Row[Decl
 // this one is checked. The store's calls run in this order: read 1, read 2, write 1,
 // read 3, write 2, ... So a batch's posted numbers are read before the batch just
 // before it is written, which the poster's inflight set makes up for.
+//
+// Where the store has a view of what was committed before the transaction, the
+// authorizations are read from it on a goroutine of their own, beside the store's: of
+// those not remembered, this import has posted to none until it forgets some.
 type postPipeline struct {
 	p        *poster
 	q        *storeQueue
 	reads    *batchReads
-	readDone <-chan error
+	readDone []<-chan error
+	aside    sync.WaitGroup // reads from the committed view
 }
 
 // requestReads queues the store reads of batch.
@@ -485,17 +530,39 @@ func (pl *postPipeline) requestReads(ctx context.Context, batch []Row[Declaratio
 	w := pl.p.wanted(batch)
 	r := new(batchReads)
 	pl.reads = r
-	pl.readDone = pl.q.submit(func() (err error) {
+	if c := pl.p.committed; c != nil && !w.postedFirst && !pl.p.forgot && len(w.missing) > 0 {
+		auths := make(chan error, 1)
+		pl.aside.Add(1)
+		go func() {
+			defer pl.aside.Done()
+			auths <- runCall(func() (err error) {
+				r.loaded, err = pl.p.readAuths(ctx, c, w.missing)
+				return err
+			})
+		}()
+		posted := pl.q.submit(func() (err error) {
+			if err := pl.p.readRates(ctx); err != nil {
+				return err
+			}
+			r.posted, err = pl.p.tx.DeclarationsExist(ctx, w.numbers)
+			return err
+		})
+		pl.readDone = []<-chan error{auths, posted}
+		return
+	}
+	pl.readDone = []<-chan error{pl.q.submit(func() (err error) {
 		*r, err = pl.p.read(ctx, w)
 		return err
-	})
+	})}
 }
 
 // apply checks batch, queues its write and the reads of next, and after the last batch
 // waits for every write.
 func (pl *postPipeline) apply(ctx context.Context, batch, next []Row[Declaration], out []outcome) error {
-	if err := <-pl.readDone; err != nil {
-		return err
+	for _, done := range pl.readDone {
+		if err := <-done; err != nil {
+			return err
+		}
 	}
 	r := *pl.reads
 	maps.Copy(pl.p.auths, r.loaded)

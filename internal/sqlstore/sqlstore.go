@@ -37,6 +37,10 @@ type Dialect struct {
 	// ? - 1 before it.
 	NextEntryIDs    string
 	LastEntryIDOnly bool
+	// SingleWriter: a write transaction holds the whole database's write lock from its
+	// start, so nothing commits while it runs, and what was committed before it can be
+	// read on other connections while it writes (see Tx.Committed).
+	SingleWriter bool
 	// SumRows: sums over a whole table are faster taken as its rows stream in than by
 	// the database's GROUP BY (which, in SQLite, sorts them first).
 	SumRows bool
@@ -86,7 +90,11 @@ func (s *Store) run(ctx context.Context, db *sql.DB, write bool, fn func(barter.
 		return fmt.Errorf("begin: %w", err)
 	}
 	t := &Tx{tx: sqlTx, d: &s.Dialect, write: write, stmts: map[string]*sql.Stmt{}}
+	if write && s.Dialect.SingleWriter && s.Reader != s.Writer {
+		t.reader = s.Reader
+	}
 	defer t.closeStmts()
+	defer t.endCommitted()
 	if write {
 		for _, q := range s.Dialect.BeginWrite {
 			if _, err := sqlTx.ExecContext(ctx, q); err != nil {
@@ -119,6 +127,37 @@ type Tx struct {
 	d     *Dialect
 	write bool
 	stmts map[string]*sql.Stmt
+	// reader is the pool Committed reads from, where it can; committed is its view,
+	// once begun.
+	reader    *sql.DB
+	committed *Tx
+}
+
+// Committed returns a read-only view, on a connection of its own, of what was committed
+// before this write transaction began, where the database has a single writer
+// (Dialect.SingleWriter): nothing commits while the transaction runs, so the view shows
+// the database as the transaction does, less the transaction's own writes. Its reads
+// can run while the transaction writes. It returns nil where there is no such view.
+// The view ends with the transaction.
+func (t *Tx) Committed(ctx context.Context) (barter.Tx, error) {
+	if t.reader == nil {
+		return nil, nil
+	}
+	if t.committed == nil {
+		tx, err := t.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: t.d.Numbered})
+		if err != nil {
+			return nil, err
+		}
+		t.committed = &Tx{tx: tx, d: t.d, stmts: map[string]*sql.Stmt{}}
+	}
+	return t.committed, nil
+}
+
+func (t *Tx) endCommitted() {
+	if t.committed != nil {
+		t.committed.closeStmts()
+		_ = t.committed.tx.Rollback()
+	}
 }
 
 func (t *Tx) closeStmts() {

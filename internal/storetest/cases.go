@@ -709,6 +709,36 @@ func testLongImport(t *testing.T, svc *barter.Service, cache int) {
 	}
 }
 
+// testImportForgets imports a file whose authorizations overflow a cache of two: the
+// import forgets the one it has posted to and reads it again, with what the import
+// posted to it, before an export that only those imports allow. (Where the store reads
+// authorizations from a view of what was committed before, the export is refused if
+// that view is read after the import has forgotten any.)
+func testImportForgets(t *testing.T, svc *barter.Service) {
+	MustSeed(t, svc)
+	const third = "BT-2023-2"
+	MustImport(t, svc.ImportAuthorizations, barter.AuthorizationImport{Number: third, Party: Trader, Counterparty: Russian, Regime: "2023", Issued: barter.MustDate(IssuedDay)})
+	MustImport(t, svc.ImportLines, barter.LineImport{Authorization: third, Line: barter.Line{Direction: barter.Import, HSCode: "0713", Description: "pulses",
+		Quantity: Dec(t, "1000"), Unit: "t", Value: Dec(t, "1000000"), Currency: "USD"}})
+	svc.ImportCache = 2
+	var rows []barter.Declaration
+	for range 256 { // the first batch: BT-2023-1 alone
+		rows = append(rows, GD(t, Auth2023, barter.Import, "2024-01-15", "100"))
+	}
+	for i := range 256 { // the second: two others, which overflow the cache
+		rows = append(rows, GD(t, []string{Auth2025, third}[i%2], barter.Import, "2024-01-15", "100"))
+	}
+	// 256 x 100 USD x 280 = 7,168,000 imported allows 8,601,600 exported: 30,000 USD
+	// at 282.5 (8,475,000) fits, and would not without the first batch.
+	rows = append(rows, GD(t, Auth2023, barter.Export, "2024-02-15", "30000"))
+	if rep := MustImport(t, svc.ImportDeclarations, rows...); rep.Written != len(rows) {
+		t.Fatalf("import: %+v; want all %d written", rep, len(rows))
+	}
+	if p := position(t, svc, Auth2023, "2024-03-01"); p.Imports.String() != "7168000" || p.Exports.String() != "8475000" {
+		t.Errorf("%s: imports %s, exports %s; want 7168000 and 8475000", Auth2023, p.Imports, p.Exports)
+	}
+}
+
 // testCancelledImport cancels a long import between batches, while the store may still
 // be writing one: the import reports the cancellation and the store keeps nothing of it.
 func testCancelledImport(t *testing.T, svc *barter.Service) {

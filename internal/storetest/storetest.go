@@ -41,6 +41,7 @@ func Run(t *testing.T, open Opener) {
 		{"WholeOrNothing", testWholeOrNothing},
 		{"LongImport", func(t *testing.T, svc *barter.Service) { testLongImport(t, svc, 0) }},
 		{"LongImportSmallCache", func(t *testing.T, svc *barter.Service) { testLongImport(t, svc, 1) }},
+		{"ImportForgets", testImportForgets},
 		{"CancelledImport", testCancelledImport},
 		{"Reassessment", testReassessment},
 		{"PositionsAndReconcile", testPositionsAndReconcile},
