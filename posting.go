@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"hash/maphash"
 	"iter"
 	"maps"
 	"runtime/debug"
@@ -40,18 +41,40 @@ type poster struct {
 	// pipelined import reads the next batch before it checks this one, so the batch
 	// after next is the first so read.)
 	repeats bool
-	// committed is the store's view of what was committed before the transaction, where
-	// it has one (see committedReader); forgot is set once the import has forgotten
-	// authorizations it may have posted to, which that view would read without them.
+	// committed is the store's view of what others have committed, where it has one
+	// (see committedReader), and exact whether nothing commits meanwhile. forgot is set
+	// once the import has forgotten authorizations it may have posted to, which that
+	// view would read without what it posted.
 	committed Tx
+	exact     bool
 	forgot    bool
+	// own holds the hashes of the numbers this import has posted, which the view does
+	// not see.
+	own map[uint64]struct{}
 }
 
 // committedReader is a Tx that can read, on a connection of its own and while it
-// writes, what was committed before it began: the same as it reads, less its own writes.
-// (sqlstore's, where the database has a single writer.)
+// writes, what other transactions have committed. Where nothing commits while it runs
+// (a database with a single writer) the view is exact: it reads as the transaction
+// does, less the transaction's own writes. (sqlstore's Tx.)
 type committedReader interface {
-	Committed(ctx context.Context) (Tx, error)
+	Committed(ctx context.Context) (view Tx, exact bool, err error)
+}
+
+// ownSeed hashes the numbers an import has posted.
+var ownSeed = maphash.MakeSeed()
+
+// splitOwn divides numbers into those this import may have posted (their hash is
+// among its own) and the others.
+func (p *poster) splitOwn(numbers []string) (maybe, others []string) {
+	for _, n := range numbers {
+		if _, ok := p.own[maphash.String(ownSeed, n)]; ok {
+			maybe = append(maybe, n)
+		} else {
+			others = append(others, n)
+		}
+	}
+	return maybe, others
 }
 
 // authState is what posting needs to know of an authorization. Its lines keep only their
@@ -390,6 +413,9 @@ func (p *poster) checkBatch(ctx context.Context, rows []Row[Declaration], r batc
 		}
 		st.add(d.Date, d.Direction, value)
 		posted[d.Number], p.inflight[d.Number] = true, true
+		if p.own != nil {
+			p.own[maphash.String(ownSeed, d.Number)] = struct{}{}
+		}
 		decls = append(decls, d)
 		out[i] = outcome{res: rowWritten}
 	}
@@ -488,8 +514,11 @@ func (s *Service) ImportDeclarations(ctx context.Context, rows iter.Seq[Row[Decl
 			pl = &postPipeline{p: s.newPoster(tx), q: newStoreQueue()}
 			if c, ok := tx.(committedReader); ok {
 				var err error
-				if pl.p.committed, err = c.Committed(ctx); err != nil {
+				if pl.p.committed, pl.p.exact, err = c.Committed(ctx); err != nil {
 					return err
+				}
+				if pl.p.committed != nil {
+					pl.p.own = map[uint64]struct{}{}
 				}
 			}
 			pl.requestReads(ctx, batch)
@@ -514,46 +543,96 @@ func (s *Service) ImportDeclarations(ctx context.Context, rows iter.Seq[Row[Decl
 // read 3, write 2, ... So a batch's posted numbers are read before the batch just
 // before it is written, which the poster's inflight set makes up for.
 //
-// Where the store has a view of what was committed before the transaction, the
-// authorizations are read from it on a goroutine of their own, beside the store's: of
-// those not remembered, this import has posted to none until it forgets some.
+// Where the store has a view of what others have committed, the numbers of a batch
+// that this import has not posted are looked up in it, on a goroutine of their own,
+// beside the store's. Where that view is exact, the authorizations are read from it
+// too: of those not remembered, this import has posted to none until it forgets some.
 type postPipeline struct {
 	p        *poster
 	q        *storeQueue
 	reads    *batchReads
 	readDone []<-chan error
-	aside    sync.WaitGroup // reads from the committed view
+	finish   func() // merges what the reads returned, once they are done
+	aside    sync.WaitGroup
 }
 
 // requestReads queues the store reads of batch.
 func (pl *postPipeline) requestReads(ctx context.Context, batch []Row[Declaration]) {
 	w := pl.p.wanted(batch)
 	r := new(batchReads)
-	pl.reads = r
-	if c := pl.p.committed; c != nil && !w.postedFirst && !pl.p.forgot && len(w.missing) > 0 {
-		auths := make(chan error, 1)
+	pl.reads, pl.finish = r, nil
+	view := pl.p.committed
+	if view == nil || w.postedFirst {
+		pl.readDone = []<-chan error{pl.q.submit(func() (err error) {
+			*r, err = pl.p.read(ctx, w)
+			return err
+		})}
+		return
+	}
+	maybe, others := pl.p.splitOwn(w.numbers)
+	authsInView := pl.p.exact && !pl.p.forgot && len(w.missing) > 0
+	var postedTx, postedView map[string]bool
+	txDone := pl.q.submit(func() (err error) {
+		if err := pl.p.readRates(ctx); err != nil {
+			return err
+		}
+		if !authsInView && len(w.missing) > 0 {
+			if r.loaded, err = pl.p.readAuths(ctx, pl.p.tx, w.missing); err != nil {
+				return err
+			}
+		}
+		if len(maybe) > 0 {
+			postedTx, err = pl.p.tx.DeclarationsExist(ctx, maybe)
+		}
+		return err
+	})
+	side, txRead := make(chan error, 1), txDone
+	if !pl.p.exact {
+		// Others commit meanwhile: the numbers are looked up once the transaction
+		// holds their authorizations, by when any other poster of one of them has
+		// committed. The side passes on how the transaction's reads ended.
+		forwarded := make(chan error, 1)
+		txRead = forwarded
 		pl.aside.Add(1)
 		go func() {
 			defer pl.aside.Done()
-			auths <- runCall(func() (err error) {
-				r.loaded, err = pl.p.readAuths(ctx, c, w.missing)
-				return err
-			})
+			err := <-txDone
+			forwarded <- err
+			if err != nil {
+				side <- nil
+				return
+			}
+			side <- pl.sideReads(ctx, r, false, w, others, &postedView)
 		}()
-		posted := pl.q.submit(func() (err error) {
-			if err := pl.p.readRates(ctx); err != nil {
+	} else {
+		pl.aside.Add(1)
+		go func() {
+			defer pl.aside.Done()
+			side <- pl.sideReads(ctx, r, authsInView, w, others, &postedView)
+		}()
+	}
+	pl.readDone = []<-chan error{txRead, side}
+	pl.finish = func() {
+		r.posted = make(map[string]bool, len(postedTx)+len(postedView))
+		maps.Copy(r.posted, postedTx)
+		maps.Copy(r.posted, postedView)
+	}
+}
+
+// sideReads reads from the committed view: the authorizations wanted, where auths is
+// set, and which of numbers are posted.
+func (pl *postPipeline) sideReads(ctx context.Context, r *batchReads, auths bool, w wants, numbers []string, posted *map[string]bool) error {
+	return runCall(func() (err error) {
+		if auths {
+			if r.loaded, err = pl.p.readAuths(ctx, pl.p.committed, w.missing); err != nil {
 				return err
 			}
-			r.posted, err = pl.p.tx.DeclarationsExist(ctx, w.numbers)
-			return err
-		})
-		pl.readDone = []<-chan error{auths, posted}
-		return
-	}
-	pl.readDone = []<-chan error{pl.q.submit(func() (err error) {
-		*r, err = pl.p.read(ctx, w)
+		}
+		if len(numbers) > 0 {
+			*posted, err = pl.p.committed.DeclarationsExist(ctx, numbers)
+		}
 		return err
-	})}
+	})
 }
 
 // apply checks batch, queues its write and the reads of next, and after the last batch
@@ -563,6 +642,9 @@ func (pl *postPipeline) apply(ctx context.Context, batch, next []Row[Declaration
 		if err := <-done; err != nil {
 			return err
 		}
+	}
+	if pl.finish != nil {
+		pl.finish()
 	}
 	r := *pl.reads
 	maps.Copy(pl.p.auths, r.loaded)

@@ -55,7 +55,8 @@ func Open(ctx context.Context, dsn string) (*sqlstore.Store, error) {
 		BeginWrite: []string{`SET LOCAL enable_seqscan = off`, `SET LOCAL jit = off`},
 		// The sequence named outright: looking it up by its table, a call per ID, cost
 		// ten times as much as the IDs themselves.
-		NextEntryIDs: `SELECT nextval('entries_id_seq') FROM generate_series(1, ?::int)`,
+		NextEntryIDs:            `SELECT nextval('entries_id_seq') FROM generate_series(1, ?::int)`,
+		DeclarationEntryDefault: true,
 		// A view reads one snapshot: positions are not a mix of before and after a
 		// commit.
 		ReadIsolation: sql.LevelRepeatableRead,

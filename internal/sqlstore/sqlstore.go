@@ -37,14 +37,20 @@ type Dialect struct {
 	// ? - 1 before it.
 	NextEntryIDs    string
 	LastEntryIDOnly bool
+	// DeclarationEntryDefault: the declarations' entry_id column takes the next ledger
+	// entry ID by default, so that a batch's IDs come back from its INSERT instead of
+	// a round trip of their own.
+	DeclarationEntryDefault bool
 	// SingleWriter: a write transaction holds the whole database's write lock from its
 	// start, so nothing commits while it runs, and what was committed before it can be
-	// read on other connections while it writes (see Tx.Committed).
+	// read on other connections while it writes (see Tx.Committed). Elsewhere a view of
+	// what others have committed reads it as it is at each statement.
 	SingleWriter bool
 	// SumRows: sums over a whole table are faster taken as its rows stream in than by
 	// the database's GROUP BY (which, in SQLite, sorts them first).
 	SumRows bool
-	// BeginWrite are statements run at the start of every write transaction.
+	// BeginWrite are statements run at the start of every write transaction (and of its
+	// view of what others have committed, which reads the tables it writes).
 	BeginWrite []string
 	// ReadIsolation is the isolation level of read transactions: where a statement
 	// would otherwise see what committed after an earlier one, a view reads one
@@ -90,7 +96,7 @@ func (s *Store) run(ctx context.Context, db *sql.DB, write bool, fn func(barter.
 		return fmt.Errorf("begin: %w", err)
 	}
 	t := &Tx{tx: sqlTx, d: &s.Dialect, write: write, stmts: map[string]*sql.Stmt{}}
-	if write && s.Dialect.SingleWriter && s.Reader != s.Writer {
+	if write && (!s.Dialect.SingleWriter || s.Reader != s.Writer) {
 		t.reader = s.Reader
 	}
 	defer t.closeStmts()
@@ -133,24 +139,33 @@ type Tx struct {
 	committed *Tx
 }
 
-// Committed returns a read-only view, on a connection of its own, of what was committed
-// before this write transaction began, where the database has a single writer
-// (Dialect.SingleWriter): nothing commits while the transaction runs, so the view shows
-// the database as the transaction does, less the transaction's own writes. Its reads
-// can run while the transaction writes. It returns nil where there is no such view.
-// The view ends with the transaction.
-func (t *Tx) Committed(ctx context.Context) (barter.Tx, error) {
+// Committed returns a read-only view, on a connection of its own, of what other
+// transactions have committed, whose reads can run while this write transaction writes.
+// Where the database has a single writer (Dialect.SingleWriter), nothing commits while
+// the transaction runs, so the view shows the database as the transaction does, less
+// the transaction's own writes, and exact is true. Elsewhere each of its statements
+// reads what was committed when it began. It returns nil where there is no view (a
+// read transaction). The view ends with the transaction.
+func (t *Tx) Committed(ctx context.Context) (view barter.Tx, exact bool, err error) {
 	if t.reader == nil {
-		return nil, nil
+		return nil, false, nil
 	}
 	if t.committed == nil {
-		tx, err := t.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: t.d.Numbered})
+		tx, err := t.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: t.d.Numbered, Isolation: sql.LevelReadCommitted})
 		if err != nil {
-			return nil, err
+			return nil, false, err
+		}
+		// The view reads tables the transaction is writing: its lookups need the
+		// same settings.
+		for _, q := range t.d.BeginWrite {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				_ = tx.Rollback()
+				return nil, false, fmt.Errorf("begin: %w", err)
+			}
 		}
 		t.committed = &Tx{tx: tx, d: t.d, stmts: map[string]*sql.Stmt{}}
 	}
-	return t.committed, nil
+	return t.committed, t.d.SingleWriter, nil
 }
 
 func (t *Tx) endCommitted() {
@@ -1191,6 +1206,42 @@ func (t *Tx) AppendDeclarations(ctx context.Context, ds []*barter.Declaration) e
 	return write(ctx)
 }
 
+// insertDeclarationsNumbered inserts declarations (values laid out as by
+// PrepareDeclarations) letting the database number their entries, chunk by chunk, and
+// sets their Entry IDs from what each INSERT returns. A statement numbers its rows in the
+// order of its VALUES, so the IDs it returns, sorted, are theirs in that order.
+func (t *Tx) insertDeclarationsNumbered(ctx context.Context, ds []*barter.Declaration, values []any) error {
+	const cols = 13 // entry_id is left to its default
+	insert := `INSERT INTO declarations (` + strings.TrimSuffix(declColumns, ", entry_id") + `) VALUES `
+	args := make([]any, 0, cols*min(len(ds), chunk))
+	for start := 0; start < len(ds); start += chunk {
+		batch := ds[start:min(len(ds), start+chunk)]
+		args = args[:0]
+		for i := range batch {
+			args = append(args, values[14*(start+i):14*(start+i)+cols]...)
+		}
+		row, err := t.queryRow(ctx, `WITH ins AS (`+insert+rowList(cols, len(batch))+` RETURNING entry_id)
+			SELECT COALESCE(string_agg(entry_id::text, ',' ORDER BY entry_id), '') FROM ins`, args...)
+		if err != nil {
+			return err
+		}
+		var list string
+		if err := row.Scan(&list); err != nil {
+			return t.mapErr(err)
+		}
+		ids := strings.Split(list, ",")
+		if len(ids) != len(batch) {
+			return fmt.Errorf("inserted %d declarations, want %d", len(ids), len(batch))
+		}
+		for i, d := range batch {
+			if d.Entry, err = strconv.ParseInt(ids[i], 10, 64); err != nil {
+				return fmt.Errorf("entry ID %q: %w", ids[i], err)
+			}
+		}
+	}
+	return nil
+}
+
 // PrepareDeclarations lays out the rows AppendDeclarations writes and returns what
 // writes them (and sets the declarations' Entry IDs), so that an import can lay out a
 // batch on a goroutine of its own while the store writes the one before.
@@ -1204,6 +1255,9 @@ func (t *Tx) PrepareDeclarations(ds []*barter.Declaration) (func(context.Context
 		}
 		values = append(values, d.Number, d.Authorization, string(d.Direction), d.Date.String(), d.HSCode, decStr(d.Quantity), d.Unit, d.Currency,
 			decStr(d.Declared), decStr(d.Assessed), decStr(d.Rate), d.RateDate.String(), value, int64(0))
+	}
+	if t.d.DeclarationEntryDefault {
+		return func(ctx context.Context) error { return t.insertDeclarationsNumbered(ctx, ds, values) }, nil
 	}
 	return func(ctx context.Context) error {
 		ids, err := t.nextEntryIDs(ctx, len(ds))

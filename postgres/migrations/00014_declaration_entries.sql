@@ -6,6 +6,8 @@
 -- the others (reassessments, clearing). IDs still come from the entries' sequence.
 CREATE INDEX declarations_authorization ON declarations (auth_number);
 ALTER TABLE declarations ADD CONSTRAINT declarations_leg CHECK (direction IN ('import', 'export') AND value >= 0);
+-- A batch's INSERT numbers its entries itself and returns their IDs.
+ALTER TABLE declarations ALTER COLUMN entry_id SET DEFAULT nextval('entries_id_seq');
 
 ALTER TABLE entries DISABLE TRIGGER entries_append_only;
 ALTER TABLE postings DISABLE TRIGGER postings_append_only;
