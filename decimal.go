@@ -2,6 +2,8 @@ package barter
 
 import (
 	"fmt"
+	"math"
+	"math/bits"
 
 	"github.com/shopspring/decimal"
 )
@@ -81,3 +83,82 @@ func FromMinorUnits(n int64) Decimal { return decimal.New(n, -HomeScale) }
 
 // FormatHome formats an amount of the unit of account with exactly 2 decimals.
 func FormatHome(d Decimal) string { return d.StringFixedBank(HomeScale) }
+
+// small returns d's coefficient and exponent where the coefficient fits 63 bits and
+// the exponent is between -18 and 0: the range of the fast paths below.
+func small(d Decimal) (coef int64, exp int32, ok bool) {
+	exp = d.Exponent()
+	if exp > 0 || exp < -18 || d.NumDigits() > 18 {
+		return 0, 0, false
+	}
+	return d.CoefficientInt64(), exp, true
+}
+
+// pow10 are the powers of ten that fit 64 bits.
+var pow10 = func() (p [20]uint64) {
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = p[i-1] * 10
+	}
+	return p
+}()
+
+// HomeValue returns amount x rate rounded half to even to 2 decimals
+// (RoundHome(amount.Mul(rate))) and the same in hundredths, as MinorUnits does. Where
+// both fit 64 bits it works in integers, which a long import does a million times.
+func HomeValue(amount, rate Decimal) (Decimal, int64, error) {
+	if v, ok := homeValueSmall(amount, rate); ok {
+		return FromMinorUnits(v), v, nil
+	}
+	d := RoundHome(amount.Mul(rate))
+	v, err := MinorUnits(d)
+	return d, v, err
+}
+
+func homeValueSmall(amount, rate Decimal) (int64, bool) {
+	ca, ea, ok1 := small(amount)
+	cr, er, ok2 := small(rate)
+	if !ok1 || !ok2 {
+		return 0, false
+	}
+	neg := (ca < 0) != (cr < 0)
+	hi, lo := bits.Mul64(uint64(abs64(ca)), uint64(abs64(cr)))
+	var q uint64
+	switch shift := -int(ea+er) - HomeScale; {
+	case shift <= 0: // multiply up to hundredths
+		if hi != 0 || -shift >= len(pow10) {
+			return 0, false
+		}
+		h, l := bits.Mul64(lo, pow10[-shift])
+		if h != 0 {
+			return 0, false
+		}
+		q = l
+	case shift < len(pow10):
+		div := pow10[shift]
+		if hi >= div {
+			return 0, false
+		}
+		var r uint64
+		q, r = bits.Div64(hi, lo, div)
+		if r > div-r || (r == div-r && q&1 == 1) { // half to even
+			q++
+		}
+	default:
+		return 0, false
+	}
+	if q > math.MaxInt64 {
+		return 0, false
+	}
+	if neg {
+		return -int64(q), true
+	}
+	return int64(q), true
+}
+
+func abs64(n int64) int64 {
+	if n < 0 {
+		return -n
+	}
+	return n
+}

@@ -107,14 +107,34 @@ func (st *authState) sequenceError(day Date, d Direction, value int64) (bad Date
 	if !st.rb.ImportFirst {
 		return Date{}, 0, 0, true
 	}
-	trial := authState{flows: slices.Clone(st.flows)}
-	trial.add(day, d, value)
-	for _, f := range trial.flows {
+	// The flows are walked as if value were among them, without a copy.
+	extra := Flow{Day: day}
+	if d == Import {
+		extra.Imports = value
+	} else {
+		extra.Exports = value
+	}
+	pending := true
+	step := func(f Flow) bool {
 		imports += f.Imports
 		exports += f.Exports
-		if !f.Day.Before(day) && exports > 0 && !st.rb.ExportAllowed(FromMinorUnits(imports), FromMinorUnits(exports)) {
+		return f.Day.Before(day) || exports <= 0 || st.rb.exportAllowedMinor(imports, exports)
+	}
+	for _, f := range st.flows {
+		if pending && !f.Day.Before(day) {
+			pending = false
+			if f.Day == day {
+				f.Imports, f.Exports = f.Imports+extra.Imports, f.Exports+extra.Exports
+			} else if !step(extra) {
+				return extra.Day, imports, exports, false
+			}
+		}
+		if !step(f) {
 			return f.Day, imports, exports, false
 		}
+	}
+	if pending && !step(extra) {
+		return extra.Day, imports, exports, false
 	}
 	return Date{}, 0, 0, true
 }
@@ -332,9 +352,9 @@ func (p *poster) check(ctx context.Context, d *Declaration) (*authState, int64, 
 		}
 		d.Rate, d.RateDate = r.Rate, r.Date
 	}
-	d.Value = RoundHome(d.Assessed.Mul(d.Rate))
-	value, err := MinorUnits(d.Value)
-	if err != nil {
+	var value int64
+	var err error
+	if d.Value, value, err = HomeValue(d.Assessed, d.Rate); err != nil {
 		return nil, 0, Invalid("assessed_value", "%v", err)
 	}
 	if imp, exp := st.totals(); imp > maxBooked-value || exp > maxBooked-value {

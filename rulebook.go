@@ -1,6 +1,10 @@
 package barter
 
-import "github.com/shopspring/decimal"
+import (
+	"math/bits"
+
+	"github.com/shopspring/decimal"
+)
 
 // Rulebook is one version of the barter rules. An authorization names its rulebook, so a
 // change of rules applies to new authorizations without rewriting old ones. Everything
@@ -81,4 +85,20 @@ func (rb Rulebook) ExportAllowed(imports, exports Decimal) bool {
 		return true
 	}
 	return exports.Sub(imports).LessThanOrEqual(rb.Tolerance.Mul(exports))
+}
+
+// exportAllowedMinor is ExportAllowed on amounts in hundredths, in integers where the
+// tolerance has at most 18 decimals: (exports - imports) x 10^k <= t x exports, for a
+// tolerance of t x 10^-k, compared in 128 bits.
+func (rb Rulebook) exportAllowedMinor(imports, exports int64) bool {
+	if !rb.ImportFirst || exports <= imports {
+		return true
+	}
+	t, e, ok := small(rb.Tolerance)
+	if !ok || t < 0 || exports < 0 || imports < -(1<<62) {
+		return rb.ExportAllowed(FromMinorUnits(imports), FromMinorUnits(exports))
+	}
+	lh, ll := bits.Mul64(uint64(exports-imports), pow10[-e])
+	rh, rl := bits.Mul64(uint64(t), uint64(exports))
+	return lh < rh || (lh == rh && ll <= rl)
 }

@@ -74,8 +74,10 @@ Import in the order above: declarations need their authorizations, lines and rat
 				return barter.Invalid("KIND", "%q is not one of %s", args[0], strings.Join(importOrder, ", "))
 			}
 			// A soft limit on the heap keeps a million-row import well within a small
-			// machine's memory; the collector works harder as the import nears it.
+			// machine's memory; the collector works harder as the import nears it, and
+			// less often until then (an import allocates much that dies young).
 			debug.SetMemoryLimit(240 << 20)
+			debug.SetGCPercent(400)
 			svc, closeFn, err := a.open(cmd.Context())
 			if err != nil {
 				return err

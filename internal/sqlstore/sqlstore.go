@@ -1248,13 +1248,32 @@ func (t *Tx) insertDeclarationsNumbered(ctx context.Context, ds []*barter.Declar
 func (t *Tx) PrepareDeclarations(ds []*barter.Declaration) (func(context.Context) error, error) {
 	const cols = 14
 	values := make([]any, 0, cols*len(ds))
+	// A batch repeats few days, directions, units and currencies: each is formatted and
+	// boxed once.
+	days, words := map[barter.Date]any{}, map[string]any{}
+	day := func(d barter.Date) any {
+		v, ok := days[d]
+		if !ok {
+			v = d.String()
+			days[d] = v
+		}
+		return v
+	}
+	word := func(s string) any {
+		v, ok := words[s]
+		if !ok {
+			v = s
+			words[s] = v
+		}
+		return v
+	}
 	for _, d := range ds {
 		value, err := barter.MinorUnits(d.Value)
 		if err != nil {
 			return nil, barter.Invalid("assessed_value", "%v", err)
 		}
-		values = append(values, d.Number, d.Authorization, string(d.Direction), d.Date.String(), d.HSCode, decStr(d.Quantity), d.Unit, d.Currency,
-			decStr(d.Declared), decStr(d.Assessed), decStr(d.Rate), d.RateDate.String(), value, int64(0))
+		values = append(values, d.Number, d.Authorization, word(string(d.Direction)), day(d.Date), d.HSCode, decStr(d.Quantity), word(d.Unit), word(d.Currency),
+			decStr(d.Declared), decStr(d.Assessed), decStr(d.Rate), day(d.RateDate), value, int64(0))
 	}
 	if t.d.DeclarationEntryDefault {
 		return func(ctx context.Context) error { return t.insertDeclarationsNumbered(ctx, ds, values) }, nil
