@@ -122,7 +122,12 @@ type LedgerReport struct {
 	Unbalanced []UnbalancedEntry
 	Debits     Decimal // total of all debits; equals total credits in a sound ledger
 	Credits    Decimal
+	// StaleFlows are authorizations whose flows, as kept for posting, differ from what
+	// the ledger books to them.
+	StaleFlows []string
 }
 
 // OK reports whether the ledger holds its invariants.
-func (r *LedgerReport) OK() bool { return len(r.Unbalanced) == 0 && r.Debits.Equal(r.Credits.Neg()) }
+func (r *LedgerReport) OK() bool {
+	return len(r.Unbalanced) == 0 && len(r.StaleFlows) == 0 && r.Debits.Equal(r.Credits.Neg())
+}

@@ -4,13 +4,11 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"hash/maphash"
 	"iter"
 	"maps"
 	"runtime/debug"
 	"slices"
 	"sort"
-	"sync"
 )
 
 // declarationBatch is how many declarations an import checks and writes together: one
@@ -41,40 +39,30 @@ type poster struct {
 	// pipelined import reads the next batch before it checks this one, so the batch
 	// after next is the first so read.)
 	repeats bool
-	// committed is the store's view of what others have committed, where it has one
-	// (see committedReader), and exact whether nothing commits meanwhile. forgot is set
-	// once the import has forgotten authorizations it may have posted to, which that
-	// view would read without what it posted.
-	committed Tx
-	exact     bool
-	forgot    bool
-	// own holds the hashes of the numbers this import has posted, which the view does
-	// not see.
-	own map[uint64]struct{}
+	// dirty are the authorizations posted to whose flows the store has not recorded
+	// (Tx.SetFlows): an import records each once, before it forgets them or ends.
+	dirty map[string]bool
 }
 
-// committedReader is a Tx that can read, on a connection of its own and while it
-// writes, what other transactions have committed. Where nothing commits while it runs
-// (a database with a single writer) the view is exact: it reads as the transaction
-// does, less the transaction's own writes. (sqlstore's Tx.)
-type committedReader interface {
-	Committed(ctx context.Context) (view Tx, exact bool, err error)
-}
-
-// ownSeed hashes the numbers an import has posted.
-var ownSeed = maphash.MakeSeed()
-
-// splitOwn divides numbers into those this import may have posted (their hash is
-// among its own) and the others.
-func (p *poster) splitOwn(numbers []string) (maybe, others []string) {
-	for _, n := range numbers {
-		if _, ok := p.own[maphash.String(ownSeed, n)]; ok {
-			maybe = append(maybe, n)
-		} else {
-			others = append(others, n)
+// dirtyFlows returns a copy of the flows of the authorizations posted to since the
+// last call, for Tx.SetFlows.
+func (p *poster) dirtyFlows() map[string][]Flow {
+	fs := make(map[string][]Flow, len(p.dirty))
+	for n := range p.dirty {
+		if st := p.auths[n]; st != nil {
+			fs[n] = slices.Clone(st.flows)
 		}
 	}
-	return maybe, others
+	clear(p.dirty)
+	return fs
+}
+
+// recordFlows records the flows of the authorizations posted to since the last call.
+func (p *poster) recordFlows(ctx context.Context) error {
+	if len(p.dirty) == 0 {
+		return nil
+	}
+	return p.tx.SetFlows(ctx, p.dirtyFlows())
 }
 
 // authState is what posting needs to know of an authorization. Its lines keep only their
@@ -140,7 +128,7 @@ func (st *authState) sequenceError(day Date, d Direction, value int64) (bad Date
 }
 
 func (s *Service) newPoster(tx Tx) *poster {
-	return &poster{s: s, tx: tx, auths: map[string]*authState{}, rulebooks: map[string]*Rulebook{}}
+	return &poster{s: s, tx: tx, auths: map[string]*authState{}, rulebooks: map[string]*Rulebook{}, dirty: map[string]bool{}}
 }
 
 // batchReads is what checking a batch needs from the store.
@@ -164,7 +152,6 @@ type wants struct {
 func (p *poster) wanted(rows []Row[Declaration]) wants {
 	if p.full(rows) {
 		clear(p.auths)
-		p.forgot = true
 	}
 	w := wants{numbers: make([]string, 0, len(rows)), authOf: make([]string, 0, len(rows)), postedFirst: p.repeats}
 	seen := map[string]bool{}
@@ -230,7 +217,7 @@ func (p *poster) read(ctx context.Context, w wants) (batchReads, error) {
 	}
 	if len(missing) > 0 {
 		var err error
-		if r.loaded, err = p.readAuths(ctx, p.tx, missing); err != nil {
+		if r.loaded, err = p.readAuths(ctx, missing); err != nil {
 			return batchReads{}, err
 		}
 	}
@@ -263,14 +250,13 @@ func (p *poster) readRates(ctx context.Context) error {
 	return nil
 }
 
-// readAuths reads the authorizations named, with their lines and flows, from tx: the
-// poster's own, or its view of what was committed before.
-func (p *poster) readAuths(ctx context.Context, tx Tx, numbers []string) (map[string]*authState, error) {
-	as, err := tx.AuthorizationsByNumber(ctx, numbers)
+// readAuths reads the authorizations named, with their lines and flows.
+func (p *poster) readAuths(ctx context.Context, numbers []string) (map[string]*authState, error) {
+	as, err := p.tx.AuthorizationsByNumber(ctx, numbers)
 	if err != nil {
 		return nil, err
 	}
-	fs, err := tx.FlowsOf(ctx, numbers)
+	fs, err := p.tx.FlowsOf(ctx, numbers)
 	if err != nil {
 		return nil, err
 	}
@@ -296,12 +282,8 @@ func (p *poster) readAuths(ctx context.Context, tx Tx, numbers []string) (map[st
 }
 
 func (p *poster) rate(ctx context.Context, currency string, day Date) (Rate, bool, error) {
-	if p.rates == nil {
-		rs, err := p.tx.Rates(ctx)
-		if err != nil {
-			return Rate{}, false, err
-		}
-		p.rates = NewRateTable(rs)
+	if err := p.readRates(ctx); err != nil {
+		return Rate{}, false, err
 	}
 	r, ok := p.rates.Lookup(currency, day)
 	return r, ok, nil
@@ -391,7 +373,10 @@ func (p *poster) postBatch(ctx context.Context, rows []Row[Declaration], out []o
 		return err
 	}
 	maps.Copy(p.auths, r.loaded)
-	return p.write(ctx, p.checkBatch(ctx, rows, r, out))
+	if err := p.write(ctx, p.checkBatch(ctx, rows, r, out)); err != nil {
+		return err
+	}
+	return p.recordFlows(ctx)
 }
 
 // load reads the authorizations named into the poster's memory.
@@ -433,9 +418,7 @@ func (p *poster) checkBatch(ctx context.Context, rows []Row[Declaration], r batc
 		}
 		st.add(d.Date, d.Direction, value)
 		posted[d.Number], p.inflight[d.Number] = true, true
-		if p.own != nil {
-			p.own[maphash.String(ownSeed, d.Number)] = struct{}{}
-		}
+		p.dirty[st.auth.Number] = true
 		decls = append(decls, d)
 		out[i] = outcome{res: rowWritten}
 	}
@@ -532,15 +515,6 @@ func (s *Service) ImportDeclarations(ctx context.Context, rows iter.Seq[Row[Decl
 	apply := func(ctx context.Context, tx Tx, batch, next []Row[Declaration], out []outcome) error {
 		if pl == nil {
 			pl = &postPipeline{p: s.newPoster(tx), q: newStoreQueue()}
-			if c, ok := tx.(committedReader); ok {
-				var err error
-				if pl.p.committed, pl.p.exact, err = c.Committed(ctx); err != nil {
-					return err
-				}
-				if pl.p.committed != nil {
-					pl.p.own = map[uint64]struct{}{}
-				}
-			}
 			pl.requestReads(ctx, batch)
 		}
 		return pl.apply(ctx, batch, next, out)
@@ -550,7 +524,6 @@ func (s *Service) ImportDeclarations(ctx context.Context, rows iter.Seq[Row[Decl
 	drain := func() {
 		if pl != nil {
 			pl.q.close()
-			pl.aside.Wait()
 			pl = nil
 		}
 	}
@@ -562,95 +535,20 @@ func (s *Service) ImportDeclarations(ctx context.Context, rows iter.Seq[Row[Decl
 // this one is checked. The store's calls run in this order: read 1, read 2, write 1,
 // read 3, write 2, ... So a batch's posted numbers are read before the batch just
 // before it is written, which the poster's inflight set makes up for.
-//
-// Where the store has a view of what others have committed, the numbers of a batch
-// that this import has not posted are looked up in it, on a goroutine of their own,
-// beside the store's. Where that view is exact, the authorizations are read from it
-// too: of those not remembered, this import has posted to none until it forgets some.
 type postPipeline struct {
 	p        *poster
 	q        *storeQueue
 	reads    *batchReads
-	readDone []<-chan error
-	finish   func() // merges what the reads returned, once they are done
-	aside    sync.WaitGroup
+	readDone <-chan error
 }
 
 // requestReads queues the store reads of batch.
 func (pl *postPipeline) requestReads(ctx context.Context, batch []Row[Declaration]) {
 	w := pl.p.wanted(batch)
 	r := new(batchReads)
-	pl.reads, pl.finish = r, nil
-	view := pl.p.committed
-	if view == nil || w.postedFirst {
-		pl.readDone = []<-chan error{pl.q.submit(func() (err error) {
-			*r, err = pl.p.read(ctx, w)
-			return err
-		})}
-		return
-	}
-	maybe, others := pl.p.splitOwn(w.numbers)
-	authsInView := pl.p.exact && !pl.p.forgot && len(w.missing) > 0
-	var postedTx, postedView map[string]bool
-	txDone := pl.q.submit(func() (err error) {
-		if err := pl.p.readRates(ctx); err != nil {
-			return err
-		}
-		if !authsInView && len(w.missing) > 0 {
-			if r.loaded, err = pl.p.readAuths(ctx, pl.p.tx, w.missing); err != nil {
-				return err
-			}
-		}
-		if len(maybe) > 0 {
-			postedTx, err = pl.p.tx.DeclarationsExist(ctx, maybe)
-		}
-		return err
-	})
-	side, txRead := make(chan error, 1), txDone
-	if !pl.p.exact {
-		// Others commit meanwhile: the numbers are looked up once the transaction
-		// holds their authorizations, by when any other poster of one of them has
-		// committed. The side passes on how the transaction's reads ended.
-		forwarded := make(chan error, 1)
-		txRead = forwarded
-		pl.aside.Add(1)
-		go func() {
-			defer pl.aside.Done()
-			err := <-txDone
-			forwarded <- err
-			if err != nil {
-				side <- nil
-				return
-			}
-			side <- pl.sideReads(ctx, r, false, w, others, &postedView)
-		}()
-	} else {
-		pl.aside.Add(1)
-		go func() {
-			defer pl.aside.Done()
-			side <- pl.sideReads(ctx, r, authsInView, w, others, &postedView)
-		}()
-	}
-	pl.readDone = []<-chan error{txRead, side}
-	pl.finish = func() {
-		r.posted = make(map[string]bool, len(postedTx)+len(postedView))
-		maps.Copy(r.posted, postedTx)
-		maps.Copy(r.posted, postedView)
-	}
-}
-
-// sideReads reads from the committed view: the authorizations wanted, where auths is
-// set, and which of numbers are posted.
-func (pl *postPipeline) sideReads(ctx context.Context, r *batchReads, auths bool, w wants, numbers []string, posted *map[string]bool) error {
-	return runCall(func() (err error) {
-		if auths {
-			if r.loaded, err = pl.p.readAuths(ctx, pl.p.committed, w.missing); err != nil {
-				return err
-			}
-		}
-		if len(numbers) > 0 {
-			*posted, err = pl.p.committed.DeclarationsExist(ctx, numbers)
-		}
+	pl.reads = r
+	pl.readDone = pl.q.submit(func() (err error) {
+		*r, err = pl.p.read(ctx, w)
 		return err
 	})
 }
@@ -658,13 +556,8 @@ func (pl *postPipeline) sideReads(ctx context.Context, r *batchReads, auths bool
 // apply checks batch, queues its write and the reads of next, and after the last batch
 // waits for every write.
 func (pl *postPipeline) apply(ctx context.Context, batch, next []Row[Declaration], out []outcome) error {
-	for _, done := range pl.readDone {
-		if err := <-done; err != nil {
-			return err
-		}
-	}
-	if pl.finish != nil {
-		pl.finish()
+	if err := <-pl.readDone; err != nil {
+		return err
 	}
 	r := *pl.reads
 	maps.Copy(pl.p.auths, r.loaded)
@@ -676,6 +569,12 @@ func (pl *postPipeline) apply(ctx context.Context, batch, next []Row[Declaration
 	}
 	write := pl.p.prepareWrite(pl.p.checkBatch(ctx, batch, r, out))
 	written := pl.q.submit(func() error { return write(ctx) })
+	if next == nil || reload {
+		// The flows of the authorizations posted to are recorded before the import
+		// forgets them, and at its end: after the writes queued, before the reads.
+		flows := pl.p.dirtyFlows()
+		written = pl.q.submit(func() error { return pl.p.tx.SetFlows(ctx, flows) })
+	}
 	switch {
 	case next == nil:
 		return <-written
@@ -793,6 +692,10 @@ func (s *Service) Reassess(ctx context.Context, number string, assessed Decimal,
 			return err
 		}
 		r.Entry = e.ID
+		st.add(day, d.Direction, delta)
+		if err := tx.SetFlows(ctx, map[string][]Flow{d.Authorization: st.flows}); err != nil {
+			return err
+		}
 		return tx.CreateReassessment(ctx, r)
 	})
 	return r, err

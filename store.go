@@ -85,9 +85,12 @@ type Tx interface {
 	// declarations are not appended this way: AppendDeclarations stores them.
 	AppendEntry(ctx context.Context, e *Entry) error
 	// FlowsOf returns, for each authorization, what was booked to its legs day by day
-	// (by declarations and by other entries), sorted by day; those with nothing booked
-	// are absent.
+	// (by declarations and by other entries), sorted by day, as SetFlows last recorded
+	// it; those with nothing booked are absent.
 	FlowsOf(ctx context.Context, authorizations []string) (map[string][]Flow, error)
+	// SetFlows records the flows of authorizations, after posting to them, for FlowsOf.
+	// The caller holds the authorizations (AuthorizationsByNumber in this transaction).
+	SetFlows(ctx context.Context, flows map[string][]Flow) error
 	// TotalsAsOf returns, per authorization, the totals of entries dated on or before asOf.
 	TotalsAsOf(ctx context.Context, asOf Date) (map[string]Totals, error)
 	// EntryCount counts the ledger's entries. Entries are only ever appended, so two

@@ -368,6 +368,8 @@ type LedgerReport struct {
 	Debits     string       `json:"debits"`
 	Credits    string       `json:"credits"`
 	Unbalanced []Unbalanced `json:"unbalanced"`
+	// StaleFlows are authorizations whose flows kept for posting differ from the ledger.
+	StaleFlows []string `json:"stale_flows"`
 }
 
 // Unbalanced is a ledger entry whose postings do not sum to zero.
@@ -718,7 +720,7 @@ func (s *Server) verify(r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	out := LedgerReport{OK: rep.OK(), Entries: rep.Entries, Postings: rep.Postings, Debits: barter.FormatHome(rep.Debits),
-		Credits: barter.FormatHome(rep.Credits), Unbalanced: []Unbalanced{}}
+		Credits: barter.FormatHome(rep.Credits), Unbalanced: []Unbalanced{}, StaleFlows: append([]string{}, rep.StaleFlows...)}
 	for _, u := range rep.Unbalanced {
 		out.Unbalanced = append(out.Unbalanced, Unbalanced{u.ID, u.Ref, barter.FormatHome(u.Sum)})
 	}

@@ -127,3 +127,7 @@ func TestDeadlock(t *testing.T) {
 func TestDeclarationLegs(t *testing.T) {
 	storetest.DeclarationLegs(t, openStore(t))
 }
+
+func TestVerifyFindsStaleFlows(t *testing.T) {
+	storetest.VerifyFindsStaleFlows(t, openStore(t))
+}

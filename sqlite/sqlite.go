@@ -50,8 +50,6 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 			DO UPDATE SET value = serials.value + excluded.value RETURNING value`,
 		LastEntryIDOnly: true,
 		SumRows:         true,
-		// Writers take the write lock at BEGIN (_txlock=immediate).
-		SingleWriter: true,
 	}}, nil
 }
 

@@ -62,3 +62,7 @@ func TestViewTotals(t *testing.T) {
 func TestVerifyFindsBadLegs(t *testing.T) {
 	storetest.VerifyFindsBadLegs(t, openStore(t))
 }
+
+func TestVerifyFindsStaleFlows(t *testing.T) {
+	storetest.VerifyFindsStaleFlows(t, openStore(t))
+}

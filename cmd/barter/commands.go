@@ -66,8 +66,11 @@ func (a *app) ledgerCmd() *cobra.Command {
 			}
 			fmt.Fprintf(a.out, "%d entries, %d postings; debits %s, credits %s\n", r.Entries, r.Postings,
 				grouped(r.Debits), grouped(r.Credits.Neg()))
+			for _, auth := range r.StaleFlows {
+				fmt.Fprintf(a.out, "authorization %s: the flows kept for posting differ from the ledger's\n", auth)
+			}
 			if !r.OK() {
-				fmt.Fprintf(a.out, "ledger verify: FAILED: %d unbalanced entries\n", len(r.Unbalanced))
+				fmt.Fprintf(a.out, "ledger verify: FAILED: %d unbalanced entries, %d authorizations with stale flows\n", len(r.Unbalanced), len(r.StaleFlows))
 				return errReported
 			}
 			fmt.Fprintln(a.out, "ledger verify: ok, every entry balances")

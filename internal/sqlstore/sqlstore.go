@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,16 +42,10 @@ type Dialect struct {
 	// entry ID by default, so that a batch's IDs come back from its INSERT instead of
 	// a round trip of their own.
 	DeclarationEntryDefault bool
-	// SingleWriter: a write transaction holds the whole database's write lock from its
-	// start, so nothing commits while it runs, and what was committed before it can be
-	// read on other connections while it writes (see Tx.Committed). Elsewhere a view of
-	// what others have committed reads it as it is at each statement.
-	SingleWriter bool
 	// SumRows: sums over a whole table are faster taken as its rows stream in than by
 	// the database's GROUP BY (which, in SQLite, sorts them first).
 	SumRows bool
-	// BeginWrite are statements run at the start of every write transaction (and of its
-	// view of what others have committed, which reads the tables it writes).
+	// BeginWrite are statements run at the start of every write transaction.
 	BeginWrite []string
 	// ReadIsolation is the isolation level of read transactions: where a statement
 	// would otherwise see what committed after an earlier one, a view reads one
@@ -96,11 +91,7 @@ func (s *Store) run(ctx context.Context, db *sql.DB, write bool, fn func(barter.
 		return fmt.Errorf("begin: %w", err)
 	}
 	t := &Tx{tx: sqlTx, d: &s.Dialect, write: write, stmts: map[string]*sql.Stmt{}}
-	if write && (!s.Dialect.SingleWriter || s.Reader != s.Writer) {
-		t.reader = s.Reader
-	}
 	defer t.closeStmts()
-	defer t.endCommitted()
 	if write {
 		for _, q := range s.Dialect.BeginWrite {
 			if _, err := sqlTx.ExecContext(ctx, q); err != nil {
@@ -133,46 +124,6 @@ type Tx struct {
 	d     *Dialect
 	write bool
 	stmts map[string]*sql.Stmt
-	// reader is the pool Committed reads from, where it can; committed is its view,
-	// once begun.
-	reader    *sql.DB
-	committed *Tx
-}
-
-// Committed returns a read-only view, on a connection of its own, of what other
-// transactions have committed, whose reads can run while this write transaction writes.
-// Where the database has a single writer (Dialect.SingleWriter), nothing commits while
-// the transaction runs, so the view shows the database as the transaction does, less
-// the transaction's own writes, and exact is true. Elsewhere each of its statements
-// reads what was committed when it began. It returns nil where there is no view (a
-// read transaction). The view ends with the transaction.
-func (t *Tx) Committed(ctx context.Context) (view barter.Tx, exact bool, err error) {
-	if t.reader == nil {
-		return nil, false, nil
-	}
-	if t.committed == nil {
-		tx, err := t.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: t.d.Numbered, Isolation: sql.LevelReadCommitted})
-		if err != nil {
-			return nil, false, err
-		}
-		// The view reads tables the transaction is writing: its lookups need the
-		// same settings.
-		for _, q := range t.d.BeginWrite {
-			if _, err := tx.ExecContext(ctx, q); err != nil {
-				_ = tx.Rollback()
-				return nil, false, fmt.Errorf("begin: %w", err)
-			}
-		}
-		t.committed = &Tx{tx: tx, d: t.d, stmts: map[string]*sql.Stmt{}}
-	}
-	return t.committed, t.d.SingleWriter, nil
-}
-
-func (t *Tx) endCommitted() {
-	if t.committed != nil {
-		t.committed.closeStmts()
-		_ = t.committed.tx.Rollback()
-	}
 }
 
 func (t *Tx) closeStmts() {
@@ -872,6 +823,9 @@ func (t *Tx) VerifyLedger(ctx context.Context) (*barter.LedgerReport, error) {
 	}
 	r.Entries, r.Postings = r.Entries+n, r.Postings+2*n
 	r.Debits, r.Credits = barter.FromMinorUnits(debits+value), barter.FromMinorUnits(credits-value)
+	if r.StaleFlows, err = t.staleFlows(ctx); err != nil {
+		return nil, err
+	}
 	if err := t.unbalancedDeclarations(ctx, r); err != nil {
 		return nil, err
 	}
@@ -960,12 +914,13 @@ func eachChunk(keys []string, fn func(args []any) error) error {
 	return nil
 }
 
-// insertRows inserts rows of ncols values each with multi-row INSERT statements.
-func (t *Tx) insertRows(ctx context.Context, prefix string, ncols int, values []any) error {
+// insertRows inserts rows of ncols values each with multi-row INSERT statements, with
+// the suffix given (an ON CONFLICT clause) if any.
+func (t *Tx) insertRows(ctx context.Context, prefix string, ncols int, values []any, suffix ...string) error {
 	rows := len(values) / ncols
 	for start := 0; start < rows; start += chunk {
 		n := min(rows-start, chunk)
-		if err := t.exec(ctx, prefix+rowList(ncols, n), values[start*ncols:(start+n)*ncols]...); err != nil {
+		if err := t.exec(ctx, prefix+rowList(ncols, n)+strings.Join(suffix, ""), values[start*ncols:(start+n)*ncols]...); err != nil {
 			return err
 		}
 	}
@@ -1056,69 +1011,131 @@ func (t *Tx) AuthorizationsByNumber(ctx context.Context, numbers []string) (map[
 
 func (t *Tx) FlowsOf(ctx context.Context, auths []string) (map[string][]barter.Flow, error) {
 	m := make(map[string][]barter.Flow, len(auths))
-	add := func(auth string, day barter.Date, imports, exports int64) {
-		fs := m[auth]
-		if n := len(fs); n == 0 || fs[n-1].Day != day {
-			fs = append(fs, barter.Flow{Day: day})
-		}
-		f := &fs[len(fs)-1]
-		f.Imports, f.Exports = f.Imports+imports, f.Exports+exports
-		m[auth] = fs
-	}
 	err := eachChunk(auths, func(args []any) error {
-		rows, err := t.query(ctx, `SELECT auth_number, day, direction, SUM(value) FROM declarations WHERE auth_number IN `+inList(chunk)+`
-			GROUP BY auth_number, day, direction ORDER BY auth_number, day`, args...)
+		rows, err := t.query(ctx, `SELECT auth_number, flows FROM authorization_flows WHERE auth_number IN `+inList(chunk), args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
-		var auth, day, direction string
-		var sum int64
+		var auth, flows string
 		for rows.Next() {
-			if err := rows.Scan(&auth, &day, &direction, &sum); err != nil {
+			if err := rows.Scan(&auth, &flows); err != nil {
 				return err
 			}
-			d, err := barter.ParseDate(day)
-			if err != nil {
-				return err
-			}
-			if barter.Direction(direction) == barter.Import {
-				add(auth, d, sum, 0)
-			} else {
-				add(auth, d, 0, sum)
-			}
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		rows.Close()
-		// Entries stored as such (reassessments) come after, each day where it belongs.
-		if rows, err = t.query(ctx, fmt.Sprintf(legQuery, `e.auth_number IN `+inList(chunk), `e.day,`)+` ORDER BY e.day`, args...); err != nil {
-			return err
-		}
-		defer rows.Close()
-		var account string
-		for rows.Next() {
-			if err := rows.Scan(&day, &account, &sum); err != nil {
-				return err
-			}
-			d, err := barter.ParseDate(day)
-			if err != nil {
-				return err
-			}
-			if auth, imports, exports, ok := legAmount(account, sum); ok {
-				fs := m[auth]
-				i, found := slices.BinarySearchFunc(fs, d, func(f barter.Flow, d barter.Date) int { return -f.Day.DaysUntil(d) })
-				if !found {
-					fs = slices.Insert(fs, i, barter.Flow{Day: d})
-				}
-				fs[i].Imports, fs[i].Exports = fs[i].Imports+imports, fs[i].Exports+exports
-				m[auth] = fs
+			if m[auth], err = parseFlows(flows); err != nil {
+				return fmt.Errorf("flows of %s: %w", auth, err)
 			}
 		}
 		return rows.Err()
 	})
 	return m, err
+}
+
+func (t *Tx) SetFlows(ctx context.Context, flows map[string][]barter.Flow) error {
+	values := make([]any, 0, 2*len(flows))
+	for _, auth := range slices.Sorted(maps.Keys(flows)) { // in order: concurrent writers take locks alike
+		values = append(values, auth, formatFlows(flows[auth]))
+	}
+	return t.insertRows(ctx, `INSERT INTO authorization_flows (auth_number, flows) VALUES `, 2, values,
+		` ON CONFLICT (auth_number) DO UPDATE SET flows = excluded.flows`)
+}
+
+// formatFlows writes flows as authorization_flows keeps them: "DAY IMPORTS EXPORTS"
+// in hundredths, separated by ';'.
+func formatFlows(fs []barter.Flow) string {
+	b := make([]byte, 0, 32*len(fs))
+	for i, f := range fs {
+		if i > 0 {
+			b = append(b, ';')
+		}
+		b = append(b, f.Day.String()...)
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, f.Imports, 10)
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, f.Exports, 10)
+	}
+	return string(b)
+}
+
+func parseFlows(s string) ([]barter.Flow, error) {
+	if s == "" {
+		return nil, nil
+	}
+	fs := make([]barter.Flow, 0, strings.Count(s, ";")+1)
+	for part := range strings.SplitSeq(s, ";") {
+		fields := strings.Fields(part)
+		if len(fields) != 3 {
+			return nil, fmt.Errorf("%q is not DAY IMPORTS EXPORTS", part)
+		}
+		day, err := barter.ParseDate(fields[0])
+		if err != nil {
+			return nil, err
+		}
+		imports, err1 := strconv.ParseInt(fields[1], 10, 64)
+		exports, err2 := strconv.ParseInt(fields[2], 10, 64)
+		if err := errors.Join(err1, err2); err != nil {
+			return nil, err
+		}
+		fs = append(fs, barter.Flow{Day: day, Imports: imports, Exports: exports})
+	}
+	return fs, nil
+}
+
+// ledgerFlows sums what the ledger books to each authorization's legs by day: the
+// declarations and the postings of other entries to imports and exports accounts.
+const ledgerFlows = `SELECT auth_number, day, SUM(imports), SUM(exports) FROM (
+	SELECT auth_number, day, CASE WHEN direction = 'import' THEN value ELSE 0 END AS imports,
+		CASE WHEN direction = 'export' THEN value ELSE 0 END AS exports FROM declarations
+	UNION ALL
+	SELECT e.auth_number, e.day, CASE WHEN p.account LIKE '%:imports' THEN p.amount ELSE 0 END,
+		CASE WHEN p.account LIKE '%:exports' THEN -p.amount ELSE 0 END
+	FROM entries e JOIN postings p ON p.entry_id = e.id WHERE p.account LIKE '%:imports' OR p.account LIKE '%:exports'
+) AS booked GROUP BY auth_number, day ORDER BY auth_number, day`
+
+// staleFlows returns the authorizations whose kept flows differ from the ledger's.
+func (t *Tx) staleFlows(ctx context.Context) ([]string, error) {
+	want := map[string][]barter.Flow{}
+	rows, err := t.query(ctx, ledgerFlows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var auth, day string
+		var f barter.Flow
+		if err := rows.Scan(&auth, &day, &f.Imports, &f.Exports); err != nil {
+			return nil, err
+		}
+		if f.Day, err = barter.ParseDate(day); err != nil {
+			return nil, err
+		}
+		want[auth] = append(want[auth], f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	if rows, err = t.query(ctx, `SELECT auth_number, flows FROM authorization_flows`); err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var stale []string
+	for rows.Next() {
+		var auth, flows string
+		if err := rows.Scan(&auth, &flows); err != nil {
+			return nil, err
+		}
+		kept, err := parseFlows(flows)
+		if err != nil || !slices.Equal(kept, want[auth]) {
+			stale = append(stale, auth)
+		}
+		delete(want, auth)
+	}
+	for auth := range want {
+		stale = append(stale, auth)
+	}
+	slices.Sort(stale)
+	return stale, rows.Err()
 }
 
 // nextEntryIDs reserves n ledger entry IDs.

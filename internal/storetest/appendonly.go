@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/barter-clearing/barter"
@@ -67,5 +68,31 @@ func VerifyFindsBadLegs(t *testing.T, s *sqlstore.Store) {
 	}
 	if r.OK() || len(r.Unbalanced) != 1 || r.Unbalanced[0].Ref != "GD-X" || r.Unbalanced[0].ID != 999998 || !r.Unbalanced[0].Sum.Equal(Dec(t, "1")) {
 		t.Errorf("verify reports %+v; want GD-X unbalanced by 1.00", r)
+	}
+}
+
+// VerifyFindsStaleFlows checks that ledger verify reports an authorization whose flows,
+// as kept for posting, no longer match the ledger: one changed around barter, and one
+// missing.
+func VerifyFindsStaleFlows(t *testing.T, s *sqlstore.Store) {
+	svc := NewService(t, s)
+	MustSeed(t, svc)
+	MustPost(t, svc, GD(t, Auth2025, barter.Import, "2024-01-15", "100"))
+	MustPost(t, svc, GD(t, Auth2023, barter.Import, "2024-01-15", "100"))
+	if r, err := svc.VerifyLedger(ctx); err != nil || !r.OK() {
+		t.Fatalf("verify before: %+v, %v", r, err)
+	}
+	for _, q := range []string{`UPDATE authorization_flows SET flows = '2024-01-15 2800001 0' WHERE auth_number = '` + Auth2025 + `'`,
+		`DELETE FROM authorization_flows WHERE auth_number = '` + Auth2023 + `'`} {
+		if _, err := s.Writer.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := svc.VerifyLedger(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.OK() || !slices.Equal(r.StaleFlows, []string{Auth2023, Auth2025}) {
+		t.Errorf("verify reports stale flows %v; want %s and %s", r.StaleFlows, Auth2023, Auth2025)
 	}
 }
