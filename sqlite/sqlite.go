@@ -50,6 +50,7 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 			DO UPDATE SET value = serials.value + excluded.value RETURNING value`,
 		LastEntryIDOnly: true,
 		SumRows:         true,
+		BytewiseText:    true,
 	}}, nil
 }
 

@@ -45,6 +45,9 @@ type Dialect struct {
 	// SumRows: sums over a whole table are faster taken as its rows stream in than by
 	// the database's GROUP BY (which, in SQLite, sorts them first).
 	SumRows bool
+	// BytewiseText: text compares byte by byte (SQLite's BINARY collation), as Go's
+	// strings do.
+	BytewiseText bool
 	// BeginWrite are statements run at the start of every write transaction.
 	BeginWrite []string
 	// ReadIsolation is the isolation level of read transactions: where a statement
@@ -932,24 +935,62 @@ func rowList(ncols, n int) string {
 	return strings.TrimSuffix(strings.Repeat(inList(ncols)+", ", n), ", ")
 }
 
+// DeclarationsExist first reads the posted numbers between the least and the greatest
+// of a chunk (as the database orders them), when they are few: one seek where
+// declarations are numbered in order, as customs number them, instead of one for each
+// number. Where that range holds more than a chunk of posted numbers, it looks up each.
 func (t *Tx) DeclarationsExist(ctx context.Context, numbers []string) (map[string]bool, error) {
 	m := make(map[string]bool, len(numbers))
 	err := eachChunk(numbers, func(args []any) error {
-		rows, err := t.query(ctx, `SELECT number FROM declarations WHERE number IN `+inList(chunk), args...)
+		keys := make(map[string]bool, len(args))
+		for _, a := range args {
+			keys[a.(string)] = true
+		}
+		var found []string
+		var err error
+		if t.d.BytewiseText {
+			lo, hi := slices.Min(slices.Collect(maps.Keys(keys))), slices.Max(slices.Collect(maps.Keys(keys)))
+			found, err = t.numbers(ctx, `SELECT number FROM declarations WHERE number BETWEEN ? AND ? ORDER BY number LIMIT ?`, lo, hi, chunk+1)
+		} else {
+			// The database's collation orders the keys.
+			values := `(SELECT column1::text AS v FROM (VALUES ` + rowList(1, chunk) + `) AS keys)`
+			found, err = t.numbers(ctx, `SELECT number FROM declarations WHERE number >= (SELECT MIN(v) FROM `+values+` AS lo)
+				AND number <= (SELECT MAX(v) FROM `+values+` AS hi) ORDER BY number LIMIT ?`, append(slices.Concat(args, args), chunk+1)...)
+		}
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var n string
-			if err := rows.Scan(&n); err != nil {
+		if len(found) > chunk {
+			if found, err = t.numbers(ctx, `SELECT number FROM declarations WHERE number IN `+inList(chunk), args...); err != nil {
 				return err
 			}
-			m[n] = true
 		}
-		return rows.Err()
+		for _, n := range found {
+			if keys[n] {
+				m[n] = true
+			}
+		}
+		return nil
 	})
 	return m, err
+}
+
+// numbers returns the first column of a query's rows.
+func (t *Tx) numbers(ctx context.Context, q string, args ...any) ([]string, error) {
+	rows, err := t.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ns []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		ns = append(ns, n)
+	}
+	return ns, rows.Err()
 }
 
 func (t *Tx) AuthorizationsByNumber(ctx context.Context, numbers []string) (map[string]*barter.Authorization, error) {

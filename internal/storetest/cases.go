@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -736,6 +738,48 @@ func testImportForgets(t *testing.T, svc *barter.Service) {
 	}
 	if p := position(t, svc, Auth2023, "2024-03-01"); p.Imports.String() != "7168000" || p.Exports.String() != "8475000" {
 		t.Errorf("%s: imports %s, exports %s; want 7168000 and 8475000", Auth2023, p.Imports, p.Exports)
+	}
+}
+
+// testDeclarationsExist looks up posted numbers in ranges that hold few posted numbers
+// and in one that holds more than a statement reads, in and out of order, in several
+// chunks.
+func testDeclarationsExist(t *testing.T, svc *barter.Service) {
+	MustSeed(t, svc)
+	num := func(i int) string { return fmt.Sprintf("GD-R-%04d", i) }
+	var rows []barter.Declaration
+	for i := 0; i < 1200; i += 2 { // the even numbers are posted
+		d := GD(t, Auth2025, barter.Import, "2024-01-15", "1")
+		d.Number = num(i)
+		rows = append(rows, d)
+	}
+	MustImport(t, svc.ImportDeclarations, rows...)
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, keys := range [][]int{
+		{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, // few posted between the least and the greatest
+		{10, 0, 5},                         // posted numbers between them that are not asked for
+		{0, 1199, 3, 1198, 601},            // 600 posted between them: each looked up
+		r.Perm(1300)[:700],                 // three chunks, out of order, some never posted
+		{1201, 1250, 1299},                 // none posted, none between
+	} {
+		numbers := make([]string, len(keys))
+		want := map[string]bool{}
+		for i, k := range keys {
+			numbers[i] = num(k)
+			if k%2 == 0 && k < 1200 {
+				want[num(k)] = true
+			}
+		}
+		err := svc.Store.View(ctx, func(tx barter.Tx) error {
+			got, err := tx.DeclarationsExist(ctx, numbers)
+			if err == nil && !maps.Equal(got, want) {
+				t.Errorf("posted among %d numbers: %d found, want %d (%v)", len(numbers), len(got), len(want), keys[:min(len(keys), 5)])
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

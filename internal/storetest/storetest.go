@@ -42,6 +42,7 @@ func Run(t *testing.T, open Opener) {
 		{"LongImport", func(t *testing.T, svc *barter.Service) { testLongImport(t, svc, 0) }},
 		{"LongImportSmallCache", func(t *testing.T, svc *barter.Service) { testLongImport(t, svc, 1) }},
 		{"ImportForgets", testImportForgets},
+		{"DeclarationsExist", testDeclarationsExist},
 		{"CancelledImport", testCancelledImport},
 		{"Reassessment", testReassessment},
 		{"PositionsAndReconcile", testPositionsAndReconcile},
