@@ -102,7 +102,40 @@ or a postgres:// URL.`,
 	root.AddCommand(a.importCmd(), a.positionsCmd(), a.reconcileCmd(), a.ledgerCmd(), a.demoCmd(),
 		a.declareCmd(), a.reassessCmd(), a.authorizationsCmd(), a.netCmd(), a.clearingCmd(), a.matchCmd(),
 		a.offersCmd(), a.proposalsCmd(), a.serveCmd(), a.usersCmd(), a.sanctionsCmd(), a.consortiumsCmd(), a.undertakingsCmd())
+	usageErrors(root)
 	return root
+}
+
+// usageErrors makes a mistyped command line an invalid request that points to --help,
+// not an internal error: an unknown flag, a wrong count of arguments, an unknown
+// command.
+func usageErrors(c *cobra.Command) {
+	c.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError(c, err) })
+	switch args := c.Args; {
+	case args != nil:
+		c.Args = func(c *cobra.Command, a []string) error {
+			if err := args(c, a); err != nil {
+				return usageError(c, err)
+			}
+			return nil
+		}
+	case c.HasSubCommands() && c.Run == nil && c.RunE == nil:
+		// A group of commands shows its help, or says which command it does not know.
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(c *cobra.Command, a []string) error {
+			if len(a) > 0 {
+				return usageError(c, fmt.Errorf("unknown command %q", a[0]))
+			}
+			return c.Help()
+		}
+	}
+	for _, sub := range c.Commands() {
+		usageErrors(sub)
+	}
+}
+
+func usageError(c *cobra.Command, err error) error {
+	return &barter.Error{Code: barter.EInvalid, Message: fmt.Sprintf("%v (see %s --help)", err, c.CommandPath())}
 }
 
 // open connects to the store named by --db and returns a service on it.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/barter-clearing/barter"
 	barterhttp "github.com/barter-clearing/barter/http"
 )
 
@@ -175,5 +176,17 @@ func TestDSN(t *testing.T) {
 	}
 	if _, err := os.Stat(strings.TrimPrefix(os.Getenv("BARTER_DB"), "sqlite:")); err != nil {
 		t.Errorf("BARTER_DB was not used: %v", err)
+	}
+}
+
+// TestUsageErrors checks that a mistyped command line is answered as the user's
+// mistake, pointing to --help, not as an internal error.
+func TestUsageErrors(t *testing.T) {
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "b.db")
+	for _, args := range [][]string{{"reassess", "GD-1", "--assessed", "10"}, {"reassess"}, {"frobnicate"}, {"consortiums", "frobnicate"}} {
+		_, _, err := run(t, dsn, args...)
+		if barter.ErrorCode(err) != barter.EInvalid || !strings.Contains(barter.ErrorMessage(err), "--help") {
+			t.Errorf("barter %s: %v (code %s); want an invalid request pointing to --help", strings.Join(args, " "), err, barter.ErrorCode(err))
+		}
 	}
 }
