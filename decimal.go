@@ -141,6 +141,9 @@ func homeValueSmall(amount, rate Decimal) (int64, bool) {
 		}
 		var r uint64
 		q, r = bits.Div64(hi, lo, div)
+		if q >= math.MaxInt64 { // too large once rounded, or it would wrap
+			return 0, false
+		}
 		if r > div-r || (r == div-r && q&1 == 1) { // half to even
 			q++
 		}

@@ -46,6 +46,34 @@ func TestHomeValue(t *testing.T) {
 	}
 }
 
+// TestHomeValueBounds checks products at the edge of 64 bits, where rounding up the
+// quotient would wrap: a value too large for the ledger is refused, never booked as 0.
+func TestHomeValueBounds(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	check := func(a, rate Decimal) {
+		t.Helper()
+		want := RoundHome(a.Mul(rate))
+		wantMinor, wantErr := MinorUnits(want)
+		got, minor, err := HomeValue(a, rate)
+		if (err != nil) != (wantErr != nil) || (err == nil && (!got.Equal(want) || minor != wantMinor)) {
+			t.Fatalf("HomeValue(%s, %s) = %s, %d, %v; want %s, %d, %v", a, rate, got, minor, err, want, wantMinor, wantErr)
+		}
+	}
+	check(decimal.RequireFromString("99999999984872.9490"), decimal.RequireFromString("1844.67440765"))
+	// Products whose quotient lies next to 2^63 or 2^64 - 1, with remainders either side
+	// of a half.
+	for _, target := range []uint64{1<<63 - 1, 1 << 63, 1<<64 - 1} {
+		for i := 0; i < 20_000; i++ {
+			scale := int32(r.IntN(10) + 1) // the rate's decimals
+			// amount x rate x 10^(2 - 4 - scale) near target: pick the rate, then the amount.
+			rate := decimal.New(r.Int64N(1<<40)+1, -scale)
+			want := decimal.NewFromUint64(target).Shift(2 + scale).Add(decimal.New(r.Int64N(2001)-1000, 0))
+			amount := want.Div(rate.Shift(scale)).Round(4)
+			check(amount, rate)
+		}
+	}
+}
+
 // TestExportAllowedMinor compares the integer rule with the decimal one.
 func TestExportAllowedMinor(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
