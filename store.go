@@ -91,6 +91,10 @@ type Tx interface {
 	// SetFlows records the flows of authorizations, after posting to them, for FlowsOf.
 	// The caller holds the authorizations (AuthorizationsByNumber in this transaction).
 	SetFlows(ctx context.Context, flows map[string][]Flow) error
+	// RebuildFlows recomputes the flows of every authorization from the ledger, holding
+	// all authorizations while it does, and returns how many have flows and how many
+	// of those differed.
+	RebuildFlows(ctx context.Context) (authorizations, stale int, err error)
 	// TotalsAsOf returns, per authorization, the totals of entries dated on or before asOf.
 	TotalsAsOf(ctx context.Context, asOf Date) (map[string]Totals, error)
 	// EntryCount counts the ledger's entries. Entries are only ever appended, so two

@@ -264,6 +264,21 @@ func (s *Service) VerifyLedger(ctx context.Context) (*LedgerReport, error) {
 	return r, err
 }
 
+// RebuildFlows recomputes every authorization's flows, as kept for posting, from the
+// ledger, and returns how many authorizations have flows and how many of them differed
+// (the stale flows VerifyLedger reports). Errors: EForbidden.
+func (s *Service) RebuildFlows(ctx context.Context) (authorizations, stale int, err error) {
+	if err := require(ctx, "rebuilding the flows kept for posting", RoleCustoms); err != nil {
+		return 0, 0, err
+	}
+	err = s.update(ctx, func(tx Tx) error {
+		var err error
+		authorizations, stale, err = tx.RebuildFlows(ctx)
+		return err
+	})
+	return authorizations, stale, err
+}
+
 // Authorizations lists authorizations and applications, all when status is "". A trader
 // sees those of its own party.
 func (s *Service) Authorizations(ctx context.Context, status Status) ([]Authorization, error) {

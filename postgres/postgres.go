@@ -57,6 +57,7 @@ func Open(ctx context.Context, dsn string) (*sqlstore.Store, error) {
 		// ten times as much as the IDs themselves.
 		NextEntryIDs:            `SELECT nextval('entries_id_seq') FROM generate_series(1, ?::int)`,
 		DeclarationEntryDefault: true,
+		LockAuthorizations:      `LOCK TABLE authorizations IN EXCLUSIVE MODE`,
 		// A view reads one snapshot: positions are not a mix of before and after a
 		// commit.
 		ReadIsolation: sql.LevelRepeatableRead,

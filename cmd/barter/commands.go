@@ -48,6 +48,28 @@ Declarations against a cancelled authorization are rejected from then on.`,
 func (a *app) ledgerCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "ledger", Short: "Inspect the ledger"}
 	cmd.AddCommand(&cobra.Command{
+		Use:   "rebuild-flows",
+		Short: "Recompute from the ledger what each authorization has booked, as kept for posting",
+		Long: `Posting checks each declaration against what its authorization has booked so far,
+day by day, which barter keeps as it posts. ledger verify reports any authorization whose
+kept flows differ from the ledger (changed by hand, say); rebuild-flows recomputes them
+all from the ledger. Postings wait while it runs.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, closeFn, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			n, stale, err := svc.RebuildFlows(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "rebuilt the flows of %d authorizations; %d had differed from the ledger\n", n, stale)
+			return nil
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
 		Use:   "verify",
 		Short: "Check that every ledger entry balances; exit non-zero if any does not",
 		Args:  cobra.NoArgs,

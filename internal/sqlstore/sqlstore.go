@@ -45,6 +45,9 @@ type Dialect struct {
 	// SumRows: sums over a whole table are faster taken as its rows stream in than by
 	// the database's GROUP BY (which, in SQLite, sorts them first).
 	SumRows bool
+	// LockAuthorizations is a statement that holds every authorization until the
+	// transaction ends, against postings meanwhile; none where writers are serialised.
+	LockAuthorizations string
 	// BytewiseText: text compares byte by byte (SQLite's BINARY collation), as Go's
 	// strings do.
 	BytewiseText bool
@@ -1133,9 +1136,30 @@ const ledgerFlows = `SELECT auth_number, day, SUM(imports), SUM(exports) FROM (
 	FROM entries e JOIN postings p ON p.entry_id = e.id WHERE p.account LIKE '%:imports' OR p.account LIKE '%:exports'
 ) AS booked GROUP BY auth_number, day ORDER BY auth_number, day`
 
-// staleFlows returns the authorizations whose kept flows differ from the ledger's.
-func (t *Tx) staleFlows(ctx context.Context) ([]string, error) {
-	want := map[string][]barter.Flow{}
+func (t *Tx) RebuildFlows(ctx context.Context) (authorizations, stale int, err error) {
+	// No posting may read or write flows meanwhile: it holds its authorization.
+	if t.d.LockAuthorizations != "" {
+		if err := t.exec(ctx, t.d.LockAuthorizations); err != nil {
+			return 0, 0, err
+		}
+	}
+	stales, err := t.staleFlows(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	flows, err := t.ledgerFlows(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := t.exec(ctx, `DELETE FROM authorization_flows`); err != nil {
+		return 0, 0, err
+	}
+	return len(flows), len(stales), t.SetFlows(ctx, flows)
+}
+
+// ledgerFlows returns the flows of every authorization as the ledger books them.
+func (t *Tx) ledgerFlows(ctx context.Context) (map[string][]barter.Flow, error) {
+	flows := map[string][]barter.Flow{}
 	rows, err := t.query(ctx, ledgerFlows)
 	if err != nil {
 		return nil, err
@@ -1150,13 +1174,19 @@ func (t *Tx) staleFlows(ctx context.Context) ([]string, error) {
 		if f.Day, err = barter.ParseDate(day); err != nil {
 			return nil, err
 		}
-		want[auth] = append(want[auth], f)
+		flows[auth] = append(flows[auth], f)
 	}
-	if err := rows.Err(); err != nil {
+	return flows, rows.Err()
+}
+
+// staleFlows returns the authorizations whose kept flows differ from the ledger's.
+func (t *Tx) staleFlows(ctx context.Context) ([]string, error) {
+	want, err := t.ledgerFlows(ctx)
+	if err != nil {
 		return nil, err
 	}
-	rows.Close()
-	if rows, err = t.query(ctx, `SELECT auth_number, flows FROM authorization_flows`); err != nil {
+	rows, err := t.query(ctx, `SELECT auth_number, flows FROM authorization_flows`)
+	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()

@@ -95,4 +95,14 @@ func VerifyFindsStaleFlows(t *testing.T, s *sqlstore.Store) {
 	if r.OK() || !slices.Equal(r.StaleFlows, []string{Auth2023, Auth2025}) {
 		t.Errorf("verify reports stale flows %v; want %s and %s", r.StaleFlows, Auth2023, Auth2025)
 	}
+	// Rebuilt from the ledger, they verify again, and posting counts the imports kept.
+	if n, stale, err := svc.RebuildFlows(ctx); err != nil || n != 2 || stale != 2 {
+		t.Fatalf("rebuild: %d authorizations, %d stale, %v; want 2 and 2", n, stale, err)
+	}
+	if r, err := svc.VerifyLedger(ctx); err != nil || !r.OK() {
+		t.Fatalf("verify after the rebuild: %+v, %v", r, err)
+	}
+	// 100 USD at 280 imported allows up to 35,000 PKR of exports: 120 USD at 280 (33,600)
+	// fits, and would not without the imports the rebuilt flows hold.
+	MustPost(t, svc, GD(t, Auth2023, barter.Export, "2024-01-20", "120"))
 }

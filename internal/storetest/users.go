@@ -241,6 +241,7 @@ func testUserRoles(t *testing.T, svc *barter.Service) {
 		{"ClearingRuns", func(c context.Context) error { return errOf(svc.ClearingRuns(c)) }, []barter.Role{customs, operator, analyst}},
 		{"ObligationsFromPositions", func(c context.Context) error { return errOf(svc.ObligationsFromPositions(c, day)) }, []barter.Role{customs, operator, analyst}},
 		{"VerifyLedger", func(c context.Context) error { return errOf(svc.VerifyLedger(c)) }, []barter.Role{customs, operator, analyst}},
+		{"RebuildFlows", func(c context.Context) error { _, _, err := svc.RebuildFlows(c); return err }, []barter.Role{customs}},
 		{"Parties", func(c context.Context) error { return errOf(svc.Parties(c)) }, []barter.Role{customs, operator, analyst}},
 		{"RegisterConsortium", func(c context.Context) error { return svc.RegisterConsortium(c, &barter.Consortium{}) }, []barter.Role{customs}},
 		{"Consortiums", func(c context.Context) error { return errOf(svc.Consortiums(c)) }, []barter.Role{customs, operator, analyst}},
