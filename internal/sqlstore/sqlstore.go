@@ -952,7 +952,10 @@ func (t *Tx) DeclarationsExist(ctx context.Context, numbers []string) (map[strin
 		var found []string
 		var err error
 		if t.d.BytewiseText {
-			lo, hi := slices.Min(slices.Collect(maps.Keys(keys))), slices.Max(slices.Collect(maps.Keys(keys)))
+			lo, hi := args[0].(string), args[0].(string)
+			for _, a := range args[1:] {
+				lo, hi = min(lo, a.(string)), max(hi, a.(string))
+			}
 			found, err = t.numbers(ctx, `SELECT number FROM declarations WHERE number BETWEEN ? AND ? ORDER BY number LIMIT ?`, lo, hi, chunk+1)
 		} else {
 			// The database's collation orders the keys.
