@@ -427,34 +427,21 @@ func (p *poster) checkBatch(ctx context.Context, rows []Row[Declaration], r batc
 
 // write posts the declarations checkBatch returned.
 func (p *poster) write(ctx context.Context, decls []*Declaration) error {
-	if len(decls) == 0 {
-		return nil
-	}
-	if err := p.tx.AppendDeclarations(ctx, decls); err != nil {
-		return fmt.Errorf("post declarations: %w", err)
-	}
-	return nil
+	return p.prepareWrite(decls)(ctx)
 }
 
-// declarationPreparer is a Tx that can lay out the rows of declarations apart from
-// writing them (sqlstore's does).
-type declarationPreparer interface {
-	PrepareDeclarations(decls []*Declaration) (write func(context.Context) error, err error)
-}
-
-// prepareWrite returns what posts decls, having done what it can of that on the calling
-// goroutine, so that the store's goroutine is left only the store's work.
+// prepareWrite lays out the rows of decls on the calling goroutine and returns what
+// posts them, so that the store's goroutine is left only the store's work.
 func (p *poster) prepareWrite(decls []*Declaration) func(context.Context) error {
-	tx, ok := p.tx.(declarationPreparer)
-	if !ok || len(decls) == 0 {
-		return func(ctx context.Context) error { return p.write(ctx, decls) }
+	if len(decls) == 0 {
+		return func(context.Context) error { return nil }
 	}
-	write, err := tx.PrepareDeclarations(decls)
-	if err != nil {
-		return func(context.Context) error { return fmt.Errorf("post declarations: %w", err) }
-	}
+	write, err := p.tx.PrepareDeclarations(decls)
 	return func(ctx context.Context) error {
-		if err := write(ctx); err != nil {
+		if err == nil {
+			err = write(ctx)
+		}
+		if err != nil {
 			return fmt.Errorf("post declarations: %w", err)
 		}
 		return nil
@@ -693,7 +680,8 @@ func (s *Service) Reassess(ctx context.Context, number string, assessed Decimal,
 		}
 		r.Entry = e.ID
 		st.add(day, d.Direction, delta)
-		if err := tx.SetFlows(ctx, map[string][]Flow{d.Authorization: st.flows}); err != nil {
+		p.dirty[d.Authorization] = true
+		if err := p.recordFlows(ctx); err != nil {
 			return err
 		}
 		return tx.CreateReassessment(ctx, r)

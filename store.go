@@ -74,15 +74,17 @@ type Tx interface {
 	Declaration(ctx context.Context, number string) (*Declaration, error)
 	// DeclarationsExist reports which of the numbers are posted.
 	DeclarationsExist(ctx context.Context, numbers []string) (map[string]bool, error)
-	// AppendDeclarations stores the declarations, each its own ledger entry (see
-	// DeclarationEntry), and sets their Entry IDs from the ledger's sequence.
-	AppendDeclarations(ctx context.Context, decls []*Declaration) error
+	// PrepareDeclarations lays out the rows of the declarations, each its own ledger
+	// entry (see DeclarationEntry), and returns what stores them and sets their Entry
+	// IDs from the ledger's sequence. The laying out is done on the calling goroutine,
+	// so that an import does it while the store writes the batch before.
+	PrepareDeclarations(decls []*Declaration) (write func(context.Context) error, err error)
 	CreateReassessment(ctx context.Context, r *Reassessment) error
 	// Reassessments lists a declaration's reassessments in the order they were made.
 	Reassessments(ctx context.Context, declaration string) ([]Reassessment, error)
 
 	// AppendEntry appends a ledger entry with its postings and sets e.ID. The entries of
-	// declarations are not appended this way: AppendDeclarations stores them.
+	// declarations are not appended this way: PrepareDeclarations stores them.
 	AppendEntry(ctx context.Context, e *Entry) error
 	// FlowsOf returns, for each authorization, what was booked to its legs day by day
 	// (by declarations and by other entries), sorted by day, as SetFlows last recorded

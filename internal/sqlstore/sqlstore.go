@@ -642,6 +642,9 @@ func (t *Tx) NextSerial(ctx context.Context, name string) (int64, error) {
 
 const declColumns = `number, auth_number, direction, day, hs_code, quantity, unit, currency, declared, assessed, rate, rate_day, value, entry_id`
 
+// declColumnCount is how many declColumns there are.
+const declColumnCount = 14
+
 func (t *Tx) Declaration(ctx context.Context, number string) (*barter.Declaration, error) {
 	row, err := t.queryRow(ctx, `SELECT `+declColumns+` FROM declarations WHERE number = ?`, number)
 	if err != nil {
@@ -721,21 +724,21 @@ func (t *Tx) EntryCount(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// legQuery sums the postings of the entries stored as such (not declarations) to
-// authorizations' imports and exports accounts, by account; the account names the
-// authorization.
-const legQuery = `SELECT %[2]s p.account, SUM(p.amount) FROM entries e JOIN postings p ON p.entry_id = e.id
-	WHERE %[1]s AND (p.account LIKE '%%:` + barter.AccountImports + `' OR p.account LIKE '%%:` + barter.AccountExports + `') GROUP BY %[2]s p.account`
+// legQuery sums the postings, up to a day, of the entries stored as such (not
+// declarations) to authorizations' imports and exports accounts, by account; the
+// account names the authorization.
+const legQuery = `SELECT p.account, SUM(p.amount) FROM entries e JOIN postings p ON p.entry_id = e.id
+	WHERE e.day <= ? AND (p.account LIKE '%:` + barter.AccountImports + `' OR p.account LIKE '%:` + barter.AccountExports + `') GROUP BY p.account`
 
 func (t *Tx) TotalsAsOf(ctx context.Context, asOf barter.Date) (map[string]barter.Totals, error) {
-	sums := map[string]*[2]int64{}
-	add := func(auth string, imports, exports int64) {
-		s := sums[auth]
+	sums := map[string]*[2]int64{} // imports and exports in hundredths
+	sumOf := func(auth []byte) *[2]int64 {
+		s := sums[string(auth)] // no copy of auth where it is known
 		if s == nil {
 			s = new([2]int64)
-			sums[auth] = s
+			sums[string(auth)] = s
 		}
-		s[0], s[1] = s[0]+imports, s[1]+exports
+		return s
 	}
 	// Each declaration is its own entry; its value is booked to the leg of its direction.
 	q := `SELECT auth_number, direction, SUM(value) FROM declarations WHERE day <= ? GROUP BY auth_number, direction`
@@ -753,11 +756,7 @@ func (t *Tx) TotalsAsOf(ctx context.Context, asOf barter.Date) (map[string]barte
 		if err := rows.Scan(&auth, &direction, &sum); err != nil {
 			return nil, err
 		}
-		s := sums[string(auth)] // no copy of auth where it is known
-		if s == nil {
-			s = new([2]int64)
-			sums[string(auth)] = s
-		}
+		s := sumOf(auth)
 		if barter.Direction(direction) == barter.Import {
 			s[0] += sum
 		} else {
@@ -768,7 +767,7 @@ func (t *Tx) TotalsAsOf(ctx context.Context, asOf barter.Date) (map[string]barte
 		return nil, err
 	}
 	rows.Close()
-	if rows, err = t.query(ctx, fmt.Sprintf(legQuery, `e.day <= ?`, ``), asOf.String()); err != nil {
+	if rows, err = t.query(ctx, legQuery, asOf.String()); err != nil {
 		return nil, err
 	}
 	defer rows.Close()
@@ -779,7 +778,8 @@ func (t *Tx) TotalsAsOf(ctx context.Context, asOf barter.Date) (map[string]barte
 			return nil, err
 		}
 		if auth, imports, exports, ok := legAmount(string(account), sum); ok {
-			add(auth, imports, exports)
+			s := sumOf([]byte(auth))
+			s[0], s[1] = s[0]+imports, s[1]+exports
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -1146,11 +1146,11 @@ func (t *Tx) RebuildFlows(ctx context.Context) (authorizations, stale int, err e
 			return 0, 0, err
 		}
 	}
-	stales, err := t.staleFlows(ctx)
+	flows, err := t.ledgerFlows(ctx)
 	if err != nil {
 		return 0, 0, err
 	}
-	flows, err := t.ledgerFlows(ctx)
+	stales, err := t.flowsDiffering(ctx, flows)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -1188,12 +1188,19 @@ func (t *Tx) staleFlows(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	return t.flowsDiffering(ctx, want)
+}
+
+// flowsDiffering returns the authorizations whose kept flows differ from want, those
+// the ledger books to them.
+func (t *Tx) flowsDiffering(ctx context.Context, want map[string][]barter.Flow) ([]string, error) {
 	rows, err := t.query(ctx, `SELECT auth_number, flows FROM authorization_flows`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var stale []string
+	seen := make(map[string]bool, len(want))
 	for rows.Next() {
 		var auth, flows string
 		if err := rows.Scan(&auth, &flows); err != nil {
@@ -1203,10 +1210,12 @@ func (t *Tx) staleFlows(ctx context.Context) ([]string, error) {
 		if err != nil || !slices.Equal(kept, want[auth]) {
 			stale = append(stale, auth)
 		}
-		delete(want, auth)
+		seen[auth] = true
 	}
 	for auth := range want {
-		stale = append(stale, auth)
+		if !seen[auth] {
+			stale = append(stale, auth)
+		}
 	}
 	slices.Sort(stale)
 	return stale, rows.Err()
@@ -1243,58 +1252,27 @@ func (t *Tx) nextEntryIDs(ctx context.Context, n int) ([]int64, error) {
 	return ids, nil
 }
 
-// ledgerRows holds entries and their postings as the values of multi-row INSERTs.
-type ledgerRows struct {
-	head  []any // 5 values an entry
-	lines []any // 4 values a posting
-	first []int // index in lines/4 of each entry's first posting, and one past the last
-}
-
-const (
-	insertEntries  = `INSERT INTO entries (id, kind, ref, auth_number, day) VALUES `
-	insertPostings = `INSERT INTO postings (entry_id, seq, account, amount) VALUES `
-)
-
-// entryRows assigns IDs to entries and lays them out as rows.
-func (t *Tx) entryRows(ctx context.Context, es []*barter.Entry) (ledgerRows, error) {
-	ids, err := t.nextEntryIDs(ctx, len(es))
-	if err != nil {
-		return ledgerRows{}, err
-	}
-	r := ledgerRows{head: make([]any, 0, 5*len(es)), lines: make([]any, 0, 8*len(es)), first: make([]int, 0, len(es)+1)}
-	for i, e := range es {
-		e.ID = ids[i]
-		r.head = append(r.head, e.ID, string(e.Kind), e.Ref, e.Authorization, e.Date.String())
-		r.first = append(r.first, len(r.lines)/4)
-		for j, p := range e.Postings {
-			amount, err := barter.MinorUnits(p.Amount)
-			if err != nil {
-				return ledgerRows{}, fmt.Errorf("entry %s: %w", e.Ref, err)
-			}
-			r.lines = append(r.lines, e.ID, j+1, p.Account, amount)
-		}
-	}
-	r.first = append(r.first, len(r.lines)/4)
-	return r, nil
-}
-
 func (t *Tx) AppendEntry(ctx context.Context, e *barter.Entry) error {
-	r, err := t.entryRows(ctx, []*barter.Entry{e})
+	lines := make([]any, 0, 4*len(e.Postings))
+	for j, p := range e.Postings {
+		amount, err := barter.MinorUnits(p.Amount)
+		if err != nil {
+			return fmt.Errorf("entry %s: %w", e.Ref, err)
+		}
+		lines = append(lines, nil, j+1, p.Account, amount)
+	}
+	ids, err := t.nextEntryIDs(ctx, 1)
 	if err != nil {
 		return err
 	}
-	if err := t.insertRows(ctx, insertEntries, 5, r.head); err != nil {
+	e.ID = ids[0]
+	for i := 0; i < len(lines); i += 4 {
+		lines[i] = e.ID
+	}
+	if err := t.exec(ctx, `INSERT INTO entries (id, kind, ref, auth_number, day) VALUES (?, ?, ?, ?, ?)`, e.ID, string(e.Kind), e.Ref, e.Authorization, e.Date.String()); err != nil {
 		return err
 	}
-	return t.insertRows(ctx, insertPostings, 4, r.lines)
-}
-
-func (t *Tx) AppendDeclarations(ctx context.Context, ds []*barter.Declaration) error {
-	write, err := t.PrepareDeclarations(ds)
-	if err != nil {
-		return err
-	}
-	return write(ctx)
+	return t.insertRows(ctx, `INSERT INTO postings (entry_id, seq, account, amount) VALUES `, 4, lines)
 }
 
 // insertDeclarationsNumbered inserts declarations (values laid out as by
@@ -1302,14 +1280,14 @@ func (t *Tx) AppendDeclarations(ctx context.Context, ds []*barter.Declaration) e
 // sets their Entry IDs from what each INSERT returns. A statement numbers its rows in the
 // order of its VALUES, so the IDs it returns, sorted, are theirs in that order.
 func (t *Tx) insertDeclarationsNumbered(ctx context.Context, ds []*barter.Declaration, values []any) error {
-	const cols = 13 // entry_id is left to its default
+	const cols = declColumnCount - 1 // entry_id, the last, is left to its default
 	insert := `INSERT INTO declarations (` + strings.TrimSuffix(declColumns, ", entry_id") + `) VALUES `
 	args := make([]any, 0, cols*min(len(ds), chunk))
 	for start := 0; start < len(ds); start += chunk {
 		batch := ds[start:min(len(ds), start+chunk)]
 		args = args[:0]
 		for i := range batch {
-			args = append(args, values[14*(start+i):14*(start+i)+cols]...)
+			args = append(args, values[declColumnCount*(start+i):declColumnCount*(start+i)+cols]...)
 		}
 		row, err := t.queryRow(ctx, `WITH ins AS (`+insert+rowList(cols, len(batch))+` RETURNING entry_id)
 			SELECT COALESCE(string_agg(entry_id::text, ',' ORDER BY entry_id), '') FROM ins`, args...)
@@ -1333,11 +1311,8 @@ func (t *Tx) insertDeclarationsNumbered(ctx context.Context, ds []*barter.Declar
 	return nil
 }
 
-// PrepareDeclarations lays out the rows AppendDeclarations writes and returns what
-// writes them (and sets the declarations' Entry IDs), so that an import can lay out a
-// batch on a goroutine of its own while the store writes the one before.
 func (t *Tx) PrepareDeclarations(ds []*barter.Declaration) (func(context.Context) error, error) {
-	const cols = 14
+	const cols = declColumnCount
 	values := make([]any, 0, cols*len(ds))
 	// A batch repeats few days, directions, units and currencies: each is formatted and
 	// boxed once.

@@ -872,11 +872,16 @@ type holdTx struct {
 	wrote, release chan struct{}
 }
 
-func (t holdTx) AppendDeclarations(ctx context.Context, d []*barter.Declaration) error {
-	err := t.Tx.AppendDeclarations(ctx, d)
-	close(t.wrote)
-	<-t.release
-	return err
+func (t holdTx) PrepareDeclarations(d []*barter.Declaration) (func(context.Context) error, error) {
+	write, err := t.Tx.PrepareDeclarations(d)
+	return func(ctx context.Context) error {
+		if err == nil {
+			err = write(ctx)
+		}
+		close(t.wrote)
+		<-t.release
+		return err
+	}, nil
 }
 
 // signalTx closes reading when authorization want is first asked for.
