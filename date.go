@@ -122,20 +122,25 @@ func (d Date) After(e Date) bool { return d.n > e.n }
 
 // String formats d as YYYY-MM-DD, or "" for the zero Date.
 func (d Date) String() string {
+	var b [10]byte
+	return string(d.Append(b[:0]))
+}
+
+// Append appends d to b formatted as String does.
+func (d Date) Append(b []byte) []byte {
 	if d.IsZero() {
-		return ""
+		return b
 	}
 	y, m, day := d.civil()
 	if y < 0 || y > 9999 {
-		return d.Time().Format(DateLayout)
+		return d.Time().AppendFormat(b, DateLayout)
 	}
-	b := [10]byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
-		byte('0' + m/10), byte('0' + m%10), '-', byte('0' + day/10), byte('0' + day%10)}
-	return string(b[:])
+	return append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+m/10), byte('0'+m%10), '-', byte('0'+day/10), byte('0'+day%10))
 }
 
 // MarshalText implements encoding.TextMarshaler.
-func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+func (d Date) MarshalText() ([]byte, error) { return d.Append(nil), nil }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (d *Date) UnmarshalText(b []byte) error {

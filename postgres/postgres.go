@@ -13,7 +13,7 @@ import (
 	"github.com/barter-clearing/barter"
 	"github.com/barter-clearing/barter/internal/sqlstore"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" database/sql driver
 	"github.com/pressly/goose/v3"
 )
 
@@ -61,6 +61,7 @@ func Open(ctx context.Context, dsn string) (*sqlstore.Store, error) {
 		// A view reads one snapshot: positions are not a mix of before and after a
 		// commit.
 		ReadIsolation: sql.LevelRepeatableRead,
+		QueryText:     queryText,
 	}}, nil
 }
 
@@ -77,4 +78,27 @@ func isUniqueViolation(err error) bool {
 func isDeadlock(err error) bool {
 	var e *pgconn.PgError
 	return errors.As(err, &e) && (e.Code == "40P01" || e.Code == "40001")
+}
+
+// queryText implements sqlstore.Dialect.QueryText on pgx's connection: the statement is
+// prepared once a connection (pgx keeps it by its text) and its parameters go as they
+// are, in text format.
+func queryText(ctx context.Context, driverConn any, name, query string, params [][]byte) (string, error) {
+	c, ok := driverConn.(*stdlib.Conn)
+	if !ok {
+		return "", fmt.Errorf("postgres: connection is a %T, not pgx's", driverConn)
+	}
+	sd, err := c.Conn().Prepare(ctx, name, query)
+	if err != nil {
+		return "", err
+	}
+	rr := c.Conn().PgConn().ExecPrepared(ctx, sd.Name, params, nil, nil)
+	var first string
+	for rr.NextRow() {
+		if v := rr.Values(); first == "" && len(v) > 0 {
+			first = string(v[0])
+		}
+	}
+	_, err = rr.Close()
+	return first, err
 }

@@ -8,13 +8,17 @@ import (
 )
 
 // TestDecStr checks the fast formatting against the decimal's own String, on values
-// with coefficients up to and past 64 bits and exponents either side of the point.
+// with coefficients up to and past 64 bits and exponents either side of the point, and
+// appended after text already in the buffer.
 func TestDecStr(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	check := func(d decimal.Decimal) {
 		t.Helper()
 		if got, want := decStr(d), d.String(); got != want {
 			t.Fatalf("decStr(%s, coefficient %s, exponent %d) = %q; want %q", d, d.Coefficient(), d.Exponent(), got, want)
+		}
+		if got, want := string(appendDec([]byte("-0|"), d)), "-0|"+d.String(); got != want {
+			t.Fatalf("appendDec after a prefix (%s) = %q; want %q", d, got, want)
 		}
 	}
 	for _, s := range []string{"0", "0.00", "-0.00", "1", "-1", "10", "100.00", "0.5", "-0.5", "0.05", "-0.050", "704000.12",

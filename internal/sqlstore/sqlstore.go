@@ -51,6 +51,12 @@ type Dialect struct {
 	// BytewiseText: text compares byte by byte (SQLite's BINARY collation), as Go's
 	// strings do.
 	BytewiseText bool
+	// QueryText, where set, runs query on the transaction's connection (the driver's,
+	// as database/sql's Conn.Raw passes it) with params in text format, laid out
+	// beforehand, and returns the first column of the first row returned, if any: a
+	// large INSERT without the driver's conversion of each argument on the way.
+	// Name names query (a prepared statement) on the connection.
+	QueryText func(ctx context.Context, driverConn any, name, query string, params [][]byte) (string, error)
 	// BeginWrite are statements run at the start of every write transaction.
 	BeginWrite []string
 	// ReadIsolation is the isolation level of read transactions: where a statement
@@ -92,11 +98,16 @@ func (s *Store) run(ctx context.Context, db *sql.DB, write bool, fn func(barter.
 	if !write {
 		opts.Isolation = s.Dialect.ReadIsolation
 	}
-	sqlTx, err := db.BeginTx(ctx, opts)
+	conn, err := db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	t := &Tx{tx: sqlTx, d: &s.Dialect, write: write, stmts: map[string]*sql.Stmt{}}
+	defer conn.Close()
+	sqlTx, err := conn.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	t := &Tx{tx: sqlTx, conn: conn, d: &s.Dialect, write: write, stmts: map[string]*sql.Stmt{}}
 	defer t.closeStmts()
 	if write {
 		for _, q := range s.Dialect.BeginWrite {
@@ -126,10 +137,13 @@ func (s *Store) deadlock(err error) error {
 
 // Tx implements barter.Tx.
 type Tx struct {
-	tx    *sql.Tx
-	d     *Dialect
-	write bool
-	stmts map[string]*sql.Stmt
+	tx   *sql.Tx
+	conn *sql.Conn // tx's connection, for Dialect.QueryText
+	// inserts are the statements of numberedInsertText, by rows.
+	inserts map[int]string
+	d       *Dialect
+	write   bool
+	stmts   map[string]*sql.Stmt
 }
 
 func (t *Tx) closeStmts() {
@@ -221,22 +235,28 @@ func notFound(err error, what, key string) error {
 // point), without its big.Int arithmetic where the coefficient fits 64 bits: an import
 // formats four decimals a row.
 func decStr(d barter.Decimal) string {
+	var buf [48]byte
+	return string(appendDec(buf[:0], d))
+}
+
+// appendDec appends d formatted as decStr does.
+func appendDec(o []byte, d barter.Decimal) []byte {
 	exp := d.Exponent()
 	if exp > 0 || exp < -18 || d.NumDigits() > 18 {
-		return d.String()
+		return append(o, d.String()...)
 	}
 	var buf [24]byte
 	b := strconv.AppendInt(buf[:0], d.CoefficientInt64(), 10)
 	if exp == 0 {
-		return string(b)
+		return append(o, b...)
 	}
+	begin := len(o)
 	sign, digits := "", b
 	if b[0] == '-' {
 		sign, digits = "-", b[1:]
 	}
 	scale := int(-exp)
-	var out [48]byte
-	o := append(out[:0], sign...)
+	o = append(o, sign...)
 	if len(digits) <= scale {
 		o = append(o, '0')
 	} else {
@@ -247,16 +267,16 @@ func decStr(d barter.Decimal) string {
 	if n := scale - len(digits); n > 0 && len(frac) > 0 {
 		o = append(o, '.')
 		o = append(o, "000000000000000000"[:n]...)
-		return string(append(o, frac...))
+		return append(o, frac...)
 	}
 	if len(frac) > 0 {
 		o = append(o, '.')
 		o = append(o, frac...)
 	}
-	if string(o) == "-0" {
-		return "0"
+	if string(o[begin:]) == "-0" {
+		return append(o[:begin], '0')
 	}
-	return string(o)
+	return o
 }
 
 func parseDec(s string) (barter.Decimal, error) {
@@ -1281,7 +1301,6 @@ func (t *Tx) AppendEntry(ctx context.Context, e *barter.Entry) error {
 // order of its VALUES, so the IDs it returns, sorted, are theirs in that order.
 func (t *Tx) insertDeclarationsNumbered(ctx context.Context, ds []*barter.Declaration, values []any) error {
 	const cols = declColumnCount - 1 // entry_id, the last, is left to its default
-	insert := `INSERT INTO declarations (` + strings.TrimSuffix(declColumns, ", entry_id") + `) VALUES `
 	args := make([]any, 0, cols*min(len(ds), chunk))
 	for start := 0; start < len(ds); start += chunk {
 		batch := ds[start:min(len(ds), start+chunk)]
@@ -1289,8 +1308,7 @@ func (t *Tx) insertDeclarationsNumbered(ctx context.Context, ds []*barter.Declar
 		for i := range batch {
 			args = append(args, values[declColumnCount*(start+i):declColumnCount*(start+i)+cols]...)
 		}
-		row, err := t.queryRow(ctx, `WITH ins AS (`+insert+rowList(cols, len(batch))+` RETURNING entry_id)
-			SELECT COALESCE(string_agg(entry_id::text, ',' ORDER BY entry_id), '') FROM ins`, args...)
+		row, err := t.queryRow(ctx, numberedInsert(len(batch)), args...)
 		if err != nil {
 			return err
 		}
@@ -1298,20 +1316,107 @@ func (t *Tx) insertDeclarationsNumbered(ctx context.Context, ds []*barter.Declar
 		if err := row.Scan(&list); err != nil {
 			return t.mapErr(err)
 		}
-		ids := strings.Split(list, ",")
-		if len(ids) != len(batch) {
-			return fmt.Errorf("inserted %d declarations, want %d", len(ids), len(batch))
-		}
-		for i, d := range batch {
-			if d.Entry, err = strconv.ParseInt(ids[i], 10, 64); err != nil {
-				return fmt.Errorf("entry ID %q: %w", ids[i], err)
-			}
+		if err := setEntryIDs(batch, list); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
+// numberedInsert is the statement that inserts n declarations, leaving their entry IDs
+// to the database, and returns the IDs as one comma-separated list in order.
+func numberedInsert(n int) string {
+	const cols = declColumnCount - 1
+	return `WITH ins AS (INSERT INTO declarations (` + strings.TrimSuffix(declColumns, ", entry_id") + `) VALUES ` + rowList(cols, n) + ` RETURNING entry_id)
+			SELECT COALESCE(string_agg(entry_id::text, ',' ORDER BY entry_id), '') FROM ins`
+}
+
+// numberedInsertText is numberedInsert(n) in the dialect's placeholders, rebound once
+// a transaction.
+func (t *Tx) numberedInsertText(n int) string {
+	q, ok := t.inserts[n]
+	if !ok {
+		if t.inserts == nil {
+			t.inserts = map[int]string{}
+		}
+		q = t.rebind(numberedInsert(n))
+		t.inserts[n] = q
+	}
+	return q
+}
+
+// setEntryIDs sets the Entry of each of batch from list, numberedInsert's result.
+func setEntryIDs(batch []*barter.Declaration, list string) error {
+	ids := strings.Split(list, ",")
+	if len(ids) != len(batch) {
+		return fmt.Errorf("inserted %d declarations, want %d", len(ids), len(batch))
+	}
+	for i, d := range batch {
+		var err error
+		if d.Entry, err = strconv.ParseInt(ids[i], 10, 64); err != nil {
+			return fmt.Errorf("entry ID %q: %w", ids[i], err)
+		}
+	}
+	return nil
+}
+
+// prepareDeclarationsText lays out the rows of ds as text parameters in one buffer, for
+// Dialect.QueryText, and returns what inserts them.
+func (t *Tx) prepareDeclarationsText(ds []*barter.Declaration) (func(context.Context) error, error) {
+	const cols = declColumnCount - 1
+	buf := make([]byte, 0, 128*len(ds))
+	ends := make([]int, 0, cols*len(ds))
+	field := func(b []byte) {
+		buf = b
+		ends = append(ends, len(buf))
+	}
+	for _, d := range ds {
+		value, err := barter.MinorUnits(d.Value)
+		if err != nil {
+			return nil, barter.Invalid("assessed_value", "%v", err)
+		}
+		field(append(buf, d.Number...))
+		field(append(buf, d.Authorization...))
+		field(append(buf, d.Direction...))
+		field(d.Date.Append(buf))
+		field(append(buf, d.HSCode...))
+		field(appendDec(buf, d.Quantity))
+		field(append(buf, d.Unit...))
+		field(append(buf, d.Currency...))
+		field(appendDec(buf, d.Declared))
+		field(appendDec(buf, d.Assessed))
+		field(appendDec(buf, d.Rate))
+		field(d.RateDate.Append(buf))
+		field(strconv.AppendInt(buf, value, 10))
+	}
+	params := make([][]byte, len(ends))
+	start := 0
+	for i, e := range ends {
+		params[i], start = buf[start:e:e], e
+	}
+	return func(ctx context.Context) error {
+		for start := 0; start < len(ds); start += chunk {
+			batch := ds[start:min(len(ds), start+chunk)]
+			var list string
+			err := t.conn.Raw(func(c any) (err error) {
+				list, err = t.d.QueryText(ctx, c, "barter_insert_declarations_"+strconv.Itoa(len(batch)), t.numberedInsertText(len(batch)), params[cols*start:cols*(start+len(batch))])
+				return err
+			})
+			if err != nil {
+				return t.mapErr(err)
+			}
+			if err := setEntryIDs(batch, list); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, nil
+}
+
 func (t *Tx) PrepareDeclarations(ds []*barter.Declaration) (func(context.Context) error, error) {
+	if t.d.QueryText != nil && t.d.DeclarationEntryDefault {
+		return t.prepareDeclarationsText(ds)
+	}
 	const cols = declColumnCount
 	values := make([]any, 0, cols*len(ds))
 	// A batch repeats few days, directions, units and currencies: each is formatted and
