@@ -140,8 +140,7 @@ var legalForms = map[string]bool{
 	"LTD": true, "LIMITED": true, "LLC": true, "LLP": true, "INC": true, "CO": true, "COMPANY": true, "CORP": true,
 	"CORPORATION": true, "PVT": true, "PRIVATE": true, "PLC": true, "GMBH": true, "AG": true, "SA": true, "SARL": true,
 	"OOO": true, "ZAO": true, "OAO": true, "PAO": true, "AO": true, "JSC": true, "PJSC": true, "OJSC": true, "CJSC": true,
-	"FZE": true, "FZCO": true, "THE": true, "AND": true, "OF": true,
-	"ООО": true, "ЗАО": true, "ОАО": true, "ПАО": true, "АО": true, // in Cyrillic too
+	"FZE": true, "FZCO": true, "THE": true, "AND": true, "OF": true, // Cyrillic forms are transliterated first
 	"HAJI": true, "HAJJI": true, "MULLAH": true, "MULLA": true, "MAULVI": true, "MAULAVI": true, "MAWLAWI": true,
 	"MAULANA": true, "DR": true, "MR": true, "MRS": true, "MS": true,
 }
@@ -156,9 +155,39 @@ var spellings = map[string]string{
 	"OSAMA": "USAMA", "OMAR": "UMAR", "OTHMAN": "UTHMAN", "OSMAN": "UTHMAN",
 }
 
-// wordsOf returns a name's words for comparison, in the name's order: in capitals, without
-// accents, punctuation, legal forms or honorifics, common transliterations folded.
+// cyrillic romanizes the Cyrillic alphabet of Russian (and the letters Ukrainian and
+// Belarusian add) as the BGN/PCGN system does, the spelling most lists use for Russian
+// names (Yuriy, Shchukin), leaving out the soft and hard signs. Capitals only: names are
+// put in capitals first.
+var cyrillic = map[rune]string{
+	'А': "A", 'Б': "B", 'В': "V", 'Г': "G", 'Д': "D", 'Е': "E", 'Ё': "E", 'Ж': "ZH", 'З': "Z", 'И': "I",
+	'Й': "Y", 'К': "K", 'Л': "L", 'М': "M", 'Н': "N", 'О': "O", 'П': "P", 'Р': "R", 'С': "S", 'Т': "T",
+	'У': "U", 'Ф': "F", 'Х': "KH", 'Ц': "TS", 'Ч': "CH", 'Ш': "SH", 'Щ': "SHCH", 'Ъ': "", 'Ы': "Y", 'Ь': "",
+	'Э': "E", 'Ю': "YU", 'Я': "YA", 'І': "I", 'Ї': "YI", 'Є': "YE", 'Ґ': "G", 'Ў': "U",
+}
+
+// romanize writes the Cyrillic letters of an upper-case name in Latin ones.
+func romanize(upper string) string {
+	if !strings.ContainsFunc(upper, func(r rune) bool { return unicode.Is(unicode.Cyrillic, r) }) {
+		return upper
+	}
+	var b strings.Builder
+	for _, r := range upper {
+		if l, ok := cyrillic[r]; ok {
+			b.WriteString(l)
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// wordsOf returns a name's words for comparison, in the name's order: in capitals, in
+// Latin letters, without accents, punctuation, legal forms or honorifics, common
+// transliterations folded.
 func wordsOf(name string) []string {
+	// Romanized before accents go: Й is not И with a breve, but Y.
+	name = romanize(strings.ToUpper(name))
 	// A chain keeps state as it works: one a call, so that screenings may run at once.
 	unaccent := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
 	plain, _, err := transform.String(unaccent, name)

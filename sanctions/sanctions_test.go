@@ -59,7 +59,10 @@ func TestWords(t *testing.T) {
 		"Volga Foods LLC":              "FOODS VOLGA",
 		"OOO \"Rostov Grain\"":         "GRAIN ROSTOV",
 		"The Bank of Kunlun Co., Ltd.": "BANK KUNLUN",
-		"":                             "",
+		"ООО «Ромашка»":                "ROMASHKA", // Cyrillic, its legal form too
+		"Юрий Щукин":                   "SHCHUKIN YURIY",
+		"ПАО Объединённая зерновая":    "OBEDINENNAYA ZERNOVAYA",
+		"": "",
 	} {
 		if got := strings.Join(sanctions.Words(in), " "); got != want {
 			t.Errorf("Words(%q) = %q, want %q", in, got, want)
@@ -93,6 +96,31 @@ func TestScreen(t *testing.T) {
 	for _, h := range s.Screen("Abu Sayyaf", 0.5) {
 		if h.Score < 0.5 || h.Score > 1 {
 			t.Errorf("score %v out of range", h.Score)
+		}
+	}
+}
+
+// TestScreen_Cyrillic: a party registered in Cyrillic is screened against names listed in
+// Latin letters, and the other way round.
+func TestScreen_Cyrillic(t *testing.T) {
+	l := unList(t)
+	l.Entries = append(l.Entries,
+		sanctions.Entry{Ref: "T.1", Kind: sanctions.Individual, Name: "Yuriy Vasilyevich SHCHUKIN"},
+		sanctions.Entry{Ref: "T.2", Kind: sanctions.Entity, Name: "Volzhskaya Zernovaya Kompaniya JSC"},
+		sanctions.Entry{Ref: "T.3", Kind: sanctions.Entity, Name: "ООО Тайга Экспорт"})
+	s := sanctions.NewScreener(l)
+	for _, tt := range []struct{ name, ref string }{
+		{"Щукин Юрий Васильевич", "T.1"},
+		{"АО «Волжская зерновая компания»", "T.2"},
+		{"Tayga Eksport LLC", "T.3"},
+		{"Ромашка", ""},
+	} {
+		hits := s.Screen(tt.name, 0.9)
+		switch {
+		case tt.ref == "" && len(hits) > 0:
+			t.Errorf("%q: %d hits, first %s %q %.3f; want none", tt.name, len(hits), hits[0].Entry.Ref, hits[0].Listed, hits[0].Score)
+		case tt.ref != "" && (len(hits) == 0 || hits[0].Entry.Ref != tt.ref):
+			t.Errorf("%q: %+v; want %s first", tt.name, hits, tt.ref)
 		}
 	}
 }
