@@ -17,7 +17,11 @@ import (
 // chickpeas and lentils against rice, mandarins and potatoes, Afghan coal and Iranian LPG.
 // rejected.csv holds declarations that the rules turn down.
 //
-//go:embed demo/*.csv
+// demo/consortium holds the consortium's authorization, loaded once its members and its
+// counterparty's undertaking are on file: wheat from Russia against the lead's rice and
+// a member's kinnow, pooled.
+//
+//go:embed demo/*.csv demo/consortium/*.csv
 var demoFiles embed.FS
 
 const demoAsOf = "2025-01-31"
@@ -29,7 +33,8 @@ func (a *app) demoCmd() *cobra.Command {
 		Short: "Load the demo clearing house and show its positions",
 		Long: `Load a demo built from published trade figures (Pakistan with Russia, Afghanistan and
 Iran): traders and counterparties, exchange rates, authorizations under the 2023 and 2025
-rulebooks, goods declarations, and offers for matching. Then try some declarations that the rules reject
+rulebooks, goods declarations, offers for matching, and a consortium of two traders whose
+authorization pools their exports. Then try some declarations that the rules reject
 (import-first violations among them) and show the positions: balanced, open and overdue.
 Loading again is harmless: rows already present are skipped.`,
 		Args: cobra.NoArgs,
@@ -82,6 +87,16 @@ Loading again is harmless: rows already present are skipped.`,
 				filed++
 			}
 			fmt.Fprintf(a.out, "undertakings: %d filed by the %s\n", filed, chamber)
+			fmt.Fprintf(a.out, "consortium %s's trade, pooled:\n", demoConsortium.ID)
+			for _, k := range []string{"authorizations", "lines", "declarations"} {
+				b, err := demoFiles.ReadFile("demo/consortium/" + k + ".csv")
+				if err != nil {
+					return err
+				}
+				if err := a.importData(cmd, svc, k, kinds[k], b); err != nil {
+					return err
+				}
+			}
 			fmt.Fprintln(a.out, "\nDeclarations the rules reject:")
 			b, err := demoFiles.ReadFile("demo/rejected.csv")
 			if err != nil {

@@ -45,8 +45,8 @@ func TestServe(t *testing.T) {
 	}
 	getJSON(t, base[1]+"api/v1/proposals", &proposals)
 	// On the pinned day, 2025-02-05, the proposals made on 2025-01-31 are still open.
-	if positions.Total != 7 || proposals.Total != 2 || proposals.Items[0].Status != "pending" {
-		t.Errorf("positions %+v, proposals %+v; want 7 and 2 pending", positions, proposals)
+	if positions.Total != 8 || proposals.Total != 2 || proposals.Items[0].Status != "pending" {
+		t.Errorf("positions %+v, proposals %+v; want 8 and 2 pending", positions, proposals)
 	}
 	// A file with a bad header is the request's fault, and says which column is missing.
 	resp, err := http.Post(base[1]+"api/v1/imports/parties", "text/csv", strings.NewReader("id,name\nX,Y\n"))
