@@ -80,25 +80,30 @@ func isDeadlock(err error) bool {
 	return errors.As(err, &e) && (e.Code == "40P01" || e.Code == "40001")
 }
 
-// queryText implements sqlstore.Dialect.QueryText on pgx's connection: the statement is
-// prepared once a connection (pgx keeps it by its text) and its parameters go as they
-// are, in text format.
+// queryText implements sqlstore.Dialect.QueryText on pgx's connection. A named
+// statement is prepared once a connection (pgx keeps it by name and text); an unnamed
+// one is parsed with its run. Parameters go as they are, in text format.
 func queryText(ctx context.Context, driverConn any, name, query string, params [][]byte) (string, error) {
 	c, ok := driverConn.(*stdlib.Conn)
 	if !ok {
 		return "", fmt.Errorf("postgres: connection is a %T, not pgx's", driverConn)
 	}
-	sd, err := c.Conn().Prepare(ctx, name, query)
-	if err != nil {
-		return "", err
+	var rr *pgconn.ResultReader
+	if name == "" {
+		rr = c.Conn().PgConn().ExecParams(ctx, query, params, nil, nil, nil)
+	} else {
+		sd, err := c.Conn().Prepare(ctx, name, query)
+		if err != nil {
+			return "", err
+		}
+		rr = c.Conn().PgConn().ExecPrepared(ctx, sd.Name, params, nil, nil)
 	}
-	rr := c.Conn().PgConn().ExecPrepared(ctx, sd.Name, params, nil, nil)
 	var first string
 	for rr.NextRow() {
 		if v := rr.Values(); first == "" && len(v) > 0 {
 			first = string(v[0])
 		}
 	}
-	_, err = rr.Close()
+	_, err := rr.Close()
 	return first, err
 }

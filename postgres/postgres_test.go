@@ -2,8 +2,11 @@ package postgres_test
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/barter-clearing/barter"
 	"github.com/barter-clearing/barter/internal/pgtest"
@@ -130,4 +133,87 @@ func TestDeclarationLegs(t *testing.T) {
 
 func TestVerifyFindsStaleFlows(t *testing.T) {
 	storetest.VerifyFindsStaleFlows(t, openStore(t))
+}
+
+// rawDeclarations are n declarations ready to write (checked and valued), numbered
+// from prefix, for tests of the store's writes alone.
+func rawDeclarations(tb testing.TB, prefix string, n int) []*barter.Declaration {
+	ds := make([]*barter.Declaration, n)
+	for i := range ds {
+		d := storetest.GD(tb, storetest.Auth2025, barter.Import, "2024-01-15", "10.5")
+		d.Number = fmt.Sprintf("%s-%04d", prefix, i)
+		d.Assessed, d.Rate, d.RateDate, d.Value = d.Declared, storetest.Dec(tb, "1"), d.Date, d.Declared
+		ds[i] = &d
+	}
+	return ds
+}
+
+// TestTextInsertFailsCleanly: where the driver panics, or reports its connection
+// broken, while writing declarations, the transaction ends with an error instead of
+// waiting forever for its own connection.
+func TestTextInsertFailsCleanly(t *testing.T) {
+	ctx := context.Background()
+	for name, fail := range map[string]func() (string, error){
+		"panic":       func() (string, error) { panic("driver bug") },
+		"broken conn": func() (string, error) { return "", fmt.Errorf("reading: %w", driver.ErrBadConn) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := openStore(t)
+			s.Dialect.QueryText = func(context.Context, any, string, string, [][]byte) (string, error) { return fail() }
+			done := make(chan error, 1)
+			go func() {
+				done <- s.Update(ctx, func(tx barter.Tx) error {
+					write, err := tx.PrepareDeclarations(rawDeclarations(t, "P", 3))
+					if err != nil {
+						return err
+					}
+					return write(ctx)
+				})
+			}()
+			select {
+			case err := <-done:
+				if err == nil {
+					t.Error("the write succeeded; want the driver's failure")
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatal("the transaction never ended")
+			}
+		})
+	}
+}
+
+// TestInsertStatementsKept: writing declarations in chunks of every size leaves one
+// statement prepared on the connection, the full chunk's, not one for each size.
+func TestInsertStatementsKept(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	s.Writer.SetMaxOpenConns(1) // one connection, whose statements are counted
+	for i, n := range []int{1, 2, 3, 255, 256, 257, 300, 513} {
+		err := s.Update(ctx, func(tx barter.Tx) error {
+			ds := rawDeclarations(t, fmt.Sprintf("K%d", i), n)
+			write, err := tx.PrepareDeclarations(ds)
+			if err != nil {
+				return err
+			}
+			if err := write(ctx); err != nil {
+				return err
+			}
+			for j, d := range ds[1:] {
+				if d.Entry <= ds[j].Entry {
+					return fmt.Errorf("declaration %d of %d has entry %d after %d", j+1, n, d.Entry, ds[j].Entry)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var kept int
+	if err := s.Writer.QueryRowContext(ctx, `SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'WITH ins AS (INSERT INTO declarations%'`).Scan(&kept); err != nil {
+		t.Fatal(err)
+	}
+	if kept != 1 {
+		t.Errorf("%d statements inserting declarations prepared on the connection; want 1", kept)
+	}
 }

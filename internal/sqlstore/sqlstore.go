@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"maps"
@@ -55,7 +56,8 @@ type Dialect struct {
 	// as database/sql's Conn.Raw passes it) with params in text format, laid out
 	// beforehand, and returns the first column of the first row returned, if any: a
 	// large INSERT without the driver's conversion of each argument on the way.
-	// Name names query (a prepared statement) on the connection.
+	// Where name is not "", query is kept prepared on the connection under it, for
+	// every transaction after; otherwise it is prepared for this run alone.
 	QueryText func(ctx context.Context, driverConn any, name, query string, params [][]byte) (string, error)
 	// BeginWrite are statements run at the start of every write transaction.
 	BeginWrite []string
@@ -1331,6 +1333,24 @@ func numberedInsert(n int) string {
 			SELECT COALESCE(string_agg(entry_id::text, ',' ORDER BY entry_id), '') FROM ins`
 }
 
+// raw runs fn on the transaction's driver connection (database/sql's Conn.Raw). A
+// panic in fn, or an error that database/sql would take for a broken connection,
+// comes back as an ordinary error: either would make Raw close the connection, and
+// that waits for the transaction, begun on it, to end, which it never would.
+func (t *Tx) raw(fn func(driverConn any) error) error {
+	return t.conn.Raw(func(c any) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("database driver panicked: %v", r)
+			}
+		}()
+		if err = fn(c); errors.Is(err, driver.ErrBadConn) {
+			err = fmt.Errorf("database connection lost: %v", err)
+		}
+		return err
+	})
+}
+
 // numberedInsertText is numberedInsert(n) in the dialect's placeholders, rebound once
 // a transaction.
 func (t *Tx) numberedInsertText(n int) string {
@@ -1397,9 +1417,16 @@ func (t *Tx) prepareDeclarationsText(ds []*barter.Declaration) (func(context.Con
 	return func(ctx context.Context) error {
 		for start := 0; start < len(ds); start += chunk {
 			batch := ds[start:min(len(ds), start+chunk)]
+			// A full chunk's statement is kept prepared on the connection; the
+			// last, shorter chunk of an import, or a single posting, runs unnamed,
+			// so that no connection gathers a statement for every size.
+			name := ""
+			if len(batch) == chunk {
+				name = "barter_insert_declarations"
+			}
 			var list string
-			err := t.conn.Raw(func(c any) (err error) {
-				list, err = t.d.QueryText(ctx, c, "barter_insert_declarations_"+strconv.Itoa(len(batch)), t.numberedInsertText(len(batch)), params[cols*start:cols*(start+len(batch))])
+			err := t.raw(func(c any) (err error) {
+				list, err = t.d.QueryText(ctx, c, name, t.numberedInsertText(len(batch)), params[cols*start:cols*(start+len(batch))])
 				return err
 			})
 			if err != nil {
