@@ -252,7 +252,7 @@ func (p *poster) readRates(ctx context.Context) error {
 
 // readAuths reads the authorizations named, with their lines and flows.
 func (p *poster) readAuths(ctx context.Context, numbers []string) (map[string]*authState, error) {
-	as, err := p.tx.AuthorizationsByNumber(ctx, numbers)
+	as, err := p.tx.AuthorizationTerms(ctx, numbers)
 	if err != nil {
 		return nil, err
 	}
@@ -271,12 +271,7 @@ func (p *poster) readAuths(ctx context.Context, numbers []string) (map[string]*a
 			rb = &r
 			p.rulebooks[a.Regime] = rb
 		}
-		lines := make([]Line, len(a.Lines))
-		for i, l := range a.Lines {
-			lines[i] = Line{Direction: l.Direction, HSCode: l.HSCode}
-		}
-		loaded[n] = &authState{auth: &Authorization{Number: a.Number, Party: a.Party, Counterparty: a.Counterparty, Status: a.Status, Issued: a.Issued,
-			Deadline: a.Deadline, Cancelled: a.Cancelled, Reason: a.Reason, Regime: a.Regime, Lines: lines}, rb: rb, flows: fs[n]}
+		loaded[n] = &authState{auth: a, rb: rb, flows: fs[n]}
 	}
 	return loaded, nil
 }

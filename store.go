@@ -54,6 +54,9 @@ type Tx interface {
 	// AuthorizationsByNumber is Authorization for many numbers at once; numbers that do
 	// not exist are absent from the map.
 	AuthorizationsByNumber(ctx context.Context, numbers []string) (map[string]*Authorization, error)
+	// AuthorizationTerms is AuthorizationsByNumber as posting checks them: each line
+	// has its direction and HS code alone. It holds them alike.
+	AuthorizationTerms(ctx context.Context, numbers []string) (map[string]*Authorization, error)
 	// Authorizations lists authorizations, without lines, by number; all when status is "".
 	Authorizations(ctx context.Context, status Status) ([]Authorization, error)
 	// CreateAuthorization inserts a and its lines and sets a.ID.
@@ -91,7 +94,8 @@ type Tx interface {
 	// it; those with nothing booked are absent.
 	FlowsOf(ctx context.Context, authorizations []string) (map[string][]Flow, error)
 	// SetFlows records the flows of authorizations, after posting to them, for FlowsOf.
-	// The caller holds the authorizations (AuthorizationsByNumber in this transaction).
+	// The caller holds the authorizations (AuthorizationTerms or AuthorizationsByNumber
+	// in this transaction).
 	SetFlows(ctx context.Context, flows map[string][]Flow) error
 	// RebuildFlows recomputes the flows of every authorization from the ledger, holding
 	// all authorizations while it does, and returns how many have flows and how many

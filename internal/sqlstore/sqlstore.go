@@ -1022,6 +1022,16 @@ func (t *Tx) numbers(ctx context.Context, q string, args ...any) ([]string, erro
 }
 
 func (t *Tx) AuthorizationsByNumber(ctx context.Context, numbers []string) (map[string]*barter.Authorization, error) {
+	return t.authorizationsByNumber(ctx, numbers, true)
+}
+
+func (t *Tx) AuthorizationTerms(ctx context.Context, numbers []string) (map[string]*barter.Authorization, error) {
+	return t.authorizationsByNumber(ctx, numbers, false)
+}
+
+// authorizationsByNumber reads the authorizations named with their lines, whole or
+// (for AuthorizationTerms) their directions and HS codes alone.
+func (t *Tx) authorizationsByNumber(ctx context.Context, numbers []string, wholeLines bool) (map[string]*barter.Authorization, error) {
 	m := make(map[string]*barter.Authorization, len(numbers))
 	byID := map[int64]*barter.Authorization{}
 	lock := ""
@@ -1057,7 +1067,11 @@ func (t *Tx) AuthorizationsByNumber(ctx context.Context, numbers []string) (map[
 		for i := found; i < chunk; i++ {
 			ids[i] = ids[0]
 		}
-		lrows, err := t.query(ctx, `SELECT l.authorization_id, `+lineColumns+` FROM lines l
+		cols := lineColumns
+		if !wholeLines {
+			cols = `l.direction, l.hs_code`
+		}
+		lrows, err := t.query(ctx, `SELECT l.authorization_id, `+cols+` FROM lines l
 			WHERE l.authorization_id IN `+inList(chunk)+` ORDER BY l.authorization_id, l.seq`, ids...)
 		if err != nil {
 			return err
@@ -1065,7 +1079,15 @@ func (t *Tx) AuthorizationsByNumber(ctx context.Context, numbers []string) (map[
 		defer lrows.Close()
 		for lrows.Next() {
 			var id int64
-			l, err := scanLine(lrows, &id)
+			var l barter.Line
+			var err error
+			if wholeLines {
+				l, err = scanLine(lrows, &id)
+			} else {
+				var dir string
+				err = lrows.Scan(&id, &dir, &l.HSCode)
+				l.Direction = barter.Direction(dir)
+			}
 			if err != nil {
 				return err
 			}

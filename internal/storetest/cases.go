@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -198,6 +199,35 @@ func testWorkflow(t *testing.T, svc *barter.Service) {
 	}
 	d := GD(t, approved.Number, barter.Import, "2024-02-05", "1000")
 	MustPost(t, svc, d)
+	// Posting reads an authorization's terms: all of it but its lines' details.
+	err = svc.Store.View(ctx, func(tx barter.Tx) error {
+		whole, err := tx.AuthorizationsByNumber(ctx, []string{approved.Number, "BT-NONE"})
+		if err != nil {
+			return err
+		}
+		terms, err := tx.AuthorizationTerms(ctx, []string{approved.Number, "BT-NONE"})
+		if err != nil {
+			return err
+		}
+		w, tm := whole[approved.Number], terms[approved.Number]
+		if len(whole) != 1 || len(terms) != 1 || w == nil || tm == nil || len(w.Lines) != 2 || len(tm.Lines) != 2 {
+			return fmt.Errorf("whole %v, terms %v; want the one authorization, two lines each", whole, terms)
+		}
+		for i, l := range w.Lines {
+			if want := (barter.Line{Direction: l.Direction, HSCode: l.HSCode}); !reflect.DeepEqual(tm.Lines[i], want) {
+				return fmt.Errorf("line %d of the terms: %+v; want %+v", i, tm.Lines[i], want)
+			}
+		}
+		tw, tt := *w, *tm
+		tw.Lines, tt.Lines = nil, nil
+		if !reflect.DeepEqual(tw, tt) {
+			return fmt.Errorf("terms %+v; want %+v", tt, tw)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Error(err)
+	}
 
 	b, err := svc.Apply(ctx, app)
 	if err != nil {
@@ -892,11 +922,11 @@ type signalTx struct {
 	want    string
 }
 
-func (t signalTx) AuthorizationsByNumber(ctx context.Context, numbers []string) (map[string]*barter.Authorization, error) {
+func (t signalTx) AuthorizationTerms(ctx context.Context, numbers []string) (map[string]*barter.Authorization, error) {
 	if slices.Contains(numbers, t.want) {
 		t.once.Do(func() { close(t.reading) })
 	}
-	return t.Tx.AuthorizationsByNumber(ctx, numbers)
+	return t.Tx.AuthorizationTerms(ctx, numbers)
 }
 
 // testRegistryImportRace imports parties and authorizations while another transaction
