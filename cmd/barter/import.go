@@ -59,8 +59,13 @@ func (a *app) importCmd() *cobra.Command {
 		Long: `Import a CSV file with a header row. KIND and its required columns:
 
 ` + help.String() + `
-Optional columns: offers may add regime, quantity, unit, origin (the goods' country),
-ports (ports or border crossings, separated by ";"), valid_until and blocked.
+Optional columns:
+  parties         active_taxpayer (true or false), atl_checked (the day the Active
+                  Taxpayers List was checked), collectorate (of the home country's traders)
+  rates           source (who published the rate)
+  authorizations  valid_until (the contract's validity)
+  offers          regime, quantity, unit, origin (the goods' country), ports (ports or
+                  border crossings, separated by ";"), valid_until and blocked
 
 A file is imported whole or not at all: when any row is bad, nothing is written, every
 bad row is reported as FILE:LINE: field: reason, and the exit status is non-zero.
