@@ -75,6 +75,10 @@ type Tx interface {
 	NextSerial(ctx context.Context, name string) (int64, error)
 
 	Declaration(ctx context.Context, number string) (*Declaration, error)
+	// DeclarationsOf lists the declarations posted to an authorization (by its number),
+	// by day and then number. It may read every declaration: it is for a person
+	// looking at one authorization, not for posting.
+	DeclarationsOf(ctx context.Context, authorization string) ([]Declaration, error)
 	// DeclarationsExist reports which of the numbers are posted.
 	DeclarationsExist(ctx context.Context, numbers []string) (map[string]bool, error)
 	// PrepareDeclarations lays out the rows of the declarations, each its own ledger

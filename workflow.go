@@ -309,6 +309,25 @@ func (s *Service) StandingOf(ctx context.Context, number string, asOf Date) (*St
 	return s.standing(ctx, asOf, number, func(tx Tx) (*Authorization, error) { return tx.Authorization(ctx, number) })
 }
 
+// DeclarationsOf lists the goods declarations posted to the authorization with an
+// approval number, by day and then number. A trader sees those of its own
+// authorizations alone. Errors: ENotFound.
+func (s *Service) DeclarationsOf(ctx context.Context, number string) ([]Declaration, error) {
+	var ds []Declaration
+	err := s.Store.View(ctx, func(tx Tx) error {
+		a, err := tx.Authorization(ctx, number)
+		if err != nil {
+			return err
+		}
+		if !sees(ctx, a.Party, a.Counterparty) {
+			return Errorf(ENotFound, "no authorization %q", number)
+		}
+		ds, err = tx.DeclarationsOf(ctx, number)
+		return err
+	})
+	return ds, err
+}
+
 // standing gets an authorization (asked for by key: its ID or number) and its standing.
 func (s *Service) standing(ctx context.Context, asOf Date, key string, get func(Tx) (*Authorization, error)) (*Standing, error) {
 	st := &Standing{}

@@ -547,6 +547,21 @@ func (s *Server) declare(r *http.Request) (int, any, error) {
 	return created(dup), NewDeclaration(gd), nil
 }
 
+// declarations lists the declarations posted to one authorization, asked for by its
+// number (?authorization=), a page at a time.
+func (s *Server) declarations(r *http.Request) (int, any, error) {
+	number := query{r}.str("authorization")
+	if number == "" {
+		return 0, nil, barter.Invalid("authorization", "is required: the number of the authorization whose declarations to list")
+	}
+	ds, err := s.Service.DeclarationsOf(r.Context(), number)
+	if err != nil {
+		return 0, nil, err
+	}
+	out, err := paginate(r, ds, NewDeclaration)
+	return http.StatusOK, out, err
+}
+
 func (s *Server) offers(r *http.Request) (int, any, error) {
 	os, err := s.Service.Offers(r.Context(), barter.OfferStatus(query{r}.str("status")))
 	if err != nil {

@@ -27,6 +27,7 @@ type pages map[string]*template.Template
 func loadPages() pages {
 	funcs := template.FuncMap{
 		"money":   grouped,
+		"number":  groupedAsIs,
 		"minor":   func(n int64) string { return grouped(barter.FromMinorUnits(n)) },
 		"add":     func(a, b int) int { return a + b },
 		"minus":   func(a, b int64) int64 { return a - b },
@@ -145,11 +146,17 @@ func (s *Server) formFailed(w http.ResponseWriter, r *http.Request, name string,
 }
 
 // grouped writes an amount with thousands separators and 2 decimals: 1,234,567.50.
-func grouped(d barter.Decimal) string {
-	s := barter.FormatHome(d)
+func grouped(d barter.Decimal) string { return groupDigits(barter.FormatHome(d)) }
+
+// groupedAsIs writes a number with thousands separators and its own decimals: a
+// quantity of 15,000 or a rate of 278.1.
+func groupedAsIs(d barter.Decimal) string { return groupDigits(d.String()) }
+
+// groupDigits puts thousands separators into the whole part of a decimal's text.
+func groupDigits(s string) string {
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
-	whole, frac, _ := strings.Cut(s, ".")
+	whole, frac, hasFrac := strings.Cut(s, ".")
 	var b strings.Builder
 	if neg {
 		b.WriteByte('-')
@@ -160,7 +167,10 @@ func grouped(d barter.Decimal) string {
 		}
 		b.WriteRune(c)
 	}
-	return b.String() + "." + frac
+	if hasFrac {
+		b.WriteString("." + frac)
+	}
+	return b.String()
 }
 
 // bar is one bar of a chart; Width is in percent of the widest.
@@ -434,6 +444,8 @@ type standingPage struct {
 	// customs when its rulebook needs one.
 	Undertakings     []barter.Undertaking
 	NeedsUndertaking bool
+	// Declarations posted to it, to the day shown, by day and number.
+	Declarations []barter.Declaration
 }
 
 func (s *Server) authorizationPage(r *http.Request) (any, error) {
@@ -454,6 +466,17 @@ func (s *Server) authorizationPage(r *http.Request) (any, error) {
 		return nil, err
 	}
 	page := standingPage{Standing: st, AsOf: asOf, Chart: drawLegs(st, asOf)}
+	if n := st.Authorization.Number; n != "" {
+		ds, err := s.Service.DeclarationsOf(r.Context(), n)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range ds {
+			if !d.Date.After(asOf) {
+				page.Declarations = append(page.Declarations, d)
+			}
+		}
+	}
 	if a := st.Authorization; a.Status == barter.StatusApplied && s.Service.Rulebooks[a.Regime].Undertaking {
 		page.NeedsUndertaking = true
 		us, err := s.Service.Undertakings(r.Context(), a.Counterparty)

@@ -497,8 +497,19 @@ func TestServer_AuthorizationPages(t *testing.T) { eachStore(t, testServerAuthor
 
 func testServerAuthorizationPages(t *testing.T, open opener) {
 	ts, svc := newServer(t, open)
-	storetest.MustPost(t, svc, storetest.GD(t, storetest.Auth2025, barter.Import, "2024-01-11", "1000"))
-	storetest.MustPost(t, svc, storetest.GD(t, storetest.Auth2025, barter.Import, "2024-03-01", "50000"))
+	early := storetest.MustPost(t, svc, storetest.GD(t, storetest.Auth2025, barter.Import, "2024-01-11", "1000"))
+	late := storetest.MustPost(t, svc, storetest.GD(t, storetest.Auth2025, barter.Import, "2024-03-01", "50000"))
+	// The declarations of an authorization, a page at a time, by day.
+	var ds struct {
+		Total int
+		Items []barterhttp.Declaration
+	}
+	if status := call(t, ts, "GET", "/api/v1/declarations?authorization="+storetest.Auth2025+"&limit=1", nil, &ds); status != 200 || ds.Total != 2 ||
+		len(ds.Items) != 1 || ds.Items[0].Number != early.Number || ds.Items[0].Value != "280000.00" || ds.Items[0].Entry != early.Entry {
+		t.Errorf("declarations of %s: %d %+v; want 2, the first %s worth 280000.00", storetest.Auth2025, status, ds, early.Number)
+	}
+	wantError(t, ts, "GET", "/api/v1/declarations", nil, http.StatusBadRequest, "authorization")
+	wantError(t, ts, "GET", "/api/v1/declarations?authorization=BT-NONE", nil, http.StatusNotFound, "")
 	app := barterhttp.Application{Party: storetest.Trader, Counterparty: storetest.Russian, Regime: "2025", Lines: []barterhttp.Line{
 		{Direction: "import", HSCode: "0713", Description: "chickpeas", Quantity: "500", Unit: "t", Value: "350000", Currency: "USD"},
 		{Direction: "export", HSCode: "1006", Description: "rice", Quantity: "520", Unit: "t", Value: "346840", Currency: "USD"},
@@ -524,6 +535,8 @@ func testServerAuthorizationPages(t *testing.T, open opener) {
 		{"/authorizations?status=applied", 200, fmt.Sprintf(`<a href="/authorizations/%d">`, a.ID)},
 		{fmt.Sprintf("/authorizations/%d", a.ID), 200, "Approve and issue a number"},
 		{"/authorizations/number/" + storetest.Auth2025 + "?as_of=2024-01-12", 200, `<polyline points="10,190 `},
+		{"/authorizations/number/" + storetest.Auth2025 + "?as_of=2024-01-12", 200, "<td>" + early.Number + "</td><td>2024-01-11</td><td>import</td>"},
+		{"/authorizations/number/" + storetest.Auth2025 + "?as_of=2024-03-01", 200, "<td>" + late.Number + "</td><td>2024-03-01</td>"},
 		{"/authorizations/number/nothing", 404, "Not found"},
 		{"/positions?as_of=2024-01-12", 200, `href="/authorizations/number/BT-2025-1?as_of=2024-01-12"`},
 		{"/?as_of=2024-01-12", 200, ">1</a></b>applications awaiting customs"},
@@ -532,6 +545,9 @@ func testServerAuthorizationPages(t *testing.T, open opener) {
 		if status != tt.status || !strings.Contains(body, tt.want) {
 			t.Errorf("%s: %d, want %d with %q", tt.path, status, tt.status, tt.want)
 		}
+	}
+	if _, body := get(t, ts, "/authorizations/number/"+storetest.Auth2025+"?as_of=2024-01-12"); strings.Contains(body, late.Number) {
+		t.Errorf("the page as of 2024-01-12 lists %s, posted on 2024-03-01", late.Number)
 	}
 	noRedirect := *ts.Client()
 	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }

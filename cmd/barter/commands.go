@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/barter-clearing/barter"
+	barterhttp "github.com/barter-clearing/barter/http"
 	"github.com/spf13/cobra"
 )
 
@@ -99,6 +100,60 @@ all from the ledger. Postings wait while it runs.`,
 			return nil
 		},
 	})
+	return cmd
+}
+
+func (a *app) declarationsCmd() *cobra.Command {
+	var number, format string
+	cmd := &cobra.Command{
+		Use:   "declarations",
+		Short: "List the goods declarations posted to an authorization",
+		Long: `List the goods declarations posted to one authorization, by day and number: what each
+declared and customs assessed, the rate applied and its day, its value in the unit of
+account and its ledger entry. Values are as first posted; reassessments are ledger
+entries of their own (see positions).`,
+		Example: "  barter declarations --authorization BT-4271381-0001\n  barter declarations --authorization BT-4271381-0001 --format json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if number == "" {
+				return barter.Invalid("--authorization", "is required: the number of the authorization")
+			}
+			if format != "table" && format != "json" {
+				return barter.Invalid("--format", "%q is not table or json", format)
+			}
+			svc, closeFn, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			ds, err := svc.DeclarationsOf(cmd.Context(), number)
+			if err != nil {
+				return err
+			}
+			if format == "json" {
+				out := make([]barterhttp.Declaration, len(ds))
+				for i := range ds {
+					out[i] = barterhttp.NewDeclaration(&ds[i])
+				}
+				enc := json.NewEncoder(a.out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(out)
+			}
+			tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', tabwriter.AlignRight)
+			fmt.Fprintln(tw, "NUMBER\tDATE\tDIRECTION\tHS CODE\tQUANTITY\tASSESSED\tRATE\tRATE OF\tVALUE (PKR)\tENTRY\t")
+			for _, d := range ds {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s %s\t%s %s\t%s\t%s\t%s\t%d\t\n", d.Number, d.Date, d.Direction, d.HSCode, d.Quantity, d.Unit,
+					d.Assessed, d.Currency, d.Rate, d.RateDate, barter.FormatHome(d.Value), d.Entry)
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "%d declarations posted to %s\n", len(ds), number)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&number, "authorization", "", "the authorization's number (required)")
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
 	return cmd
 }
 

@@ -87,6 +87,18 @@ func TestDemo(t *testing.T) {
 	if out := mustRun(t, dsn, "ledger", "verify"); !strings.Contains(out, "ok") {
 		t.Errorf("ledger verify: %s", out)
 	}
+	// The consortium's declarations: its wheat, then the lead's rice and the member's kinnow.
+	if out := mustRun(t, dsn, "declarations", "--authorization", "BT-7100042-0001"); !regexp.MustCompile(`(?s)KPAF-I-2024-801.*KPEX-E-2025-802.*KPEX-E-2025-803.*3 declarations posted to BT-7100042-0001`).MatchString(out) {
+		t.Errorf("declarations:\n%s", out)
+	}
+	var gds []struct{ Number, Value string }
+	if err := json.Unmarshal([]byte(mustRun(t, dsn, "declarations", "--authorization", "BT-7100042-0001", "--format", "json")), &gds); err != nil ||
+		len(gds) != 3 || gds[0].Number != "KPAF-I-2024-801" || gds[0].Value != "1480882500.00" {
+		t.Errorf("declarations as JSON: %+v, %v", gds, err)
+	}
+	if _, errOut, err := run(t, dsn, "declarations"); err == nil || !strings.Contains(errOut+err.Error(), "--authorization") {
+		t.Errorf("declarations without --authorization: %v %q", err, errOut)
+	}
 	table := mustRun(t, dsn, "positions", "--as-of", "2025-01-31")
 	if !strings.Contains(table, "AUTHORIZATION") || !strings.Contains(table, "3,920,110,000.00") {
 		t.Errorf("positions table:\n%s", table)

@@ -112,20 +112,7 @@ func (t *Tx) ClearingObligationCount(ctx context.Context, id int64) (int, error)
 }
 
 func (t *Tx) ClearingRuns(ctx context.Context) ([]barter.ClearingRun, error) {
-	rows, err := t.query(ctx, `SELECT `+runColumns+` FROM clearing_runs ORDER BY id DESC`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var rs []barter.ClearingRun
-	for rows.Next() {
-		r, err := scanRun(rows)
-		if err != nil {
-			return nil, err
-		}
-		rs = append(rs, *r)
-	}
-	return rs, rows.Err()
+	return queryList(ctx, t, scanRun, `SELECT `+runColumns+` FROM clearing_runs ORDER BY id DESC`)
 }
 
 func (t *Tx) UpdateClearingRun(ctx context.Context, r *barter.ClearingRun) error {

@@ -56,20 +56,7 @@ func (t *Tx) CreateOffer(ctx context.Context, o *barter.Offer) error {
 }
 
 func (t *Tx) Offers(ctx context.Context, status barter.OfferStatus) ([]barter.Offer, error) {
-	rows, err := t.query(ctx, `SELECT `+offerColumns+` FROM offers WHERE ? = '' OR status = ? ORDER BY id`, string(status), string(status))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []barter.Offer
-	for rows.Next() {
-		o, err := scanOffer(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *o)
-	}
-	return out, rows.Err()
+	return queryList(ctx, t, scanOffer, `SELECT `+offerColumns+` FROM offers WHERE ? = '' OR status = ? ORDER BY id`, string(status), string(status))
 }
 
 func (t *Tx) MoveOffer(ctx context.Context, id string, from, to barter.OfferStatus) (bool, error) {

@@ -146,20 +146,7 @@ func scanHit(r scanner) (*barter.ScreeningHit, error) {
 
 // hits returns the hits a query of hitColumns selects.
 func (t *Tx) hits(ctx context.Context, q string, args ...any) ([]barter.ScreeningHit, error) {
-	rows, err := t.query(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var hs []barter.ScreeningHit
-	for rows.Next() {
-		h, err := scanHit(rows)
-		if err != nil {
-			return nil, err
-		}
-		hs = append(hs, *h)
-	}
-	return hs, rows.Err()
+	return queryList(ctx, t, scanHit, q, args...)
 }
 
 func (t *Tx) ScreeningHits(ctx context.Context, version string, status barter.HitStatus) ([]barter.ScreeningHit, error) {

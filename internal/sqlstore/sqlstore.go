@@ -317,6 +317,24 @@ func (t *Tx) Party(ctx context.Context, id string) (*barter.Party, error) {
 
 type scanner interface{ Scan(...any) error }
 
+// queryList runs a query and scans each row it returns.
+func queryList[T any](ctx context.Context, t *Tx, scan func(scanner) (*T, error), q string, args ...any) ([]T, error) {
+	rows, err := t.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *v)
+	}
+	return out, rows.Err()
+}
+
 func scanParty(r scanner) (*barter.Party, error) {
 	var p barter.Party
 	var checked sql.NullString
@@ -423,20 +441,7 @@ func (t *Tx) PartiesByID(ctx context.Context, ids []string) (map[string]*barter.
 }
 
 func (t *Tx) Parties(ctx context.Context) ([]barter.Party, error) {
-	rows, err := t.query(ctx, `SELECT `+partyColumns+` FROM parties ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ps []barter.Party
-	for rows.Next() {
-		p, err := scanParty(rows)
-		if err != nil {
-			return nil, err
-		}
-		ps = append(ps, *p)
-	}
-	return ps, rows.Err()
+	return queryList(ctx, t, scanParty, `SELECT `+partyColumns+` FROM parties ORDER BY id`)
 }
 
 func (t *Tx) CreateRate(ctx context.Context, r *barter.Rate) error {
@@ -557,20 +562,7 @@ func (t *Tx) lines(ctx context.Context, id int64) ([]barter.Line, error) {
 }
 
 func (t *Tx) Authorizations(ctx context.Context, status barter.Status) ([]barter.Authorization, error) {
-	rows, err := t.query(ctx, `SELECT `+authColumns+` FROM authorizations WHERE ? = '' OR status = ? ORDER BY number, id`, string(status), string(status))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var as []barter.Authorization
-	for rows.Next() {
-		a, err := scanAuth(rows)
-		if err != nil {
-			return nil, err
-		}
-		as = append(as, *a)
-	}
-	return as, rows.Err()
+	return queryList(ctx, t, scanAuth, `SELECT `+authColumns+` FROM authorizations WHERE ? = '' OR status = ? ORDER BY number, id`, string(status), string(status))
 }
 
 func nullStr(s string) any {
@@ -672,15 +664,31 @@ func (t *Tx) Declaration(ctx context.Context, number string) (*barter.Declaratio
 	if err != nil {
 		return nil, err
 	}
+	d, err := scanDeclaration(row)
+	if err != nil {
+		return nil, notFound(err, "declaration", number)
+	}
+	return d, nil
+}
+
+// DeclarationsOf reads the whole table: declarations are kept by number alone, so that
+// an import updates one index a row.
+func (t *Tx) DeclarationsOf(ctx context.Context, authorization string) ([]barter.Declaration, error) {
+	return queryList(ctx, t, scanDeclaration, `SELECT `+declColumns+` FROM declarations WHERE auth_number = ? ORDER BY day, number`, authorization)
+}
+
+// scanDeclaration scans declColumns.
+func scanDeclaration(r scanner) (*barter.Declaration, error) {
 	var d barter.Declaration
 	var dir, qty, declared, assessed, rate string
 	var day, rateDay sql.NullString
 	var value int64
-	if err := row.Scan(&d.Number, &d.Authorization, &dir, &day, &d.HSCode, &qty, &d.Unit, &d.Currency, &declared, &assessed, &rate, &rateDay, &value, &d.Entry); err != nil {
-		return nil, notFound(err, "declaration", number)
+	if err := r.Scan(&d.Number, &d.Authorization, &dir, &day, &d.HSCode, &qty, &d.Unit, &d.Currency, &declared, &assessed, &rate, &rateDay, &value, &d.Entry); err != nil {
+		return nil, err
 	}
 	d.Direction = barter.Direction(dir)
 	d.Value = barter.FromMinorUnits(value)
+	var err error
 	for _, f := range []struct {
 		dst *barter.Decimal
 		src string

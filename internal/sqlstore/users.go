@@ -44,20 +44,7 @@ func (t *Tx) UserByToken(ctx context.Context, tokenHash string) (*barter.User, e
 }
 
 func (t *Tx) Users(ctx context.Context) ([]barter.User, error) {
-	rows, err := t.query(ctx, `SELECT `+userColumns+` FROM users ORDER BY name`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var us []barter.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		us = append(us, *u)
-	}
-	return us, rows.Err()
+	return queryList(ctx, t, scanUser, `SELECT `+userColumns+` FROM users ORDER BY name`)
 }
 
 func (t *Tx) DeleteUser(ctx context.Context, name string) error {

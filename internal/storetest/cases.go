@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -285,6 +287,45 @@ func testValuation(t *testing.T, svc *barter.Service) {
 	early.Currency = "EUR"
 	_, err := svc.PostDeclaration(ctx, &early)
 	wantInvalid(t, err, "currency")
+}
+
+// testDeclarationsOf lists an authorization's declarations by day, then number, as they
+// were posted, and none of another authorization's.
+func testDeclarationsOf(t *testing.T, svc *barter.Service) {
+	MustSeed(t, svc)
+	var posted []barter.Declaration
+	for _, day := range []string{"2024-01-20", "2024-01-15", "2024-01-20", "2024-01-16"} {
+		posted = append(posted, MustPost(t, svc, GD(t, Auth2025, barter.Import, day, "100")))
+	}
+	assessed := GD(t, Auth2025, barter.Import, "2024-01-16", "100")
+	assessed.Assessed = Dec(t, "120.50")
+	posted = append(posted, MustPost(t, svc, assessed))
+	MustPost(t, svc, GD(t, Auth2023, barter.Import, "2024-01-15", "100"))
+	got, err := svc.DeclarationsOf(ctx, Auth2025)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := slices.Clone(posted)
+	slices.SortStableFunc(want, func(a, b barter.Declaration) int {
+		return cmp.Or(a.Date.DaysUntil(b.Date)*-1, strings.Compare(a.Number, b.Number))
+	})
+	if len(got) != len(want) {
+		t.Fatalf("%d declarations of %s; want %d", len(got), Auth2025, len(want))
+	}
+	for i := range want {
+		g, w := got[i], want[i]
+		if g.Number != w.Number || g.Date != w.Date || !g.Assessed.Equal(w.Assessed) || !g.Declared.Equal(w.Declared) || !g.Value.Equal(w.Value) ||
+			!g.Rate.Equal(w.Rate) || g.RateDate != w.RateDate || g.Entry != w.Entry || g.Authorization != Auth2025 || g.HSCode != w.HSCode {
+			t.Errorf("declaration %d: %+v; want %+v", i, g, w)
+		}
+	}
+	MustImport(t, svc.ImportAuthorizations, barter.AuthorizationImport{Number: "BT-EMPTY", Party: Trader, Counterparty: Russian, Regime: "2025", Issued: barter.MustDate(IssuedDay)})
+	if none, err := svc.DeclarationsOf(ctx, "BT-EMPTY"); err != nil || len(none) != 0 {
+		t.Errorf("an authorization with nothing posted: %v, %v; want none", none, err)
+	}
+	if _, err := svc.DeclarationsOf(ctx, "BT-NONE"); barter.ErrorCode(err) != barter.ENotFound {
+		t.Errorf("declarations of no authorization: %v; want not found", err)
+	}
 }
 
 func testDuplicateDeclaration(t *testing.T, svc *barter.Service) {

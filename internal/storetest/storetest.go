@@ -35,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 		{"AuthorizationImport", testAuthorizationImport},
 		{"Workflow", testWorkflow},
 		{"Valuation", testValuation},
+		{"DeclarationsOf", testDeclarationsOf},
 		{"DuplicateDeclaration", testDuplicateDeclaration},
 		{"DeclarationChecks", testDeclarationChecks},
 		{"ImportFirst", testImportFirst},

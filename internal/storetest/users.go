@@ -146,6 +146,12 @@ func testUserScope(t *testing.T, svc *barter.Service) {
 	if _, err := svc.StandingOf(trader, Auth2025, day); err != nil {
 		t.Errorf("a trader looking at its own: %v", err)
 	}
+	if _, err := svc.DeclarationsOf(trader, "BT-OTHER"); barter.ErrorCode(err) != barter.ENotFound {
+		t.Errorf("a trader listing another party's declarations: %v; want not found", err)
+	}
+	if _, err := svc.DeclarationsOf(trader, Auth2025); err != nil {
+		t.Errorf("a trader listing its own declarations: %v", err)
+	}
 	// By ID the answer names the ID asked for, not the number of what is there.
 	other, err := svc.StandingOf(ctx, "BT-OTHER", day)
 	if err != nil {
