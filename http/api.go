@@ -554,6 +554,9 @@ func (s *Server) declarations(r *http.Request) (int, any, error) {
 	if number == "" {
 		return 0, nil, barter.Invalid("authorization", "is required: the number of the authorization whose declarations to list")
 	}
+	if _, _, err := pageBounds(r); err != nil {
+		return 0, nil, err // before the declarations are read
+	}
 	ds, err := s.Service.DeclarationsOf(r.Context(), number)
 	if err != nil {
 		return 0, nil, err

@@ -444,8 +444,9 @@ type standingPage struct {
 	// customs when its rulebook needs one.
 	Undertakings     []barter.Undertaking
 	NeedsUndertaking bool
-	// Declarations posted to it, to the day shown, by day and number.
-	Declarations []barter.Declaration
+	// Declarations posted to it to the day shown, by day and number, a page of them
+	// (?page=) with links to the others.
+	Declarations listing
 }
 
 func (s *Server) authorizationPage(r *http.Request) (any, error) {
@@ -471,11 +472,12 @@ func (s *Server) authorizationPage(r *http.Request) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, d := range ds {
-			if !d.Date.After(asOf) {
-				page.Declarations = append(page.Declarations, d)
-			}
+		ds = slices.DeleteFunc(ds, func(d barter.Declaration) bool { return d.Date.After(asOf) })
+		from, to, prev, next, err := cut(r, len(ds))
+		if err != nil {
+			return nil, err
 		}
+		page.Declarations = listing{Items: ds[from:to], From: from + 1, To: to, Total: len(ds), PrevLink: prev, NextLink: next}
 	}
 	if a := st.Authorization; a.Status == barter.StatusApplied && s.Service.Rulebooks[a.Regime].Undertaking {
 		page.NeedsUndertaking = true

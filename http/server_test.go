@@ -602,6 +602,27 @@ func get(t *testing.T, ts *httptest.Server, path string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+func TestServer_DeclarationPages(t *testing.T) { eachStore(t, testServerDeclarationPages) }
+
+// testServerDeclarationPages: an authorization's page lists its declarations a page at
+// a time.
+func testServerDeclarationPages(t *testing.T, open opener) {
+	ts, svc := newServer(t, open)
+	var last barter.Declaration
+	for range 52 {
+		last = storetest.MustPost(t, svc, storetest.GD(t, storetest.Auth2025, barter.Import, "2024-01-15", "10"))
+	}
+	path := "/authorizations/number/" + storetest.Auth2025 + "?as_of=2024-01-31"
+	_, first := get(t, ts, path)
+	_, second := get(t, ts, path+"&page=2")
+	if strings.Count(first, "<tr><td>GD-") != 50 || !strings.Contains(first, "1–50 of 52") || !strings.Contains(first, `rel="next"`) || strings.Contains(first, last.Number) {
+		t.Errorf("page 1 of the declarations: want 50 rows of 52 and a link to the next")
+	}
+	if strings.Count(second, "<tr><td>GD-") != 2 || !strings.Contains(second, "51–52 of 52") || !strings.Contains(second, last.Number) {
+		t.Errorf("page 2 of the declarations: want the last 2 of 52")
+	}
+}
+
 func TestServer_Pages(t *testing.T) { eachStore(t, testServerPages) }
 
 func testServerPages(t *testing.T, open opener) {

@@ -153,6 +153,11 @@ var spellings = map[string]string{
 	"HUSSAIN": "HUSAYN", "HUSSEIN": "HUSAYN", "HUSAIN": "HUSAYN", "HOSSEIN": "HUSAYN", "HUSEIN": "HUSAYN",
 	"HASSAN": "HASAN", "YOUSUF": "YUSUF", "YOUSEF": "YUSUF", "YUSSEF": "YUSUF", "YOUSSEF": "YUSUF",
 	"OSAMA": "USAMA", "OMAR": "UMAR", "OTHMAN": "UTHMAN", "OSMAN": "UTHMAN",
+	// The same names romanized from Cyrillic, where Х is KH.
+	"MUKHAMMAD": "MUHAMMAD", "MUKHAMMED": "MUHAMMAD", "MUKHAMED": "MUHAMMAD", "MAKHMUD": "MAHMUD",
+	"AKHMED": "AHMAD", "AKHMAD": "AHMAD", "AKHMET": "AHMAD",
+	"KHUSEYN": "HUSAYN", "KHUSEIN": "HUSAYN", "KHUSSEYN": "HUSAYN", "KHUSAYN": "HUSAYN", "GUSEYN": "HUSAYN",
+	"KHASAN": "HASAN", "KHASSAN": "HASAN", "GASAN": "HASAN",
 }
 
 // cyrillic romanizes the Cyrillic alphabet of Russian (and the letters Ukrainian and
@@ -186,8 +191,8 @@ func romanize(upper string) string {
 // Latin letters, without accents, punctuation, legal forms or honorifics, common
 // transliterations folded.
 func wordsOf(name string) []string {
-	// Romanized before accents go: Й is not И with a breve, but Y.
-	name = romanize(strings.ToUpper(name))
+	// Romanized before accents go, composed first: Й is not И with a breve, but Y.
+	name = romanize(strings.ToUpper(norm.NFC.String(name)))
 	// A chain keeps state as it works: one a call, so that screenings may run at once.
 	unaccent := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
 	plain, _, err := transform.String(unaccent, name)

@@ -61,6 +61,7 @@ func TestWords(t *testing.T) {
 		"The Bank of Kunlun Co., Ltd.": "BANK KUNLUN",
 		"ООО «Ромашка»":                "ROMASHKA", // Cyrillic, its legal form too
 		"Юрий Щукин":                   "SHCHUKIN YURIY",
+		"Юрии\u0306 Щукин":             "SHCHUKIN YURIY", // Й decomposed, as some keyboards send it
 		"ПАО Объединённая зерновая":    "OBEDINENNAYA ZERNOVAYA",
 		"": "",
 	} {
@@ -114,6 +115,7 @@ func TestScreen_Cyrillic(t *testing.T) {
 		{"АО «Волжская зерновая компания»", "T.2"},
 		{"Tayga Eksport LLC", "T.3"},
 		{"Ромашка", ""},
+		{"Омар Хусейн", "QDi.359"}, // an Arabic name, as Russian writes it
 	} {
 		hits := s.Screen(tt.name, 0.9)
 		switch {

@@ -52,11 +52,7 @@ Loading again is harmless: rows already present are skipped.`,
 			fmt.Fprintf(a.out, "Loading the demo into %s\n", redact(a.dsn))
 			kinds := importKinds()
 			for _, k := range importOrder {
-				b, err := demoFiles.ReadFile("demo/" + k + ".csv")
-				if err != nil {
-					return err
-				}
-				if err := a.importData(cmd, svc, k, kinds[k], b); err != nil {
+				if err := a.importData(cmd, svc, "demo/"+k+".csv", k, kinds[k]); err != nil {
 					return err
 				}
 			}
@@ -89,11 +85,7 @@ Loading again is harmless: rows already present are skipped.`,
 			fmt.Fprintf(a.out, "undertakings: %d filed by the %s\n", filed, chamber)
 			fmt.Fprintf(a.out, "consortium %s's trade, pooled:\n", demoConsortium.ID)
 			for _, k := range []string{"authorizations", "lines", "declarations"} {
-				b, err := demoFiles.ReadFile("demo/consortium/" + k + ".csv")
-				if err != nil {
-					return err
-				}
-				if err := a.importData(cmd, svc, k, kinds[k], b); err != nil {
+				if err := a.importData(cmd, svc, "demo/consortium/"+k+".csv", k, kinds[k]); err != nil {
 					return err
 				}
 			}
@@ -139,11 +131,16 @@ Loading again is harmless: rows already present are skipped.`,
 	return cmd
 }
 
-// importData imports one embedded file through the same path as `barter import`.
-func (a *app) importData(cmd *cobra.Command, svc *barter.Service, kind string, imp importer, data []byte) error {
+// importData imports one embedded file (a path in demoFiles) through the same path as
+// `barter import`.
+func (a *app) importData(cmd *cobra.Command, svc *barter.Service, file, kind string, imp importer) error {
+	data, err := demoFiles.ReadFile(file)
+	if err != nil {
+		return err
+	}
 	rep, err := imp.run(cmd.Context(), svc, bytes.NewReader(data), barter.ImportOptions{
 		OnError: func(e barter.RowError) {
-			fmt.Fprintf(a.errOut, "demo/%s.csv:%d: %s: %s\n", kind, e.Line, e.Field, e.Reason)
+			fmt.Fprintf(a.errOut, "%s:%d: %s: %s\n", file, e.Line, e.Field, e.Reason)
 		},
 	})
 	if err != nil {

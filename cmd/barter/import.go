@@ -64,6 +64,7 @@ Optional columns:
                   Taxpayers List was checked), collectorate (of the home country's traders)
   rates           source (who published the rate)
   authorizations  valid_until (the contract's validity)
+  declarations    assessed_value may be left empty where customs accepted the declared value
   offers          regime, quantity, unit, origin (the goods' country), ports (ports or
                   border crossings, separated by ";"), valid_until and blocked
 
