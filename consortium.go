@@ -48,6 +48,11 @@ func (c *Consortium) Lead() string {
 	return ""
 }
 
+// Has reports whether party is one of the consortium's members.
+func (c *Consortium) Has(party string) bool {
+	return slices.ContainsFunc(c.Members, func(m ConsortiumMember) bool { return m.Party == party })
+}
+
 // validate checks the consortium's own fields: two or more members, none twice, one
 // lead, and a partner country.
 func (c *Consortium) validate() error {

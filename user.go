@@ -33,6 +33,10 @@ type User struct {
 	Role    Role
 	Party   string // for traders
 	Created time.Time
+	// Consortiums are those a trader's party is a member of, found when the user signs
+	// in: the members answer for a consortium's trade jointly and severally, and each
+	// sees its records as the consortium's own.
+	Consortiums []string
 }
 
 // May reports whether the user has one of the roles; an admin may do anything.
@@ -83,10 +87,29 @@ func notTraders(ctx context.Context, what string) error {
 }
 
 // sees reports whether the context's user may see a record of the parties: anyone but a
-// trader may, and a trader one of its own party.
+// trader may, and a trader one of its own party or of a consortium it is a member of.
 func sees(ctx context.Context, parties ...string) bool {
 	u := UserFrom(ctx)
-	return u == nil || u.Role != RoleTrader || slices.Contains(parties, u.Party)
+	return u == nil || u.Role != RoleTrader || slices.ContainsFunc(parties, func(p string) bool {
+		return p == u.Party || slices.Contains(u.Consortiums, p)
+	})
+}
+
+// withConsortiums finds the consortiums a trader's party is a member of (User.Consortiums).
+func withConsortiums(ctx context.Context, tx Tx, u *User) (*User, error) {
+	if u == nil || u.Role != RoleTrader {
+		return u, nil
+	}
+	cs, err := tx.Consortiums(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		if c.Has(u.Party) {
+			u.Consortiums = append(u.Consortiums, c.ID)
+		}
+	}
+	return u, nil
 }
 
 // tokenPrefix starts every token, so that one pasted in the wrong place is recognised.
@@ -161,7 +184,10 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*User, error)
 	var u *User
 	err := s.Store.View(ctx, func(tx Tx) error {
 		var err error
-		u, err = tx.UserByToken(ctx, tokenHash(token))
+		if u, err = tx.UserByToken(ctx, tokenHash(token)); err != nil {
+			return err
+		}
+		u, err = withConsortiums(ctx, tx, u)
 		return err
 	})
 	if ErrorCode(err) == ENotFound {
@@ -197,7 +223,10 @@ func (s *Service) SessionUser(ctx context.Context, id string) (*User, error) {
 	var u *User
 	err := s.Store.View(ctx, func(tx Tx) error {
 		var err error
-		u, err = tx.SessionUser(ctx, tokenHash(id), s.clock())
+		if u, err = tx.SessionUser(ctx, tokenHash(id), s.clock()); err != nil {
+			return err
+		}
+		u, err = withConsortiums(ctx, tx, u)
 		return err
 	})
 	if ErrorCode(err) == ENotFound {

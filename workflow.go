@@ -138,7 +138,7 @@ func (s *Service) Reject(ctx context.Context, id int64, reason string) (*Authori
 }
 
 // Positions returns every issued authorization's position as of a day, by number.
-// A trader sees those of its own party.
+// A trader sees those of its own party and its consortiums.
 func (s *Service) Positions(ctx context.Context, asOf Date) ([]Position, error) {
 	ps, err := s.allPositions(ctx, asOf)
 	if err != nil || sees(ctx) {
@@ -280,7 +280,7 @@ func (s *Service) RebuildFlows(ctx context.Context) (authorizations, stale int, 
 }
 
 // Authorizations lists authorizations and applications, all when status is "". A trader
-// sees those of its own party.
+// sees those of its own party and its consortiums.
 func (s *Service) Authorizations(ctx context.Context, status Status) ([]Authorization, error) {
 	var as []Authorization
 	err := s.Store.View(ctx, func(tx Tx) error {
@@ -311,7 +311,7 @@ func (s *Service) StandingOf(ctx context.Context, number string, asOf Date) (*St
 
 // DeclarationsOf lists the goods declarations posted to the authorization with an
 // approval number, by day and then number. A trader sees those of its own
-// authorizations alone. Errors: ENotFound.
+// party's and its consortiums' authorizations alone. Errors: ENotFound.
 func (s *Service) DeclarationsOf(ctx context.Context, number string) ([]Declaration, error) {
 	var ds []Declaration
 	err := s.Store.View(ctx, func(tx Tx) error {

@@ -751,6 +751,8 @@ type Me struct {
 	Name  string `json:"name,omitempty"`
 	Role  string `json:"role,omitempty"`
 	Party string `json:"party,omitempty"`
+	// Consortiums the trader's party is a member of, whose records it sees too.
+	Consortiums []string `json:"consortiums,omitempty"`
 }
 
 func (s *Server) me(r *http.Request) (int, any, error) {
@@ -758,5 +760,5 @@ func (s *Server) me(r *http.Request) (int, any, error) {
 	if u == nil {
 		return http.StatusOK, Me{Open: true}, nil
 	}
-	return http.StatusOK, Me{Name: u.Name, Role: string(u.Role), Party: u.Party}, nil
+	return http.StatusOK, Me{Name: u.Name, Role: string(u.Role), Party: u.Party, Consortiums: u.Consortiums}, nil
 }

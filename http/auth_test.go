@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -59,7 +60,7 @@ func testServerAuth(t *testing.T, open opener) {
 		t.Errorf("basic authentication: %d; want 401", status)
 	}
 	if status, _, raw := send(t, ts, "GET", "/api/v1/me", nil, as("tr")); status != 200 || json.Unmarshal(raw, &me) != nil ||
-		me != (barterhttp.Me{Name: "tr", Role: "trader", Party: storetest.Trader}) {
+		!reflect.DeepEqual(me, barterhttp.Me{Name: "tr", Role: "trader", Party: storetest.Trader}) {
 		t.Errorf("me as tr: %d %s", status, raw)
 	}
 	wantStatus("an", "GET", "/api/v1/positions", nil, http.StatusOK)

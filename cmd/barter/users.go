@@ -23,8 +23,8 @@ Roles: everyone signed in may read.
   operator  run matchings, create and commit clearing runs; enter or import offers for
             any party
   trader    for its own party (--party): apply for authorizations, offer, answer proposals;
-            sees only that party's authorizations, positions and proposals, and no
-            clearing runs
+            sees only the authorizations, positions, declarations and proposals of that
+            party and of the consortiums it is a member of, and no clearing runs
   analyst   read only
 
 A sign-in on the pages lasts 12 hours; signing out or removing the user ends it.

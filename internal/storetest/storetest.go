@@ -50,6 +50,7 @@ func Run(t *testing.T, open Opener) {
 		{"TotalsCache", testTotalsCache},
 		{"Users", testUsers},
 		{"UserScope", testUserScope},
+		{"ConsortiumMembersSee", testConsortiumMembersSee},
 		{"UserRoles", testUserRoles},
 		{"Screening", testScreening},
 		{"ConcurrentPosting", testConcurrentPosting},

@@ -198,6 +198,53 @@ func testUserScope(t *testing.T, svc *barter.Service) {
 	}
 }
 
+// testConsortiumMembersSee: a trader whose party is a member of a consortium sees the
+// consortium's authorizations, positions and declarations as its own, once signed in;
+// a trader of another party does not.
+func testConsortiumMembersSee(t *testing.T, svc *barter.Service) {
+	MustSeed(t, svc)
+	MustImport(t, svc.ImportParties,
+		barter.Party{ID: "C9", Name: "Lahore Pulses Consortium", Country: "PK", TaxID: "7100009", Kind: barter.PartyConsortium},
+		barter.Party{ID: "M9", Name: "Multan Mills", Country: "PK", TaxID: "7100010", Kind: barter.PartyPrivate, ActiveTaxpayer: true},
+		barter.Party{ID: "T8", Name: "Karachi Traders", Country: "PK", TaxID: "7100011", Kind: barter.PartyPrivate, ActiveTaxpayer: true})
+	if err := svc.RegisterConsortium(ctx, barter.ConsortiumOf("C9", "RU", "M9", []string{Trader})); err != nil {
+		t.Fatal(err)
+	}
+	MustImport(t, svc.ImportAuthorizations, barter.AuthorizationImport{Number: "BT-C9", Party: "C9", Counterparty: Russian, Regime: "2025", Issued: barter.MustDate(IssuedDay)})
+	signedIn := func(name, party string) context.Context {
+		t.Helper()
+		_, token, err := svc.AddUser(ctx, name, barter.RoleTrader, party)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := svc.Authenticate(ctx, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return barter.WithUser(ctx, u)
+	}
+	member, outsider := signedIn("member", Trader), signedIn("outsider", "T8")
+	if u := barter.UserFrom(member); !slices.Equal(u.Consortiums, []string{"C9"}) {
+		t.Errorf("the member's consortiums: %v; want C9", u.Consortiums)
+	}
+	day := barter.MustDate("2024-03-01")
+	for _, tt := range []struct {
+		who  context.Context
+		sees bool
+	}{{member, true}, {outsider, false}} {
+		ps, err := svc.Positions(tt.who, day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := slices.ContainsFunc(ps, func(p barter.Position) bool { return p.Authorization == "BT-C9" })
+		_, errStanding := svc.StandingOf(tt.who, "BT-C9", day)
+		_, errDecls := svc.DeclarationsOf(tt.who, "BT-C9")
+		if seen != tt.sees || (errStanding == nil) != tt.sees || (errDecls == nil) != tt.sees {
+			t.Errorf("%s: sees BT-C9 among positions %v, standing %v, declarations %v; want seen %v", barter.UserFrom(tt.who).Name, seen, errStanding, errDecls, tt.sees)
+		}
+	}
+}
+
 // testUserRoles calls every Service method that is not for everyone as a user of each
 // role, and checks that exactly the roles it is for (and admins) get past its gate.
 // What happens past it is other tests'; here the calls may well fail otherwise.
