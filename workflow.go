@@ -309,23 +309,55 @@ func (s *Service) StandingOf(ctx context.Context, number string, asOf Date) (*St
 	return s.standing(ctx, asOf, number, func(tx Tx) (*Authorization, error) { return tx.Authorization(ctx, number) })
 }
 
+// Declaration returns a posted goods declaration and its reassessments, in the order
+// they were made. A trader sees those of its own party's and its consortiums'
+// authorizations alone. Errors: ENotFound.
+func (s *Service) Declaration(ctx context.Context, number string) (*Declaration, []Reassessment, error) {
+	var d *Declaration
+	var rs []Reassessment
+	err := s.Store.View(ctx, func(tx Tx) error {
+		var err error
+		if d, err = tx.Declaration(ctx, number); err != nil {
+			return err
+		}
+		if err := seesAuthorization(ctx, tx, d.Authorization, "declaration", number); err != nil {
+			return err
+		}
+		rs, err = tx.Reassessments(ctx, number)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, rs, nil
+}
+
 // DeclarationsOf lists the goods declarations posted to the authorization with an
 // approval number, by day and then number. A trader sees those of its own
 // party's and its consortiums' authorizations alone. Errors: ENotFound.
 func (s *Service) DeclarationsOf(ctx context.Context, number string) ([]Declaration, error) {
 	var ds []Declaration
 	err := s.Store.View(ctx, func(tx Tx) error {
-		a, err := tx.Authorization(ctx, number)
-		if err != nil {
-			return err
+		err := seesAuthorization(ctx, tx, number, "authorization", number)
+		if err == nil {
+			ds, err = tx.DeclarationsOf(ctx, number)
 		}
-		if !sees(ctx, a.Party, a.Counterparty) {
-			return Errorf(ENotFound, "no authorization %q", number)
-		}
-		ds, err = tx.DeclarationsOf(ctx, number)
 		return err
 	})
 	return ds, err
+}
+
+// seesAuthorization refuses a record of the authorization with a number (a what, by
+// key) to a user who may not see the authorization, as if there were none.
+func seesAuthorization(ctx context.Context, tx Tx, number, what, key string) error {
+	a, err := tx.Authorization(ctx, number)
+	if err != nil {
+		return err
+	}
+	if !sees(ctx, a.Party, a.Counterparty) {
+		return Errorf(ENotFound, "no %s %q", what, key)
+	}
+	return nil
 }
 
 // standing gets an authorization (asked for by key: its ID or number) and its standing.

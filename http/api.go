@@ -191,6 +191,36 @@ func NewDeclaration(d *barter.Declaration) Declaration {
 		d.Currency, d.Declared.String(), d.Assessed.String(), d.Rate.String(), day(d.RateDate), barter.FormatHome(d.Value), d.Entry}
 }
 
+// Reassessment is customs' later assessment of a posted declaration, booked as a ledger
+// entry of its own.
+type Reassessment struct {
+	Date     string `json:"date"`
+	Assessed string `json:"assessed_value"`
+	Value    string `json:"value"` // in the unit of account, at the declaration's rate
+	Delta    string `json:"delta"` // value less the value before
+	Entry    int64  `json:"entry"`
+}
+
+// NewReassessment converts a reassessment for the API.
+func NewReassessment(r *barter.Reassessment) Reassessment {
+	return Reassessment{r.Date.String(), r.Assessed.String(), barter.FormatHome(r.Value), barter.FormatHome(r.Delta), r.Entry}
+}
+
+// DeclarationRecord is a posted declaration with its reassessments, oldest first.
+type DeclarationRecord struct {
+	Declaration
+	Reassessments []Reassessment `json:"reassessments"`
+}
+
+// NewDeclarationRecord converts a declaration and its reassessments for the API.
+func NewDeclarationRecord(d *barter.Declaration, rs []barter.Reassessment) DeclarationRecord {
+	out := DeclarationRecord{Declaration: NewDeclaration(d), Reassessments: []Reassessment{}}
+	for i := range rs {
+		out.Reassessments = append(out.Reassessments, NewReassessment(&rs[i]))
+	}
+	return out
+}
+
 // Offer is what a party gives and wants in return, for matching.
 type Offer struct {
 	ID           string   `json:"id"`
@@ -563,6 +593,14 @@ func (s *Server) declarations(r *http.Request) (int, any, error) {
 	}
 	out, err := paginate(r, ds, NewDeclaration)
 	return http.StatusOK, out, err
+}
+
+func (s *Server) declaration(r *http.Request) (int, any, error) {
+	d, rs, err := s.Service.Declaration(r.Context(), r.PathValue("number"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, NewDeclarationRecord(d, rs), nil
 }
 
 func (s *Server) offers(r *http.Request) (int, any, error) {

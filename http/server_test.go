@@ -509,6 +509,16 @@ func testServerAuthorizationPages(t *testing.T, open opener) {
 		t.Errorf("declarations of %s: %d %+v; want 2, the first %s worth 280000.00", storetest.Auth2025, status, ds, early.Number)
 	}
 	wantError(t, ts, "GET", "/api/v1/declarations", nil, http.StatusBadRequest, "authorization")
+	// One declaration with its reassessments.
+	if _, err := svc.Reassess(context.Background(), early.Number, storetest.Dec(t, "1100"), barter.MustDate("2024-01-20")); err != nil {
+		t.Fatal(err)
+	}
+	var rec barterhttp.DeclarationRecord
+	if status := call(t, ts, "GET", "/api/v1/declarations/"+early.Number, nil, &rec); status != 200 || rec.Number != early.Number ||
+		len(rec.Reassessments) != 1 || rec.Reassessments[0].Value != "308000.00" || rec.Reassessments[0].Delta != "28000.00" {
+		t.Errorf("declaration %s: %d %+v; want it, reassessed to 308000.00 (+28000.00)", early.Number, status, rec)
+	}
+	wantError(t, ts, "GET", "/api/v1/declarations/GD-NONE", nil, http.StatusNotFound, "")
 	wantError(t, ts, "GET", "/api/v1/declarations?authorization=BT-NONE", nil, http.StatusNotFound, "")
 	app := barterhttp.Application{Party: storetest.Trader, Counterparty: storetest.Russian, Regime: "2025", Lines: []barterhttp.Line{
 		{Direction: "import", HSCode: "0713", Description: "chickpeas", Quantity: "500", Unit: "t", Value: "350000", Currency: "USD"},

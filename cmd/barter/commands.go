@@ -104,19 +104,21 @@ all from the ledger. Postings wait while it runs.`,
 }
 
 func (a *app) declarationsCmd() *cobra.Command {
-	var number, format string
+	var auth, number, format string
 	cmd := &cobra.Command{
 		Use:   "declarations",
-		Short: "List the goods declarations posted to an authorization",
-		Long: `List the goods declarations posted to one authorization, by day and number: what each
-declared and customs assessed, the rate applied and its day, its value in the unit of
-account and its ledger entry. Values are as first posted; reassessments are ledger
-entries of their own (see positions).`,
-		Example: "  barter declarations --authorization BT-4271381-0001\n  barter declarations --authorization BT-4271381-0001 --format json",
+		Short: "List the goods declarations posted to an authorization, or show one",
+		Long: `List the goods declarations posted to one authorization (--authorization), by day and
+number: what each declared and customs assessed, the rate applied and its day, its value
+in the unit of account and its ledger entry. Values are as first posted; reassessments
+are ledger entries of their own, counted in positions.
+
+With --number, show one declaration and each reassessment customs booked to it.`,
+		Example: "  barter declarations --authorization BT-4271381-0001\n  barter declarations --authorization BT-4271381-0001 --format json\n  barter declarations --number KPAF-I-2024-103",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if number == "" {
-				return barter.Invalid("--authorization", "is required: the number of the authorization")
+			if (auth == "") == (number == "") {
+				return barter.Invalid("--authorization", "give either --authorization (the declarations of an authorization) or --number (one declaration)")
 			}
 			if format != "table" && format != "json" {
 				return barter.Invalid("--format", "%q is not table or json", format)
@@ -126,33 +128,60 @@ entries of their own (see positions).`,
 				return err
 			}
 			defer closeFn()
-			ds, err := svc.DeclarationsOf(cmd.Context(), number)
-			if err != nil {
+			var ds []barter.Declaration
+			var rs []barter.Reassessment
+			if number != "" {
+				d, r, err := svc.Declaration(cmd.Context(), number)
+				if err != nil {
+					return err
+				}
+				ds, rs = []barter.Declaration{*d}, r
+			} else if ds, err = svc.DeclarationsOf(cmd.Context(), auth); err != nil {
 				return err
 			}
 			if format == "json" {
-				out := make([]barterhttp.Declaration, len(ds))
-				for i := range ds {
-					out[i] = barterhttp.NewDeclaration(&ds[i])
+				var out any
+				if number != "" {
+					out = barterhttp.NewDeclarationRecord(&ds[0], rs)
+				} else {
+					list := make([]barterhttp.Declaration, len(ds))
+					for i := range ds {
+						list[i] = barterhttp.NewDeclaration(&ds[i])
+					}
+					out = list
 				}
 				enc := json.NewEncoder(a.out)
 				enc.SetIndent("", "  ")
 				return enc.Encode(out)
 			}
 			tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', tabwriter.AlignRight)
-			fmt.Fprintln(tw, "NUMBER\tDATE\tDIRECTION\tHS CODE\tQUANTITY\tASSESSED\tRATE\tRATE OF\tVALUE (PKR)\tENTRY\t")
+			fmt.Fprintln(tw, "NUMBER\tAUTHORIZATION\tDATE\tDIRECTION\tHS CODE\tQUANTITY\tASSESSED\tRATE\tRATE OF\tVALUE (PKR)\tENTRY\t")
 			for _, d := range ds {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s %s\t%s %s\t%s\t%s\t%s\t%d\t\n", d.Number, d.Date, d.Direction, d.HSCode, d.Quantity, d.Unit,
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s %s\t%s %s\t%s\t%s\t%s\t%d\t\n", d.Number, d.Authorization, d.Date, d.Direction, d.HSCode, d.Quantity, d.Unit,
 					d.Assessed, d.Currency, d.Rate, d.RateDate, barter.FormatHome(d.Value), d.Entry)
 			}
 			if err := tw.Flush(); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.out, "%d declarations posted to %s\n", len(ds), number)
-			return nil
+			if number == "" {
+				fmt.Fprintf(a.out, "%d declarations posted to %s\n", len(ds), auth)
+				return nil
+			}
+			if len(rs) == 0 {
+				fmt.Fprintln(a.out, "not reassessed")
+				return nil
+			}
+			fmt.Fprintln(a.out, "\nReassessed:")
+			tw = tabwriter.NewWriter(a.out, 0, 0, 2, ' ', tabwriter.AlignRight)
+			fmt.Fprintln(tw, "DATE\tASSESSED\tVALUE (PKR)\tCHANGE (PKR)\tENTRY\t")
+			for _, r := range rs {
+				fmt.Fprintf(tw, "%s\t%s %s\t%s\t%s\t%d\t\n", r.Date, r.Assessed, ds[0].Currency, barter.FormatHome(r.Value), barter.FormatHome(r.Delta), r.Entry)
+			}
+			return tw.Flush()
 		},
 	}
-	cmd.Flags().StringVar(&number, "authorization", "", "the authorization's number (required)")
+	cmd.Flags().StringVar(&auth, "authorization", "", "list the declarations of the authorization with this number")
+	cmd.Flags().StringVar(&number, "number", "", "show the declaration with this number and its reassessments")
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
 	return cmd
 }

@@ -326,6 +326,20 @@ func testDeclarationsOf(t *testing.T, svc *barter.Service) {
 	if _, err := svc.DeclarationsOf(ctx, "BT-NONE"); barter.ErrorCode(err) != barter.ENotFound {
 		t.Errorf("declarations of no authorization: %v; want not found", err)
 	}
+	// One declaration, with the reassessments booked to it in order.
+	for _, v := range []string{"130", "125"} {
+		if _, err := svc.Reassess(ctx, assessed.Number, Dec(t, v), barter.MustDate("2024-01-25")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, rs, err := svc.Declaration(ctx, assessed.Number)
+	if err != nil || d.Number != assessed.Number || !d.Assessed.Equal(Dec(t, "120.50")) || len(rs) != 2 ||
+		!rs[0].Assessed.Equal(Dec(t, "130")) || !rs[1].Assessed.Equal(Dec(t, "125")) || !rs[1].Delta.Equal(Dec(t, "-1400")) || rs[1].Entry <= rs[0].Entry {
+		t.Errorf("declaration %s: %+v, reassessments %+v, %v; want assessed 120.50, then 130 and 125 (-5 x 280)", assessed.Number, d, rs, err)
+	}
+	if _, _, err := svc.Declaration(ctx, "GD-NONE"); barter.ErrorCode(err) != barter.ENotFound {
+		t.Errorf("no such declaration: %v; want not found", err)
+	}
 }
 
 func testDuplicateDeclaration(t *testing.T, svc *barter.Service) {

@@ -211,6 +211,9 @@ func testConsortiumMembersSee(t *testing.T, svc *barter.Service) {
 		t.Fatal(err)
 	}
 	MustImport(t, svc.ImportAuthorizations, barter.AuthorizationImport{Number: "BT-C9", Party: "C9", Counterparty: Russian, Regime: "2025", Issued: barter.MustDate(IssuedDay)})
+	MustImport(t, svc.ImportLines, barter.LineImport{Authorization: "BT-C9", Line: barter.Line{Direction: barter.Import, HSCode: "0713", Description: "pulses",
+		Quantity: Dec(t, "10"), Unit: "t", Value: Dec(t, "7000"), Currency: "USD"}})
+	gd := MustPost(t, svc, GD(t, "BT-C9", barter.Import, "2024-01-15", "100"))
 	signedIn := func(name, party string) context.Context {
 		t.Helper()
 		_, token, err := svc.AddUser(ctx, name, barter.RoleTrader, party)
@@ -239,8 +242,10 @@ func testConsortiumMembersSee(t *testing.T, svc *barter.Service) {
 		seen := slices.ContainsFunc(ps, func(p barter.Position) bool { return p.Authorization == "BT-C9" })
 		_, errStanding := svc.StandingOf(tt.who, "BT-C9", day)
 		_, errDecls := svc.DeclarationsOf(tt.who, "BT-C9")
-		if seen != tt.sees || (errStanding == nil) != tt.sees || (errDecls == nil) != tt.sees {
-			t.Errorf("%s: sees BT-C9 among positions %v, standing %v, declarations %v; want seen %v", barter.UserFrom(tt.who).Name, seen, errStanding, errDecls, tt.sees)
+		_, _, errDecl := svc.Declaration(tt.who, gd.Number)
+		if seen != tt.sees || (errStanding == nil) != tt.sees || (errDecls == nil) != tt.sees || (errDecl == nil) != tt.sees {
+			t.Errorf("%s: sees BT-C9 among positions %v, standing %v, declarations %v, its declaration %v; want seen %v",
+				barter.UserFrom(tt.who).Name, seen, errStanding, errDecls, errDecl, tt.sees)
 		}
 	}
 }
