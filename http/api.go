@@ -603,6 +603,29 @@ func (s *Server) declaration(r *http.Request) (int, any, error) {
 	return http.StatusOK, NewDeclarationRecord(d, rs), nil
 }
 
+// reassess books customs' new assessment of a posted declaration, dated by the server's
+// clock.
+func (s *Server) reassess(r *http.Request) (int, any, error) {
+	var in struct {
+		Assessed string `json:"assessed_value"`
+	}
+	if err := decode(r, &in); err != nil {
+		return 0, nil, err
+	}
+	if in.Assessed == "" {
+		return 0, nil, barter.Invalid("assessed_value", "is required")
+	}
+	assessed, err := parseDecimal("assessed_value", in.Assessed, barter.ValueScale)
+	if err != nil {
+		return 0, nil, err
+	}
+	re, err := s.Service.Reassess(r.Context(), r.PathValue("number"), assessed, s.today())
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, NewReassessment(re), nil
+}
+
 func (s *Server) offers(r *http.Request) (int, any, error) {
 	os, err := s.Service.Offers(r.Context(), barter.OfferStatus(query{r}.str("status")))
 	if err != nil {

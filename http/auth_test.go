@@ -235,6 +235,8 @@ func testServerRoles(t *testing.T, open opener) {
 		jsonReq("/api/v1/authorizations/1/approve", `{}`, customs),
 		jsonReq("/api/v1/authorizations/1/reject", `{"reason": "no"}`, customs),
 		jsonReq("/api/v1/declarations", `{}`, customs),
+		jsonReq("/api/v1/declarations/GD-NONE/reassessments", `{}`, customs),
+		formReq("/declarations/GD-NONE/reassess", url.Values{"assessed_value": {"x"}}, customs),
 		jsonReq("/api/v1/offers", `{"party": "`+own+`"}`, trader, operator),
 		jsonReq("/api/v1/proposals", `{"max_cycle": 9}`, operator),
 		jsonReq("/api/v1/proposals/1/accept", `{"party": "`+own+`"}`, trader),

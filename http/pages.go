@@ -38,7 +38,7 @@ func loadPages() pages {
 		"pending": func(p *barter.Proposal) bool { return p.Status == barter.ProposalPending },
 	}
 	ps := pages{}
-	for _, name := range []string{"dashboard", "positions", "authorizations", "authorization", "offers", "offer", "proposals", "proposal", "clearing", "clearing-run", "screening", "registry", "imports", "login", "error"} {
+	for _, name := range []string{"dashboard", "positions", "authorizations", "authorization", "declaration", "offers", "offer", "proposals", "proposal", "clearing", "clearing-run", "screening", "registry", "imports", "login", "error"} {
 		ps[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+name+".html"))
 	}
 	return ps
@@ -55,6 +55,8 @@ func (s *Server) pageRoutes() {
 	s.mux.Handle("GET /authorizations", s.page("authorizations", s.authorizationsPage))
 	s.mux.Handle("GET /authorizations/{id}", s.page("authorization", s.authorizationPage))
 	s.mux.Handle("GET /authorizations/number/{number}", s.page("authorization", s.authorizationPage))
+	s.mux.Handle("GET /declarations/{number}", s.page("declaration", s.declarationPage))
+	form("POST /declarations/{number}/reassess", s.reassessForm, customs)
 	form("POST /authorizations/{id}/decide", s.decideForm, customs)
 	s.mux.Handle("GET /imports", s.page("imports", func(*http.Request) (any, error) { return s.importForms(), nil }))
 	form("POST /imports", s.importForm) // who may import depends on the kind: see importRoles
@@ -527,6 +529,46 @@ func (s *Server) decide(r *http.Request) (*barter.Authorization, error) {
 		return s.Service.Reject(r.Context(), id, r.PostForm.Get("reason"))
 	}
 	return nil, barter.Invalid("decision", "%q is not approve or reject", r.PostForm.Get("decision"))
+}
+
+// declarationPage is a goods declaration with its reassessments, and the form customs
+// reassess it with.
+type declarationPage struct {
+	Declaration   *barter.Declaration
+	Reassessments []barter.Reassessment
+	Reassessed    bool // just now, by the form
+	MayReassess   bool
+}
+
+func (s *Server) declarationPage(r *http.Request) (any, error) {
+	d, rs, err := s.Service.Declaration(r.Context(), r.PathValue("number"))
+	if err != nil {
+		return nil, err
+	}
+	u := userFrom(r)
+	return declarationPage{Declaration: d, Reassessments: rs, Reassessed: query{r}.str("reassessed") != "",
+		MayReassess: u == nil || u.May(barter.RoleCustoms)}, nil
+}
+
+// reassessForm books the form's new assessed value as of today, then shows the
+// declaration again.
+func (s *Server) reassessForm(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, s.MaxBody)
+	number := r.PathValue("number")
+	err := r.ParseForm()
+	if err != nil {
+		err = barter.Invalid("form", "%v", err)
+	} else {
+		var assessed barter.Decimal
+		if assessed, err = parseDecimal("assessed_value", strings.TrimSpace(r.PostForm.Get("assessed_value")), barter.ValueScale); err == nil {
+			_, err = s.Service.Reassess(r.Context(), number, assessed, s.today())
+		}
+	}
+	if err != nil {
+		s.page("declaration", func(*http.Request) (any, error) { return nil, err }).ServeHTTP(w, r)
+		return
+	}
+	http.Redirect(w, r, "/declarations/"+url.PathEscape(number)+"?reassessed=1", http.StatusSeeOther)
 }
 
 // legsChart is the picture of an authorization's cumulative imports and exports from

@@ -142,6 +142,7 @@ func (s *Server) routes() {
 		"POST /api/v1/declarations":                         {s.declare, []barter.Role{customs}},
 		"GET /api/v1/declarations":                          {s.declarations, nil},
 		"GET /api/v1/declarations/{number}":                 {s.declaration, nil},
+		"POST /api/v1/declarations/{number}/reassessments":  {s.reassess, []barter.Role{customs}},
 		"GET /api/v1/offers":                                {s.offers, nil},
 		"GET /api/v1/offers/{id}":                           {s.offer, nil},
 		"POST /api/v1/offers":                               {s.createOffer, []barter.Role{trader, operator}},

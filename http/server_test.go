@@ -519,6 +519,28 @@ func testServerAuthorizationPages(t *testing.T, open opener) {
 		t.Errorf("declaration %s: %d %+v; want it, reassessed to 308000.00 (+28000.00)", early.Number, status, rec)
 	}
 	wantError(t, ts, "GET", "/api/v1/declarations/GD-NONE", nil, http.StatusNotFound, "")
+	// Customs reassess over the API, dated by the server's clock (2024-01-05 here, before
+	// the declaration: refused), and on the declaration's page.
+	wantError(t, ts, "POST", "/api/v1/declarations/"+early.Number+"/reassessments", `{"assessed_value": "1200"}`, http.StatusBadRequest, "date")
+	wantError(t, ts, "POST", "/api/v1/declarations/"+early.Number+"/reassessments", `{}`, http.StatusBadRequest, "assessed_value")
+	wantError(t, ts, "POST", "/api/v1/declarations/GD-NONE/reassessments", `{"assessed_value": "1200"}`, http.StatusNotFound, "")
+	now := svc.Now
+	svc.Now = func() time.Time { return time.Date(2024, 1, 25, 9, 0, 0, 0, time.UTC) }
+	var re barterhttp.Reassessment
+	if status := call(t, ts, "POST", "/api/v1/declarations/"+early.Number+"/reassessments", `{"assessed_value": "1200"}`, &re); status != http.StatusCreated ||
+		re.Date != "2024-01-25" || re.Value != "336000.00" || re.Delta != "28000.00" {
+		t.Errorf("reassess over the API: %d %+v; want 336000.00 (+28000.00) on 2024-01-25", status, re)
+	}
+	if formResp, err := ts.Client().PostForm(ts.URL+"/declarations/"+early.Number+"/reassess", url.Values{"assessed_value": {"1250"}}); err != nil {
+		t.Fatal(err)
+	} else {
+		formResp.Body.Close()
+	}
+	svc.Now = now
+	if status, body := get(t, ts, "/declarations/"+early.Number); status != 200 || !strings.Contains(body, "350,000.00") || !strings.Contains(body, "Reassessments") ||
+		!strings.Contains(body, `action="/declarations/`+early.Number+`/reassess"`) {
+		t.Errorf("the declaration's page after the form: %d; want its third reassessment at 350,000.00 and the form", status)
+	}
 	wantError(t, ts, "GET", "/api/v1/declarations?authorization=BT-NONE", nil, http.StatusNotFound, "")
 	app := barterhttp.Application{Party: storetest.Trader, Counterparty: storetest.Russian, Regime: "2025", Lines: []barterhttp.Line{
 		{Direction: "import", HSCode: "0713", Description: "chickpeas", Quantity: "500", Unit: "t", Value: "350000", Currency: "USD"},
@@ -545,8 +567,8 @@ func testServerAuthorizationPages(t *testing.T, open opener) {
 		{"/authorizations?status=applied", 200, fmt.Sprintf(`<a href="/authorizations/%d">`, a.ID)},
 		{fmt.Sprintf("/authorizations/%d", a.ID), 200, "Approve and issue a number"},
 		{"/authorizations/number/" + storetest.Auth2025 + "?as_of=2024-01-12", 200, `<polyline points="10,190 `},
-		{"/authorizations/number/" + storetest.Auth2025 + "?as_of=2024-01-12", 200, "<td>" + early.Number + "</td><td>2024-01-11</td><td>import</td>"},
-		{"/authorizations/number/" + storetest.Auth2025 + "?as_of=2024-03-01", 200, "<td>" + late.Number + "</td><td>2024-03-01</td>"},
+		{"/authorizations/number/" + storetest.Auth2025 + "?as_of=2024-01-12", 200, `<td><a href="/declarations/` + early.Number + `">` + early.Number + "</a></td><td>2024-01-11</td><td>import</td>"},
+		{"/authorizations/number/" + storetest.Auth2025 + "?as_of=2024-03-01", 200, late.Number + "</a></td><td>2024-03-01</td>"},
 		{"/authorizations/number/nothing", 404, "Not found"},
 		{"/positions?as_of=2024-01-12", 200, `href="/authorizations/number/BT-2025-1?as_of=2024-01-12"`},
 		{"/?as_of=2024-01-12", 200, ">1</a></b>applications awaiting customs"},
@@ -625,10 +647,10 @@ func testServerDeclarationPages(t *testing.T, open opener) {
 	path := "/authorizations/number/" + storetest.Auth2025 + "?as_of=2024-01-31"
 	_, first := get(t, ts, path)
 	_, second := get(t, ts, path+"&page=2")
-	if strings.Count(first, "<tr><td>GD-") != 50 || !strings.Contains(first, "1–50 of 52") || !strings.Contains(first, `rel="next"`) || strings.Contains(first, last.Number) {
+	if strings.Count(first, `<tr><td><a href="/declarations/GD-`) != 50 || !strings.Contains(first, "1–50 of 52") || !strings.Contains(first, `rel="next"`) || strings.Contains(first, last.Number) {
 		t.Errorf("page 1 of the declarations: want 50 rows of 52 and a link to the next")
 	}
-	if strings.Count(second, "<tr><td>GD-") != 2 || !strings.Contains(second, "51–52 of 52") || !strings.Contains(second, last.Number) {
+	if strings.Count(second, `<tr><td><a href="/declarations/GD-`) != 2 || !strings.Contains(second, "51–52 of 52") || !strings.Contains(second, last.Number) {
 		t.Errorf("page 2 of the declarations: want the last 2 of 52")
 	}
 }

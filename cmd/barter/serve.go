@@ -47,6 +47,7 @@ func (a *app) serveCmd() *cobra.Command {
   /api/v1/authorizations/{id}/approve | reject                  POST
   /api/v1/declarations?authorization=&offset=&limit=           GET (an authorization's, by day and number)
   /api/v1/declarations/{number}                                 GET (one, with its reassessments)
+  /api/v1/declarations/{number}/reassessments                   POST {"assessed_value"} (customs, dated today)
   /api/v1/declarations                                          POST (by GD number: posting again is a no-op)
   /api/v1/offers[?status=], /api/v1/offers/{id}                 GET, POST (by offer ID)
   /api/v1/offers/{id}/gives-to/{to}[?as_of=]                    GET (can it, and if not why)
