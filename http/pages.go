@@ -56,6 +56,7 @@ func (s *Server) pageRoutes() {
 	s.mux.Handle("GET /authorizations/{id}", s.page("authorization", s.authorizationPage))
 	s.mux.Handle("GET /authorizations/number/{number}", s.page("authorization", s.authorizationPage))
 	s.mux.Handle("GET /declarations/{number}", s.page("declaration", s.declarationPage))
+	s.mux.Handle("GET /declarations", s.findDeclaration())
 	form("POST /declarations/{number}/reassess", s.reassessForm, customs)
 	form("POST /authorizations/{id}/decide", s.decideForm, customs)
 	s.mux.Handle("GET /imports", s.page("imports", func(*http.Request) (any, error) { return s.importForms(), nil }))
@@ -548,6 +549,21 @@ func (s *Server) declarationPage(r *http.Request) (any, error) {
 	u := userFrom(r)
 	return declarationPage{Declaration: d, Reassessments: rs, Reassessed: query{r}.str("reassessed") != "",
 		MayReassess: u == nil || u.May(barter.RoleCustoms)}, nil
+}
+
+// findDeclaration sends the form's ?number= to that declaration's page.
+func (s *Server) findDeclaration() http.Handler {
+	fail := s.page("declaration", func(*http.Request) (any, error) {
+		return nil, barter.Invalid("number", "is required: the number of the goods declaration to show")
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		number := strings.TrimSpace(r.URL.Query().Get("number"))
+		if number == "" {
+			fail.ServeHTTP(w, r)
+			return
+		}
+		http.Redirect(w, r, "/declarations/"+url.PathEscape(number), http.StatusSeeOther)
+	})
 }
 
 // reassessForm books the form's new assessed value as of today, then shows the

@@ -519,6 +519,13 @@ func testServerAuthorizationPages(t *testing.T, open opener) {
 		t.Errorf("declaration %s: %d %+v; want it, reassessed to 308000.00 (+28000.00)", early.Number, status, rec)
 	}
 	wantError(t, ts, "GET", "/api/v1/declarations/GD-NONE", nil, http.StatusNotFound, "")
+	// The authorizations page finds a declaration by its number.
+	if status, body := get(t, ts, "/declarations?number=+"+early.Number+"+"); status != 200 || !strings.Contains(body, "Goods declaration "+early.Number) {
+		t.Errorf("finding %s: %d", early.Number, status)
+	}
+	if status, _ := get(t, ts, "/declarations?number="); status != http.StatusBadRequest {
+		t.Errorf("finding no number: %d; want 400", status)
+	}
 	// Customs reassess over the API, dated by the server's clock (2024-01-05 here, before
 	// the declaration: refused), and on the declaration's page.
 	wantError(t, ts, "POST", "/api/v1/declarations/"+early.Number+"/reassessments", `{"assessed_value": "1200"}`, http.StatusBadRequest, "date")

@@ -96,6 +96,9 @@ func TestDemo(t *testing.T) {
 		len(gds) != 3 || gds[0].Number != "KPAF-I-2024-801" || gds[0].Value != "1480882500.00" {
 		t.Errorf("declarations as JSON: %+v, %v", gds, err)
 	}
+	if out := mustRun(t, dsn, "positions", "--as-of", "2025-01-31", "--party", "ROSTOV"); !strings.Contains(out, "BT-7100042-0001") || !strings.Contains(out, "2 authorizations as of") {
+		t.Errorf("positions of ROSTOV:\n%s", out)
+	}
 	if out := mustRun(t, dsn, "declarations", "--number", "KPAF-I-2024-103"); !strings.Contains(out, "3550000 USD") || !strings.Contains(out, "not reassessed") {
 		t.Errorf("declarations --number:\n%s", out)
 	}

@@ -15,7 +15,7 @@ import (
 )
 
 func (a *app) positionsCmd() *cobra.Command {
-	var asOf, format, status string
+	var asOf, format, status, party string
 	cmd := &cobra.Command{
 		Use:   "positions",
 		Short: "Show each authorization's net-off position as of a day",
@@ -43,10 +43,10 @@ left, and the status: balanced, open (before the deadline), overdue, or cancelle
 			if err != nil {
 				return err
 			}
-			if status != "" {
+			if status != "" || party != "" {
 				kept := ps[:0]
 				for _, p := range ps {
-					if string(p.Status) == status {
+					if (status == "" || string(p.Status) == status) && (party == "" || p.Party == party || p.Counterparty == party) {
 						kept = append(kept, p)
 					}
 				}
@@ -61,6 +61,7 @@ left, and the status: balanced, open (before the deadline), overdue, or cancelle
 	a.asOfFlag(cmd, &asOf)
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
 	cmd.Flags().StringVar(&status, "status", "", "show only positions with this status (balanced, open, overdue, cancelled)")
+	cmd.Flags().StringVar(&party, "party", "", "show only the authorizations of this party, as trader or counterparty")
 	return cmd
 }
 
