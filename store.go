@@ -79,6 +79,9 @@ type Tx interface {
 	// by day and then number. It may read every declaration: it is for a person
 	// looking at one authorization, not for posting.
 	DeclarationsOf(ctx context.Context, authorization string) ([]Declaration, error)
+	// PostedByChapter sums the declarations dated from one day to another (both
+	// included) by HS chapter and direction, valued as posted, by chapter then direction.
+	PostedByChapter(ctx context.Context, from, to Date) ([]ChapterTotal, error)
 	// DeclarationsExist reports which of the numbers are posted.
 	DeclarationsExist(ctx context.Context, numbers []string) (map[string]bool, error)
 	// PrepareDeclarations lays out the rows of the declarations, each its own ledger

@@ -357,4 +357,11 @@ func TestServer_TraderSees(t *testing.T) {
 	if status, _, _ := send(t, ts, "GET", "/api/v1/clearing-runs", nil, bearer(kazan)); status != http.StatusForbidden {
 		t.Errorf("a trader listing clearing runs: %d; want 403", status)
 	}
+	// The regulator's report covers every party: not a trader's to read.
+	if status, _, _ := send(t, ts, "GET", "/api/v1/report?from=2024-01-01&to=2024-03-31", nil, bearer(kazan)); status != http.StatusForbidden {
+		t.Errorf("a trader asking for the report: %d; want 403", status)
+	}
+	if status, _, _ := send(t, ts, "GET", "/api/v1/report?from=2024-01-01&to=2024-03-31", nil, bearer(analyst)); status != http.StatusOK {
+		t.Errorf("an analyst asking for the report: %d; want 200", status)
+	}
 }

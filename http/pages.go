@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/barter-clearing/barter"
 	"github.com/shopspring/decimal"
@@ -38,7 +39,7 @@ func loadPages() pages {
 		"pending": func(p *barter.Proposal) bool { return p.Status == barter.ProposalPending },
 	}
 	ps := pages{}
-	for _, name := range []string{"dashboard", "positions", "authorizations", "authorization", "declaration", "offers", "offer", "proposals", "proposal", "clearing", "clearing-run", "screening", "registry", "imports", "login", "error"} {
+	for _, name := range []string{"dashboard", "positions", "authorizations", "authorization", "declaration", "report", "offers", "offer", "proposals", "proposal", "clearing", "clearing-run", "screening", "registry", "imports", "login", "error"} {
 		ps[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+name+".html"))
 	}
 	return ps
@@ -57,6 +58,7 @@ func (s *Server) pageRoutes() {
 	s.mux.Handle("GET /authorizations/number/{number}", s.page("authorization", s.authorizationPage))
 	s.mux.Handle("GET /declarations/{number}", s.page("declaration", s.declarationPage))
 	s.mux.Handle("GET /declarations", s.findDeclaration())
+	s.mux.Handle("GET /report", s.page("report", s.reportPage))
 	form("POST /declarations/{number}/reassess", s.reassessForm, customs)
 	form("POST /authorizations/{id}/decide", s.decideForm, customs)
 	s.mux.Handle("GET /imports", s.page("imports", func(*http.Request) (any, error) { return s.importForms(), nil }))
@@ -530,6 +532,55 @@ func (s *Server) decide(r *http.Request) (*barter.Authorization, error) {
 		return s.Service.Reject(r.Context(), id, r.PostForm.Get("reason"))
 	}
 	return nil, barter.Invalid("decision", "%q is not approve or reject", r.PostForm.Get("decision"))
+}
+
+// reportPage is the regulator's report on a period, with each partner's imports and
+// exports drawn to one scale.
+type reportPage struct {
+	*barter.Report
+	Partners []partnerRow
+	Statuses []barter.PositionStatus
+}
+
+type partnerRow struct {
+	barter.PartnerTrade
+	Net                      barter.Decimal
+	ImportWidth, ExportWidth int // percent of the largest leg of any partner
+}
+
+// reportPage reports on ?from= to ?to=; by default, the calendar quarter to today.
+func (s *Server) reportPage(r *http.Request) (any, error) {
+	q := query{r}
+	today := s.today()
+	t := today.Time()
+	first := barter.DateOf(time.Date(t.Year(), time.Month((int(t.Month())-1)/3*3+1), 1, 0, 0, 0, 0, time.UTC))
+	from, err := q.date("from", first)
+	if err != nil {
+		return nil, err
+	}
+	to, err := q.date("to", today)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := s.Service.Report(r.Context(), from, to)
+	if err != nil {
+		return nil, err
+	}
+	page := reportPage{Report: rep, Statuses: []barter.PositionStatus{barter.PositionBalanced, barter.PositionOpen, barter.PositionOverdue, barter.PositionCancelled}}
+	most := barter.Zero
+	for _, p := range rep.Partners {
+		most = decimal.Max(most, p.Imports, p.Exports)
+	}
+	hundred := decimal.NewFromInt(100)
+	for _, p := range rep.Partners {
+		row := partnerRow{PartnerTrade: p, Net: p.Exports.Sub(p.Imports)}
+		if most.IsPositive() {
+			row.ImportWidth = int(p.Imports.Mul(hundred).Div(most).IntPart())
+			row.ExportWidth = int(p.Exports.Mul(hundred).Div(most).IntPart())
+		}
+		page.Partners = append(page.Partners, row)
+	}
+	return page, nil
 }
 
 // declarationPage is a goods declaration with its reassessments, and the form customs

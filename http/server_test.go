@@ -519,6 +519,20 @@ func testServerAuthorizationPages(t *testing.T, open opener) {
 		t.Errorf("declaration %s: %d %+v; want it, reassessed to 308000.00 (+28000.00)", early.Number, status, rec)
 	}
 	wantError(t, ts, "GET", "/api/v1/declarations/GD-NONE", nil, http.StatusNotFound, "")
+	// The regulator's report on January: the early declaration alone, booked with its
+	// reassessment of January 20 by partner, and as posted by chapter.
+	var report barterhttp.Report
+	if status := call(t, ts, "GET", "/api/v1/report?from=2024-01-01&to=2024-01-31", nil, &report); status != 200 || len(report.Partners) != 1 ||
+		report.Partners[0].Imports != "308000.00" || len(report.Chapters) != 1 || report.Chapters[0].Chapter != "07" || report.Chapters[0].Value != "280000.00" {
+		t.Errorf("report on January: %d %+v; want RU's 308000.00, of which 280000.00 posted under chapter 07", status, report)
+	}
+	wantError(t, ts, "GET", "/api/v1/report?from=2024-01-01", nil, http.StatusBadRequest, "to")
+	if status, body := get(t, ts, "/report?from=2024-01-01&to=2024-01-31"); status != 200 || !strings.Contains(body, `<td>RU</td><td class="num">1</td><td class="num">308,000.00</td>`) {
+		t.Errorf("the report page on January: %d; want RU's 308,000.00", status)
+	}
+	if status, body := get(t, ts, "/report"); status != 200 || !strings.Contains(body, "Report on 2024-01-01 to 2024-01-05") {
+		t.Errorf("the report page by default: %d; want the quarter to the server's day", status)
+	}
 	// The authorizations page finds a declaration by its number.
 	if status, body := get(t, ts, "/declarations?number=+"+early.Number+"+"); status != 200 || !strings.Contains(body, "Goods declaration "+early.Number) {
 		t.Errorf("finding %s: %d", early.Number, status)

@@ -120,8 +120,8 @@ With --number, show one declaration and each reassessment customs booked to it.`
 			if (auth == "") == (number == "") {
 				return barter.Invalid("--authorization", "give either --authorization (the declarations of an authorization) or --number (one declaration)")
 			}
-			if format != "table" && format != "json" {
-				return barter.Invalid("--format", "%q is not table or json", format)
+			if err := checkFormat(format); err != nil {
+				return err
 			}
 			svc, closeFn, err := a.open(cmd.Context())
 			if err != nil {

@@ -100,7 +100,7 @@ or a postgres:// URL.`,
 		}
 	}
 	root.AddCommand(a.importCmd(), a.positionsCmd(), a.reconcileCmd(), a.ledgerCmd(), a.demoCmd(),
-		a.declareCmd(), a.declarationsCmd(), a.reassessCmd(), a.authorizationsCmd(), a.netCmd(), a.clearingCmd(), a.matchCmd(),
+		a.declareCmd(), a.declarationsCmd(), a.reassessCmd(), a.reportCmd(), a.authorizationsCmd(), a.netCmd(), a.clearingCmd(), a.matchCmd(),
 		a.offersCmd(), a.proposalsCmd(), a.serveCmd(), a.usersCmd(), a.sanctionsCmd(), a.consortiumsCmd(), a.undertakingsCmd())
 	usageErrors(root)
 	return root
@@ -180,6 +180,14 @@ func (a *app) asOf(s string) (barter.Date, error) {
 		return d, barter.Invalid("--as-of", "%v", err)
 	}
 	return d, nil
+}
+
+// checkFormat refuses a --format other than table or json.
+func checkFormat(format string) error {
+	if format != "table" && format != "json" {
+		return barter.Invalid("--format", "%q is not table or json", format)
+	}
+	return nil
 }
 
 // redact hides the password of a database URL.

@@ -96,6 +96,18 @@ func TestDemo(t *testing.T) {
 		len(gds) != 3 || gds[0].Number != "KPAF-I-2024-801" || gds[0].Value != "1480882500.00" {
 		t.Errorf("declarations as JSON: %+v, %v", gds, err)
 	}
+	// The regulator's report on the last quarter of 2024.
+	if out := mustRun(t, dsn, "report", "--quarter", "2024Q4"); !regexp.MustCompile(`(?s)Report on 2024-10-01 to 2024-12-31.*RU\s+3\s+8,825,600,500.00\s+4,403,103,000.00.*27\s+import\s+3\s+1,250,700,000.00.*issued: 2 under rulebook 2023, 3 under 2025.*BT-3556710-0001`).MatchString(out) {
+		t.Errorf("report on 2024Q4:\n%s", out)
+	}
+	var rep barterhttp.Report
+	if err := json.Unmarshal([]byte(mustRun(t, dsn, "report", "--from", "2024-10-01", "--to", "2024-12-31", "--format", "json")), &rep); err != nil ||
+		len(rep.Partners) != 3 || rep.Partners[2].Imports != "8825600500.00" || rep.Standing["overdue"].Count != 2 {
+		t.Errorf("report as JSON: %+v, %v", rep, err)
+	}
+	if _, errOut, err := run(t, dsn, "report", "--quarter", "2024Q5"); err == nil || !strings.Contains(errOut+err.Error(), "--quarter") {
+		t.Errorf("report on 2024Q5: %v %q", err, errOut)
+	}
 	if out := mustRun(t, dsn, "positions", "--as-of", "2025-01-31", "--party", "ROSTOV"); !strings.Contains(out, "BT-7100042-0001") || !strings.Contains(out, "2 authorizations as of") {
 		t.Errorf("positions of ROSTOV:\n%s", out)
 	}

@@ -28,8 +28,8 @@ left, and the status: balanced, open (before the deadline), overdue, or cancelle
 			if err != nil {
 				return err
 			}
-			if format != "table" && format != "json" {
-				return barter.Invalid("--format", "%q is not table or json", format)
+			if err := checkFormat(format); err != nil {
+				return err
 			}
 			// Positions of a whole book are built and dropped at once; collecting less
 			// often is faster and the memory is there.

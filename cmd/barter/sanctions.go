@@ -51,8 +51,8 @@ is 0 either way.`,
 			if threshold <= 0 || threshold > 1 {
 				return barter.Invalid("--threshold", "%v is not a score above 0 and at most 1", threshold)
 			}
-			if format != "table" && format != "json" {
-				return barter.Invalid("--format", "%q is not table or json", format)
+			if err := checkFormat(format); err != nil {
+				return err
 			}
 			l, err := readUNList(list)
 			if err != nil {

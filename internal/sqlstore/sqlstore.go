@@ -677,6 +677,20 @@ func (t *Tx) DeclarationsOf(ctx context.Context, authorization string) ([]barter
 	return queryList(ctx, t, scanDeclaration, `SELECT `+declColumns+` FROM declarations WHERE auth_number = ? ORDER BY day, number`, authorization)
 }
 
+func (t *Tx) PostedByChapter(ctx context.Context, from, to barter.Date) ([]barter.ChapterTotal, error) {
+	return queryList(ctx, t, func(r scanner) (*barter.ChapterTotal, error) {
+		var c barter.ChapterTotal
+		var dir string
+		var value int64
+		if err := r.Scan(&c.Chapter, &dir, &c.Declarations, &value); err != nil {
+			return nil, err
+		}
+		c.Direction, c.Value = barter.Direction(dir), barter.FromMinorUnits(value)
+		return &c, nil
+	}, `SELECT substr(hs_code, 1, 2) AS chapter, direction, COUNT(*), CAST(SUM(value) AS BIGINT) FROM declarations
+		WHERE day >= ? AND day <= ? GROUP BY substr(hs_code, 1, 2), direction ORDER BY chapter, direction`, from.String(), to.String())
+}
+
 // scanDeclaration scans declColumns.
 func scanDeclaration(r scanner) (*barter.Declaration, error) {
 	var d barter.Declaration

@@ -1144,3 +1144,62 @@ func (t watchRegistryTx) CreateAuthorizations(ctx context.Context, as []*barter.
 	t.w.taken.Add(int64(len(taken)))
 	return taken, err
 }
+
+// testReport reports on a month: the trade booked in it by partner and by HS chapter,
+// what was issued and cancelled in it, and where every authorization stands at its end.
+func testReport(t *testing.T, svc *barter.Service) {
+	MustSeed(t, svc)
+	jan := MustPost(t, svc, GD(t, Auth2023, barter.Import, "2024-01-15", "100"))                           // 28,000.00 PKR
+	MustPost(t, svc, GD(t, Auth2023, barter.Export, "2024-01-20", "50"))                                   // 14,000.00
+	MustPost(t, svc, GD(t, Auth2025, barter.Import, "2024-02-05", "200"))                                  // 56,500.00 at 282.5
+	MustPost(t, svc, GD(t, Auth2025, barter.Export, "2024-02-29", "100"))                                  // 28,250.00
+	if _, err := svc.Reassess(ctx, jan.Number, Dec(t, "110"), barter.MustDate("2024-02-10")); err != nil { // +2,800.00 on Feb 10
+		t.Fatal(err)
+	}
+	r, err := svc.Report(ctx, barter.MustDate("2024-02-01"), barter.MustDate("2024-02-29"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Partners) != 1 || r.Partners[0].Country != "RU" || r.Partners[0].Authorizations != 2 ||
+		r.Partners[0].Imports.String() != "59300" || r.Partners[0].Exports.String() != "28250" {
+		t.Errorf("February by partner: %+v; want RU, 2 authorizations, imports 56500 + 2800, exports 28250", r.Partners)
+	}
+	want := []barter.ChapterTotal{{Chapter: "07", Direction: barter.Import, Declarations: 1, Value: Dec(t, "56500")},
+		{Chapter: "10", Direction: barter.Export, Declarations: 1, Value: Dec(t, "28250")}}
+	if len(r.Chapters) != len(want) {
+		t.Fatalf("February by chapter: %+v; want %+v", r.Chapters, want)
+	}
+	for i, c := range r.Chapters {
+		if c.Chapter != want[i].Chapter || c.Direction != want[i].Direction || c.Declarations != want[i].Declarations || !c.Value.Equal(want[i].Value) {
+			t.Errorf("February by chapter: %+v; want %+v", r.Chapters, want)
+		}
+	}
+	if len(r.Issued) != 0 || len(r.Cancelled) != 0 || len(r.Overdue) != 0 || r.Standing[barter.PositionOpen].Count+r.Standing[barter.PositionBalanced].Count != 2 {
+		t.Errorf("February: issued %v, cancelled %v, overdue %v, standing %v; want both authorizations open or balanced", r.Issued, r.Cancelled, r.Overdue, r.Standing)
+	}
+	jr, err := svc.Report(ctx, barter.MustDate("2024-01-01"), barter.MustDate("2024-01-31"))
+	if err != nil || jr.Issued["2023"] != 1 || jr.Issued["2025"] != 1 || len(jr.Chapters) != 2 || !jr.Partners[0].Imports.Equal(Dec(t, "28000")) {
+		t.Errorf("January: %+v, %v; want both issued, 28000 imported", jr, err)
+	}
+	// Past both deadlines, imbalanced: overdue, the larger imbalance first; a
+	// reconciliation cancels them, and the next report lists them.
+	mr, err := svc.Report(ctx, barter.MustDate("2024-05-01"), barter.MustDate("2024-05-31"))
+	if err != nil || len(mr.Partners) != 0 || len(mr.Overdue) != 2 || mr.Overdue[0].Authorization != Auth2025 || mr.Standing[barter.PositionOverdue].Count != 2 ||
+		mr.Standing[barter.PositionOverdue].Imbalance.String() != "-45050" {
+		t.Errorf("May: %+v, %v; want nothing booked, %s then %s overdue, imbalances -28250 and -16800 (-45050)", mr, err, Auth2025, Auth2023)
+	}
+	if _, err := svc.Reconcile(ctx, barter.MustDate("2024-05-31")); err != nil {
+		t.Fatal(err)
+	}
+	if jr, err := svc.Report(ctx, barter.MustDate("2024-05-01"), barter.MustDate("2024-06-30")); err != nil || len(jr.Cancelled) != 2 || jr.Cancelled[0].Number != Auth2023 ||
+		jr.Standing[barter.PositionCancelled].Count != 2 || len(jr.Overdue) != 0 {
+		t.Errorf("after reconciling: %+v, %v; want both cancelled in the period", jr, err)
+	}
+	if _, err := svc.Report(ctx, barter.MustDate("2024-02-01"), barter.MustDate("2024-01-31")); barter.ErrorCode(err) != barter.EInvalid {
+		t.Errorf("a period ending before it begins: %v; want invalid", err)
+	}
+	trader := barter.WithUser(ctx, &barter.User{Name: "t", Role: barter.RoleTrader, Party: Trader})
+	if _, err := svc.Report(trader, barter.MustDate("2024-02-01"), barter.MustDate("2024-02-29")); barter.ErrorCode(err) != barter.EForbidden {
+		t.Errorf("a trader asking for the report: %v; want forbidden", err)
+	}
+}

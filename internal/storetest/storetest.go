@@ -36,6 +36,7 @@ func Run(t *testing.T, open Opener) {
 		{"Workflow", testWorkflow},
 		{"Valuation", testValuation},
 		{"DeclarationsOf", testDeclarationsOf},
+		{"Report", testReport},
 		{"DuplicateDeclaration", testDuplicateDeclaration},
 		{"DeclarationChecks", testDeclarationChecks},
 		{"ImportFirst", testImportFirst},
