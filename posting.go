@@ -619,8 +619,8 @@ func (q *storeQueue) close() {
 }
 
 // Reassess records a new assessed value of a posted declaration as of a day. The change in
-// value, at the declaration's original rate, is booked as a new ledger entry. Errors:
-// EInvalid, ENotFound.
+// value, at the declaration's original rate, is booked as a new ledger entry; a value that
+// changes nothing books nothing (the result's Entry is 0). Errors: EInvalid, ENotFound.
 func (s *Service) Reassess(ctx context.Context, number string, assessed Decimal, day Date) (*Reassessment, error) {
 	if err := require(ctx, "reassessing", RoleCustoms); err != nil {
 		return nil, err
@@ -658,6 +658,9 @@ func (s *Service) Reassess(ctx context.Context, number string, assessed Decimal,
 		}
 		value := RoundHome(assessed.Mul(d.Rate))
 		r = &Reassessment{Declaration: number, Date: day, Assessed: assessed, Value: value, Delta: value.Sub(prev)}
+		if r.Delta.IsZero() {
+			return nil // nothing changes, so nothing is booked: a form sent twice books once
+		}
 		delta, err := MinorUnits(r.Delta)
 		if err != nil {
 			return Invalid("assessed_value", "%v", err)

@@ -23,8 +23,8 @@ type Report struct {
 	Issued map[string]int
 	// Cancelled are the authorizations cancelled in the period, by number.
 	Cancelled []Authorization
-	// Standing counts the positions at the period's end by status, with the sum of
-	// their imbalances.
+	// Standing counts the positions at the period's end by status, with what they
+	// still owe each way.
 	Standing map[PositionStatus]StatusTotal
 	// Overdue are the positions overdue at the period's end, the largest imbalance
 	// first: the cancellations the next reconciliation would make.
@@ -46,10 +46,13 @@ type ChapterTotal struct {
 	Value        Decimal
 }
 
-// StatusTotal counts positions of one status and sums their imbalances.
+// StatusTotal counts positions of one status and sums their imbalances each way apart,
+// so that one authorization's surplus never hides another's shortfall.
 type StatusTotal struct {
-	Count     int
-	Imbalance Decimal
+	Count int
+	// ExportsDue sums the imbalances of those that imported more than they exported;
+	// ImportsDue, of those that exported more.
+	ExportsDue, ImportsDue Decimal
 }
 
 // Report reports on the period from one day to another, both included. Errors:
@@ -100,7 +103,7 @@ func (s *Service) Report(ctx context.Context, from, to Date) (*Report, error) {
 			if imports.IsZero() && exports.IsZero() {
 				continue
 			}
-			c := country[a.Counterparty]
+			c := cmp.Or(country[a.Counterparty], "unknown")
 			pt := partners[c]
 			if pt == nil {
 				pt = &PartnerTrade{Country: c}
@@ -124,7 +127,11 @@ func (s *Service) Report(ctx context.Context, from, to Date) (*Report, error) {
 		for _, p := range ps {
 			st := r.Standing[p.Status]
 			st.Count++
-			st.Imbalance = st.Imbalance.Add(p.Imbalance)
+			if p.Imbalance.IsNegative() {
+				st.ExportsDue = st.ExportsDue.Sub(p.Imbalance)
+			} else {
+				st.ImportsDue = st.ImportsDue.Add(p.Imbalance)
+			}
 			r.Standing[p.Status] = st
 			if p.Status == PositionOverdue {
 				r.Overdue = append(r.Overdue, p)

@@ -121,7 +121,7 @@ func (s *Service) RecordUndertaking(ctx context.Context, u *Undertaking) (*Under
 }
 
 // Undertakings lists the undertakings on file, for one counterparty or for all (""),
-// oldest first. A trader sees those its party gave, and the chambers'.
+// oldest first. A trader sees those its party or its consortiums gave, and the chambers'.
 func (s *Service) Undertakings(ctx context.Context, counterparty string) ([]Undertaking, error) {
 	var us []Undertaking
 	err := s.Store.View(ctx, func(tx Tx) error {
@@ -129,8 +129,8 @@ func (s *Service) Undertakings(ctx context.Context, counterparty string) ([]Unde
 		us, err = tx.Undertakings(ctx, counterparty)
 		return err
 	})
-	if usr := UserFrom(ctx); err == nil && usr != nil && usr.Role == RoleTrader {
-		us = slices.DeleteFunc(us, func(u Undertaking) bool { return u.Giver != "" && u.Giver != usr.Party })
+	if err == nil {
+		us = slices.DeleteFunc(us, func(u Undertaking) bool { return u.Giver != "" && !sees(ctx, u.Giver) })
 	}
 	return us, err
 }

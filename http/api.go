@@ -623,7 +623,8 @@ func (s *Server) reassess(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, NewReassessment(re), nil
+	// 200 where the value changed nothing and nothing was booked.
+	return created(re.Entry == 0), NewReassessment(re), nil
 }
 
 func (s *Server) offers(r *http.Request) (int, any, error) {

@@ -548,17 +548,16 @@ type partnerRow struct {
 	ImportWidth, ExportWidth int // percent of the largest leg of any partner
 }
 
-// reportPage reports on ?from= to ?to=; by default, the calendar quarter to today.
+// reportPage reports on ?from= to ?to=; by default, from the start of to's calendar
+// quarter, and to today.
 func (s *Server) reportPage(r *http.Request) (any, error) {
 	q := query{r}
-	today := s.today()
-	t := today.Time()
-	first := barter.DateOf(time.Date(t.Year(), time.Month((int(t.Month())-1)/3*3+1), 1, 0, 0, 0, 0, time.UTC))
-	from, err := q.date("from", first)
+	to, err := q.date("to", s.today())
 	if err != nil {
 		return nil, err
 	}
-	to, err := q.date("to", today)
+	t := to.Time()
+	from, err := q.date("from", barter.DateOf(time.Date(t.Year(), time.Month((int(t.Month())-1)/3*3+1), 1, 0, 0, 0, 0, time.UTC)))
 	if err != nil {
 		return nil, err
 	}
@@ -575,8 +574,9 @@ func (s *Server) reportPage(r *http.Request) (any, error) {
 	for _, p := range rep.Partners {
 		row := partnerRow{PartnerTrade: p, Net: p.Exports.Sub(p.Imports)}
 		if most.IsPositive() {
-			row.ImportWidth = int(p.Imports.Mul(hundred).Div(most).IntPart())
-			row.ExportWidth = int(p.Exports.Mul(hundred).Div(most).IntPart())
+			// A leg reassessed below nothing in the period draws as nothing.
+			row.ImportWidth = max(0, int(p.Imports.Mul(hundred).Div(most).IntPart()))
+			row.ExportWidth = max(0, int(p.Exports.Mul(hundred).Div(most).IntPart()))
 		}
 		page.Partners = append(page.Partners, row)
 	}

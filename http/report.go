@@ -45,10 +45,11 @@ type Cancelled struct {
 	Reason        string `json:"reason"`
 }
 
-// StatusTotal counts the positions of one status and sums their imbalances.
+// StatusTotal counts the positions of one status and what they still owe each way.
 type StatusTotal struct {
-	Count     int    `json:"count"`
-	Imbalance string `json:"imbalance"`
+	Count      int    `json:"count"`
+	ExportsDue string `json:"exports_due"` // by those that imported more than they exported
+	ImportsDue string `json:"imports_due"` // by those that exported more
 }
 
 // NewReport returns the JSON form of r.
@@ -66,7 +67,7 @@ func NewReport(r *barter.Report) Report {
 		out.Cancelled = append(out.Cancelled, Cancelled{a.Number, a.Party, a.Counterparty, a.Cancelled.String(), a.Reason})
 	}
 	for status, st := range r.Standing {
-		out.Standing[string(status)] = StatusTotal{st.Count, barter.FormatHome(st.Imbalance)}
+		out.Standing[string(status)] = StatusTotal{st.Count, barter.FormatHome(st.ExportsDue), barter.FormatHome(st.ImportsDue)}
 	}
 	for i := range r.Overdue {
 		out.Overdue = append(out.Overdue, NewPosition(&r.Overdue[i]))

@@ -557,6 +557,10 @@ func testServerAuthorizationPages(t *testing.T, open opener) {
 	} else {
 		formResp.Body.Close()
 	}
+	var same barterhttp.Reassessment
+	if status := call(t, ts, "POST", "/api/v1/declarations/"+early.Number+"/reassessments", `{"assessed_value": "1250"}`, &same); status != http.StatusOK || same.Entry != 0 {
+		t.Errorf("reassessing at the value it has: %d %+v; want 200 and nothing booked", status, same)
+	}
 	svc.Now = now
 	if status, body := get(t, ts, "/declarations/"+early.Number); status != 200 || !strings.Contains(body, "350,000.00") || !strings.Contains(body, "Reassessments") ||
 		!strings.Contains(body, `action="/declarations/`+early.Number+`/reassess"`) {

@@ -274,6 +274,10 @@ func (a *app) reassessCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if r.Entry == 0 {
+				fmt.Fprintf(a.out, "%s is assessed at %s already: value %s PKR, nothing booked\n", r.Declaration, r.Assessed, barter.FormatHome(r.Value))
+				return nil
+			}
 			fmt.Fprintf(a.out, "reassessed %s to %s: value %s PKR (change %s, ledger entry %d)\n", r.Declaration, r.Assessed,
 				barter.FormatHome(r.Value), barter.FormatHome(r.Delta), r.Entry)
 			return nil

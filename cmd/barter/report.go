@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -118,11 +120,14 @@ func writeReport(w io.Writer, r *barter.Report) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\nAuthorizations issued: %d under rulebook 2023, %d under 2025\n", r.Issued["2023"], r.Issued["2025"])
-	for regime, n := range r.Issued {
-		if regime != "2023" && regime != "2025" {
-			fmt.Fprintf(w, "  and %d under %s\n", n, regime)
-		}
+	regimes := slices.Sorted(maps.Keys(r.Issued))
+	issued := 0
+	for _, n := range r.Issued {
+		issued += n
+	}
+	fmt.Fprintf(w, "\nAuthorizations issued: %d\n", issued)
+	for _, regime := range regimes {
+		fmt.Fprintf(w, "  %d under rulebook %s\n", r.Issued[regime], regime)
 	}
 	fmt.Fprintf(w, "Authorizations cancelled: %d\n", len(r.Cancelled))
 	for _, a := range r.Cancelled {
@@ -130,9 +135,9 @@ func writeReport(w io.Writer, r *barter.Report) error {
 	}
 	fmt.Fprintf(w, "\nWhere authorizations stand on %s\n", r.To)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "STATUS\tAUTHORIZATIONS\tIMBALANCE\t")
+	fmt.Fprintln(tw, "STATUS\tAUTHORIZATIONS\tEXPORTS DUE\tIMPORTS DUE\t")
 	for _, s := range []barter.PositionStatus{barter.PositionBalanced, barter.PositionOpen, barter.PositionOverdue, barter.PositionCancelled} {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t\n", s, r.Standing[s].Count, grouped(r.Standing[s].Imbalance))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t\n", s, r.Standing[s].Count, grouped(r.Standing[s].ExportsDue), grouped(r.Standing[s].ImportsDue))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -332,6 +332,10 @@ func testDeclarationsOf(t *testing.T, svc *barter.Service) {
 			t.Fatal(err)
 		}
 	}
+	n := entries(t, svc)
+	if again, err := svc.Reassess(ctx, assessed.Number, Dec(t, "125.00"), barter.MustDate("2024-01-26")); err != nil || again.Entry != 0 || !again.Delta.IsZero() || entries(t, svc) != n {
+		t.Errorf("reassessing at 125 again: %+v, %v, %d entries after %d; want nothing booked", again, err, entries(t, svc), n)
+	}
 	d, rs, err := svc.Declaration(ctx, assessed.Number)
 	if err != nil || d.Number != assessed.Number || !d.Assessed.Equal(Dec(t, "120.50")) || len(rs) != 2 ||
 		!rs[0].Assessed.Equal(Dec(t, "130")) || !rs[1].Assessed.Equal(Dec(t, "125")) || !rs[1].Delta.Equal(Dec(t, "-1400")) || rs[1].Entry <= rs[0].Entry {
@@ -1149,6 +1153,12 @@ func (t watchRegistryTx) CreateAuthorizations(ctx context.Context, as []*barter.
 // what was issued and cancelled in it, and where every authorization stands at its end.
 func testReport(t *testing.T, svc *barter.Service) {
 	MustSeed(t, svc)
+	// A third authorization that exports first (rulebook 2025), in March.
+	const exporter = "BT-2025-X"
+	MustImport(t, svc.ImportAuthorizations, barter.AuthorizationImport{Number: exporter, Party: Trader, Counterparty: Russian, Regime: "2025", Issued: barter.MustDate(IssuedDay)})
+	MustImport(t, svc.ImportLines, barter.LineImport{Authorization: exporter, Line: barter.Line{Direction: barter.Export, HSCode: "1006", Description: "rice",
+		Quantity: Dec(t, "10"), Unit: "t", Value: Dec(t, "1000"), Currency: "USD"}})
+	MustPost(t, svc, GD(t, exporter, barter.Export, "2024-03-05", "100"))                                  // 28,250.00
 	jan := MustPost(t, svc, GD(t, Auth2023, barter.Import, "2024-01-15", "100"))                           // 28,000.00 PKR
 	MustPost(t, svc, GD(t, Auth2023, barter.Export, "2024-01-20", "50"))                                   // 14,000.00
 	MustPost(t, svc, GD(t, Auth2025, barter.Import, "2024-02-05", "200"))                                  // 56,500.00 at 282.5
@@ -1174,26 +1184,27 @@ func testReport(t *testing.T, svc *barter.Service) {
 			t.Errorf("February by chapter: %+v; want %+v", r.Chapters, want)
 		}
 	}
-	if len(r.Issued) != 0 || len(r.Cancelled) != 0 || len(r.Overdue) != 0 || r.Standing[barter.PositionOpen].Count+r.Standing[barter.PositionBalanced].Count != 2 {
-		t.Errorf("February: issued %v, cancelled %v, overdue %v, standing %v; want both authorizations open or balanced", r.Issued, r.Cancelled, r.Overdue, r.Standing)
+	if len(r.Issued) != 0 || len(r.Cancelled) != 0 || len(r.Overdue) != 0 || r.Standing[barter.PositionOpen].Count+r.Standing[barter.PositionBalanced].Count != 3 {
+		t.Errorf("February: issued %v, cancelled %v, overdue %v, standing %v; want the three authorizations open or balanced", r.Issued, r.Cancelled, r.Overdue, r.Standing)
 	}
 	jr, err := svc.Report(ctx, barter.MustDate("2024-01-01"), barter.MustDate("2024-01-31"))
-	if err != nil || jr.Issued["2023"] != 1 || jr.Issued["2025"] != 1 || len(jr.Chapters) != 2 || !jr.Partners[0].Imports.Equal(Dec(t, "28000")) {
+	if err != nil || jr.Issued["2023"] != 1 || jr.Issued["2025"] != 2 || len(jr.Chapters) != 2 || !jr.Partners[0].Imports.Equal(Dec(t, "28000")) {
 		t.Errorf("January: %+v, %v; want both issued, 28000 imported", jr, err)
 	}
-	// Past both deadlines, imbalanced: overdue, the larger imbalance first; a
-	// reconciliation cancels them, and the next report lists them.
+	// Past every deadline, imbalanced: overdue, the larger imbalance first, what is
+	// owed each way summed apart (the exporter's surplus does not hide the others'
+	// shortfalls); a reconciliation cancels them, and the next report lists them.
 	mr, err := svc.Report(ctx, barter.MustDate("2024-05-01"), barter.MustDate("2024-05-31"))
-	if err != nil || len(mr.Partners) != 0 || len(mr.Overdue) != 2 || mr.Overdue[0].Authorization != Auth2025 || mr.Standing[barter.PositionOverdue].Count != 2 ||
-		mr.Standing[barter.PositionOverdue].Imbalance.String() != "-45050" {
-		t.Errorf("May: %+v, %v; want nothing booked, %s then %s overdue, imbalances -28250 and -16800 (-45050)", mr, err, Auth2025, Auth2023)
+	if over := mr.Standing[barter.PositionOverdue]; err != nil || len(mr.Partners) != 0 || len(mr.Overdue) != 3 || mr.Overdue[2].Authorization != Auth2023 ||
+		over.Count != 3 || over.ExportsDue.String() != "45050" || over.ImportsDue.String() != "28250" {
+		t.Errorf("May: %+v, %v; want nothing booked, 3 overdue, %s's -16800 last, exports due 28250 + 16800, imports due 28250", mr, err, Auth2023)
 	}
 	if _, err := svc.Reconcile(ctx, barter.MustDate("2024-05-31")); err != nil {
 		t.Fatal(err)
 	}
-	if jr, err := svc.Report(ctx, barter.MustDate("2024-05-01"), barter.MustDate("2024-06-30")); err != nil || len(jr.Cancelled) != 2 || jr.Cancelled[0].Number != Auth2023 ||
-		jr.Standing[barter.PositionCancelled].Count != 2 || len(jr.Overdue) != 0 {
-		t.Errorf("after reconciling: %+v, %v; want both cancelled in the period", jr, err)
+	if jr, err := svc.Report(ctx, barter.MustDate("2024-05-01"), barter.MustDate("2024-06-30")); err != nil || len(jr.Cancelled) != 3 || jr.Cancelled[0].Number != Auth2023 ||
+		jr.Standing[barter.PositionCancelled].Count != 3 || len(jr.Overdue) != 0 {
+		t.Errorf("after reconciling: %+v, %v; want the three cancelled in the period", jr, err)
 	}
 	if _, err := svc.Report(ctx, barter.MustDate("2024-02-01"), barter.MustDate("2024-01-31")); barter.ErrorCode(err) != barter.EInvalid {
 		t.Errorf("a period ending before it begins: %v; want invalid", err)

@@ -226,6 +226,9 @@ func testConsortiumMembersSee(t *testing.T, svc *barter.Service) {
 		}
 		return barter.WithUser(ctx, u)
 	}
+	if _, err := svc.RecordUndertaking(ctx, &barter.Undertaking{Giver: "C9", Counterparty: Russian, Day: barter.MustDate("2024-01-02"), Signatory: "M9's director"}); err != nil {
+		t.Fatal(err)
+	}
 	member, outsider := signedIn("member", Trader), signedIn("outsider", "T8")
 	if u := barter.UserFrom(member); !slices.Equal(u.Consortiums, []string{"C9"}) {
 		t.Errorf("the member's consortiums: %v; want C9", u.Consortiums)
@@ -243,6 +246,13 @@ func testConsortiumMembersSee(t *testing.T, svc *barter.Service) {
 		_, errStanding := svc.StandingOf(tt.who, "BT-C9", day)
 		_, errDecls := svc.DeclarationsOf(tt.who, "BT-C9")
 		_, _, errDecl := svc.Declaration(tt.who, gd.Number)
+		us, err := svc.Undertakings(tt.who, Russian)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if given := slices.ContainsFunc(us, func(u barter.Undertaking) bool { return u.Giver == "C9" }); given != tt.sees {
+			t.Errorf("%s: sees the consortium's undertaking %v; want %v", barter.UserFrom(tt.who).Name, given, tt.sees)
+		}
 		if seen != tt.sees || (errStanding == nil) != tt.sees || (errDecls == nil) != tt.sees || (errDecl == nil) != tt.sees {
 			t.Errorf("%s: sees BT-C9 among positions %v, standing %v, declarations %v, its declaration %v; want seen %v",
 				barter.UserFrom(tt.who).Name, seen, errStanding, errDecls, errDecl, tt.sees)
