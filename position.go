@@ -24,6 +24,10 @@ type Position struct {
 	Deadline      Date           `json:"deadline"`
 	DaysLeft      int            `json:"days_left"`
 	Status        PositionStatus `json:"status"`
+	// ExportsDue and ImportsDue are what more would balance it, while it is open or
+	// overdue (Rulebook.ToBalance): at most one is not zero.
+	ExportsDue Decimal `json:"exports_due"`
+	ImportsDue Decimal `json:"imports_due"`
 }
 
 // NewPosition computes the position of a as of a day from its totals up to that day.
@@ -42,6 +46,9 @@ func NewPosition(a *Authorization, rb Rulebook, t Totals, asOf Date) Position {
 		p.Status = PositionOpen
 	default:
 		p.Status = PositionOverdue
+	}
+	if p.Status == PositionOpen || p.Status == PositionOverdue {
+		p.ExportsDue, p.ImportsDue = rb.ToBalance(t.Imports, t.Exports)
 	}
 	return p
 }

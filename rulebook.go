@@ -75,6 +75,29 @@ func (rb Rulebook) Balanced(imports, exports Decimal) bool {
 	return exports.Sub(imports).Abs().LessThanOrEqual(rb.Tolerance.Mul(decimal.Max(imports, exports)))
 }
 
+// ToBalance returns what more would balance an authorization that is not balanced: the
+// least exports (or imports) to add, in hundredths rounded up, so that the other leg is
+// within the tolerance of it and both have moved. Both are zero when it is balanced or
+// nothing is booked; at most one is not.
+func (rb Rulebook) ToBalance(imports, exports Decimal) (exportsDue, importsDue Decimal) {
+	if rb.Balanced(imports, exports) || (!imports.IsPositive() && !exports.IsPositive()) {
+		return Zero, Zero
+	}
+	// The larger leg L stays the larger: the other must reach L x (1 - tolerance), and
+	// more than nothing.
+	due := func(larger, other Decimal) Decimal {
+		need := larger.Mul(One.Sub(rb.Tolerance)).RoundCeil(HomeScale).Sub(other)
+		if !other.IsPositive() {
+			need = decimal.Max(need, decimal.New(1, -HomeScale))
+		}
+		return decimal.Max(need, Zero)
+	}
+	if imports.GreaterThanOrEqual(exports) {
+		return due(imports, exports), Zero
+	}
+	return Zero, due(exports, imports)
+}
+
 // ExportAllowed reports whether cumulative exports may reach exports given cumulative
 // imports: always when the rulebook lets either leg go first, otherwise only while
 // exports do not run ahead of imports by more than the tolerance. The tolerance is

@@ -1,6 +1,7 @@
 package barter_test
 
 import (
+	"math/rand/v2"
 	"testing"
 
 	"github.com/barter-clearing/barter"
@@ -158,6 +159,47 @@ func TestCodes(t *testing.T) {
 	for _, c := range []string{"XXX", "usd", "US", ""} {
 		if barter.IsCurrency(c) {
 			t.Errorf("IsCurrency(%q) = true", c)
+		}
+	}
+}
+
+// TestRulebook_ToBalance checks, on random legs in hundredths, that adding what
+// ToBalance says is due balances an authorization, and a hundredth less does not.
+func TestRulebook_ToBalance(t *testing.T) {
+	rb := barter.StandardRulebooks()["2025"]
+	r := rand.New(rand.NewPCG(3, 4))
+	cent := barter.FromMinorUnits(1)
+	for _, tt := range []struct{ imports, exports, exportsDue, importsDue string }{
+		{"100", "0", "80", "0"}, {"100", "79.99", "0.01", "0"}, {"100", "80", "0", "0"}, {"0", "100", "0", "80"},
+		{"0", "0", "0", "0"}, {"0.01", "0", "0.01", "0"}, {"0.03", "0", "0.03", "0"}, // 0.024 rounds up to 0.03
+	} {
+		e, i := rb.ToBalance(dec(t, tt.imports), dec(t, tt.exports))
+		if !e.Equal(dec(t, tt.exportsDue)) || !i.Equal(dec(t, tt.importsDue)) {
+			t.Errorf("ToBalance(%s, %s) = %s, %s; want %s, %s", tt.imports, tt.exports, e, i, tt.exportsDue, tt.importsDue)
+		}
+	}
+	for range 20_000 {
+		imports, exports := barter.FromMinorUnits(r.Int64N(1_000_000)), barter.FromMinorUnits(r.Int64N(1_000_000))
+		if r.IntN(10) == 0 {
+			exports = barter.Zero
+		}
+		e, i := rb.ToBalance(imports, exports)
+		if e.IsPositive() && i.IsPositive() || e.IsNegative() || i.IsNegative() {
+			t.Fatalf("ToBalance(%s, %s) = %s, %s: both due, or less than nothing", imports, exports, e, i)
+		}
+		switch {
+		case e.IsPositive():
+			if !rb.Balanced(imports, exports.Add(e)) || rb.Balanced(imports, exports.Add(e).Sub(cent)) {
+				t.Fatalf("ToBalance(%s, %s): exports due %s is not the least that balances", imports, exports, e)
+			}
+		case i.IsPositive():
+			if !rb.Balanced(imports.Add(i), exports) || rb.Balanced(imports.Add(i).Sub(cent), exports) {
+				t.Fatalf("ToBalance(%s, %s): imports due %s is not the least that balances", imports, exports, i)
+			}
+		default:
+			if !rb.Balanced(imports, exports) && (imports.IsPositive() || exports.IsPositive()) {
+				t.Fatalf("ToBalance(%s, %s): nothing due, yet not balanced", imports, exports)
+			}
 		}
 	}
 }

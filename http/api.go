@@ -27,13 +27,16 @@ type Position struct {
 	Deadline      string `json:"deadline"`
 	DaysLeft      int    `json:"days_left"`
 	Status        string `json:"status"`
+	// What more would balance it, while open or overdue: at most one is not "0.00".
+	ExportsDue string `json:"exports_due"`
+	ImportsDue string `json:"imports_due"`
 }
 
 // NewPosition returns the JSON form of p.
 func NewPosition(p *barter.Position) Position {
 	return Position{p.Authorization, p.Party, p.Counterparty, p.Regime, p.Issued.String(),
 		barter.FormatHome(p.Imports), barter.FormatHome(p.Exports), barter.FormatHome(p.Imbalance),
-		p.Deadline.String(), p.DaysLeft, string(p.Status)}
+		p.Deadline.String(), p.DaysLeft, string(p.Status), barter.FormatHome(p.ExportsDue), barter.FormatHome(p.ImportsDue)}
 }
 
 // Line is a planned import or export of an authorization.

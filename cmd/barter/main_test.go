@@ -69,6 +69,12 @@ func TestDemo(t *testing.T) {
 	for _, p := range ps {
 		status[p.Authorization] = p.Status
 	}
+	for _, p := range ps {
+		// Coal imported 1,252,050,000.00: exports within 20 % of it balance.
+		if p.Authorization == "BT-1902284-0001" && (p.ExportsDue != "166140000.00" || p.ImportsDue != "0.00") {
+			t.Errorf("%s: exports due %s, imports due %s; want 1,252,050,000.00 x 0.8 - 835,500,000.00 = 166140000.00 and 0.00", p.Authorization, p.ExportsDue, p.ImportsDue)
+		}
+	}
 	for auth, want := range map[string]string{"BT-4271381-0001": "balanced", "BT-4271381-0002": "open", "BT-3556710-0001": "overdue", "BT-2213578-0001": "overdue",
 		"BT-7100042-0001": "balanced"} { // the consortium's, its members' exports pooled
 		if status[auth] != want {
@@ -165,7 +171,7 @@ GD-4,BT-1,import,2024-01-15,071320,10,t,USD,1.234567,
 	}
 	ps := positions(t, dsn, "2024-02-01")
 	want := barterhttp.Position{Authorization: "BT-1", Party: "T1", Counterparty: "F1", Regime: "2023", Issued: "2024-01-10",
-		Imports: "28000.00", Exports: "30800.00", Imbalance: "2800.00", Deadline: "2024-04-09", DaysLeft: 68, Status: "balanced"}
+		Imports: "28000.00", Exports: "30800.00", Imbalance: "2800.00", Deadline: "2024-04-09", DaysLeft: 68, Status: "balanced", ExportsDue: "0.00", ImportsDue: "0.00"}
 	if len(ps) != 1 || ps[0] != want {
 		t.Errorf("positions = %+v\nwant %+v", ps, want)
 	}

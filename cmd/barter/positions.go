@@ -90,17 +90,23 @@ func writePositionsJSON(w io.Writer, ps []barter.Position) error {
 
 func writePositionsTable(w io.Writer, ps []barter.Position, day barter.Date) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "AUTHORIZATION\tPARTY\tCOUNTERPARTY\tREGIME\tIMPORTS\tEXPORTS\tIMBALANCE\tDEADLINE\tDAYS LEFT\tSTATUS\t\n")
+	fmt.Fprintf(tw, "AUTHORIZATION\tPARTY\tCOUNTERPARTY\tREGIME\tIMPORTS\tEXPORTS\tIMBALANCE\tDEADLINE\tDAYS LEFT\tSTATUS\tTO BALANCE\t\n")
 	counts := map[barter.PositionStatus]int{}
 	for _, p := range ps {
 		counts[p.Status]++
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t\n", p.Authorization, p.Party, p.Counterparty, p.Regime,
-			grouped(p.Imports), grouped(p.Exports), grouped(p.Imbalance), p.Deadline, p.DaysLeft, p.Status)
+		due := ""
+		if p.ExportsDue.IsPositive() {
+			due = "export " + grouped(p.ExportsDue)
+		} else if p.ImportsDue.IsPositive() {
+			due = "import " + grouped(p.ImportsDue)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t\n", p.Authorization, p.Party, p.Counterparty, p.Regime,
+			grouped(p.Imports), grouped(p.Exports), grouped(p.Imbalance), p.Deadline, p.DaysLeft, p.Status, due)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "%d authorizations as of %s: %d balanced, %d open, %d overdue, %d cancelled (amounts in PKR)\n", len(ps), day,
+	fmt.Fprintf(w, "%d authorizations as of %s: %d balanced, %d open, %d overdue, %d cancelled (amounts in PKR; to balance: what more of which leg would)\n", len(ps), day,
 		counts[barter.PositionBalanced], counts[barter.PositionOpen], counts[barter.PositionOverdue], counts[barter.PositionCancelled])
 	return nil
 }
