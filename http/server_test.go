@@ -593,7 +593,7 @@ func testServerAuthorizationPages(t *testing.T, open opener) {
 		{fmt.Sprintf("/authorizations/%d", a.ID), 200, "Approve and issue a number"},
 		{"/authorizations/number/" + storetest.Auth2025 + "?as_of=2024-01-12", 200, `<polyline points="10,190 `},
 		{"/authorizations/number/" + storetest.Auth2025 + "?as_of=2024-01-12", 200, "To balance: export 224,000.00 PKR more by 2024-05-09."},
-		{"/positions?as_of=2024-01-12", 200, `<td class="num">export 224,000.00</td>`},
+		{"/positions?as_of=2024-01-12", 200, `<small class="due">export 224,000.00</small>`},
 		{"/authorizations/number/" + storetest.Auth2025 + "?as_of=2024-01-12", 200, `<td><a href="/declarations/` + early.Number + `">` + early.Number + "</a></td><td>2024-01-11</td><td>import</td>"},
 		{"/authorizations/number/" + storetest.Auth2025 + "?as_of=2024-03-01", 200, late.Number + "</a></td><td>2024-03-01</td>"},
 		{"/authorizations/number/nothing", 404, "Not found"},
