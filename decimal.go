@@ -82,7 +82,12 @@ func MinorUnits(d Decimal) (int64, error) {
 func FromMinorUnits(n int64) Decimal { return decimal.New(n, -HomeScale) }
 
 // FormatHome formats an amount of the unit of account with exactly 2 decimals.
-func FormatHome(d Decimal) string { return d.StringFixedBank(HomeScale) }
+func FormatHome(d Decimal) string {
+	if d.IsZero() {
+		return "0.00" // most positions have a leg with nothing due: no arithmetic for it
+	}
+	return d.StringFixedBank(HomeScale)
+}
 
 // small returns d's coefficient and exponent where the coefficient fits 63 bits and
 // the exponent is between -18 and 0: the range of the fast paths below.
