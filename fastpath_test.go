@@ -93,6 +93,34 @@ func TestExportAllowedMinor(t *testing.T) {
 	}
 }
 
+// TestToBalanceMinor compares the integer ToBalance with the decimal one, on legs near
+// balance and far from it, small and near the limits, under tolerances of every kind.
+func TestToBalanceMinor(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, tol := range []string{"0.2", "0", "1", "0.15", "0.333333333333333333", "0.1234567890123456789", "2.5"} {
+		rb := Rulebook{Tolerance: decimal.RequireFromString(tol)}
+		for i := 0; i < 50_000; i++ {
+			larger := r.Int64N(1 << uint(r.IntN(61)+1))
+			other := larger - r.Int64N(larger/3+1)
+			switch r.IntN(6) {
+			case 0:
+				other = 0
+			case 1:
+				other = r.Int64N(1 << 61)
+			}
+			imports, exports := larger, other
+			if r.IntN(2) == 0 {
+				imports, exports = other, larger
+			}
+			we, wi := rb.toBalanceDecimal(FromMinorUnits(imports), FromMinorUnits(exports))
+			ge, gi := rb.ToBalance(FromMinorUnits(imports), FromMinorUnits(exports))
+			if !ge.Equal(we) || !gi.Equal(wi) {
+				t.Fatalf("tolerance %s, imports %d, exports %d: %s, %s; want %s, %s", tol, imports, exports, ge, gi, we, wi)
+			}
+		}
+	}
+}
+
 // TestSequenceError compares the walk over the flows with booking the value into a
 // copy of them and checking every day from then on.
 func TestSequenceError(t *testing.T) {

@@ -80,6 +80,18 @@ func (rb Rulebook) Balanced(imports, exports Decimal) bool {
 // within the tolerance of it and both have moved. Both are zero when it is balanced or
 // nothing is booked; at most one is not.
 func (rb Rulebook) ToBalance(imports, exports Decimal) (exportsDue, importsDue Decimal) {
+	if i, ok := hundredths(imports); ok {
+		if e, ok := hundredths(exports); ok {
+			if ed, id, ok := rb.toBalanceMinor(i, e); ok {
+				return FromMinorUnits(ed), FromMinorUnits(id)
+			}
+		}
+	}
+	return rb.toBalanceDecimal(imports, exports)
+}
+
+// toBalanceDecimal is ToBalance in decimals, for any amounts.
+func (rb Rulebook) toBalanceDecimal(imports, exports Decimal) (exportsDue, importsDue Decimal) {
 	if rb.Balanced(imports, exports) || (!imports.IsPositive() && !exports.IsPositive()) {
 		return Zero, Zero
 	}
@@ -96,6 +108,50 @@ func (rb Rulebook) ToBalance(imports, exports Decimal) (exportsDue, importsDue D
 		return due(imports, exports), Zero
 	}
 	return Zero, due(exports, imports)
+}
+
+// hundredths returns d in hundredths where it is a whole number of them, as totals are,
+// and small enough for toBalanceMinor.
+func hundredths(d Decimal) (int64, bool) {
+	c, e, ok := small(d)
+	if !ok || e != -HomeScale || c < 0 || c >= 1<<62 {
+		return 0, false
+	}
+	return c, true
+}
+
+// toBalanceMinor is ToBalance on amounts in hundredths, in integers where the tolerance
+// t x 10^-k is at most 1 with k at most 18; ok is false where it cannot say.
+func (rb Rulebook) toBalanceMinor(imports, exports int64) (exportsDue, importsDue int64, ok bool) {
+	t, e, ok := small(rb.Tolerance)
+	if !ok || t < 0 || uint64(t) > pow10[-e] {
+		return 0, 0, false
+	}
+	if imports == 0 && exports == 0 {
+		return 0, 0, true
+	}
+	larger, other := imports, exports
+	if exports > imports {
+		larger, other = exports, imports
+	}
+	// The other leg must reach ceil(larger x (10^k - t) / 10^k), and more than nothing.
+	hi, lo := bits.Mul64(uint64(larger), pow10[-e]-uint64(t))
+	if hi >= pow10[-e] {
+		return 0, 0, false
+	}
+	q, r := bits.Div64(hi, lo, pow10[-e])
+	if r > 0 {
+		q++
+	}
+	need := int64(q) - other
+	if other == 0 {
+		need = max(need, 1)
+	}
+	need = max(need, 0)
+	if exports > imports {
+		return 0, need, true
+	}
+	return need, 0, true
 }
 
 // ExportAllowed reports whether cumulative exports may reach exports given cumulative
