@@ -29,6 +29,7 @@ func loadPages() pages {
 	funcs := template.FuncMap{
 		"money":   grouped,
 		"number":  groupedAsIs,
+		"percent": func(fraction string) string { return decimal.RequireFromString(fraction).Shift(2).String() + " %" },
 		"minor":   func(n int64) string { return grouped(barter.FromMinorUnits(n)) },
 		"add":     func(a, b int) int { return a + b },
 		"minus":   func(a, b int64) int64 { return a - b },
@@ -39,7 +40,7 @@ func loadPages() pages {
 		"pending": func(p *barter.Proposal) bool { return p.Status == barter.ProposalPending },
 	}
 	ps := pages{}
-	for _, name := range []string{"dashboard", "positions", "authorizations", "authorization", "declaration", "report", "offers", "offer", "proposals", "proposal", "clearing", "clearing-run", "screening", "registry", "imports", "login", "error"} {
+	for _, name := range []string{"dashboard", "positions", "authorizations", "authorization", "declaration", "report", "rulebooks", "offers", "offer", "proposals", "proposal", "clearing", "clearing-run", "screening", "registry", "imports", "login", "error"} {
 		ps[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+name+".html"))
 	}
 	return ps
@@ -59,6 +60,7 @@ func (s *Server) pageRoutes() {
 	s.mux.Handle("GET /declarations/{number}", s.page("declaration", s.declarationPage))
 	s.mux.Handle("GET /declarations", s.findDeclaration())
 	s.mux.Handle("GET /report", s.page("report", s.reportPage))
+	s.mux.Handle("GET /rulebooks", s.page("rulebooks", func(*http.Request) (any, error) { return NewRulebooks(s.Service.Rulebooks), nil }))
 	form("POST /declarations/{number}/reassess", s.reassessForm, customs)
 	form("POST /authorizations/{id}/decide", s.decideForm, customs)
 	s.mux.Handle("GET /imports", s.page("imports", func(*http.Request) (any, error) { return s.importForms(), nil }))

@@ -155,6 +155,7 @@ func (s *Server) routes() {
 		"POST /api/v1/reconciliations":                      {s.reconcile, []barter.Role{customs}},
 		"GET /api/v1/ledger/verify":                         {s.verify, nil},
 		"GET /api/v1/report":                                {s.report, nil},
+		"GET /api/v1/rulebooks":                             {s.rulebooks, nil},
 		"GET /api/v1/clearing-runs":                         {s.clearingRuns, nil},
 		"POST /api/v1/clearing-runs":                        {s.createClearingRun, []barter.Role{operator}},
 		"GET /api/v1/clearing-runs/{id}":                    {s.clearingRun, nil},

@@ -533,6 +533,12 @@ func testServerAuthorizationPages(t *testing.T, open opener) {
 	if status, body := get(t, ts, "/report"); status != 200 || !strings.Contains(body, "Report on 2024-01-01 to 2024-01-05") {
 		t.Errorf("the report page by default: %d; want the quarter to the server's day", status)
 	}
+	// The rules in force, as published.
+	var rbs []barterhttp.Rulebook
+	if status := call(t, ts, "GET", "/api/v1/rulebooks", nil, &rbs); status != 200 || len(rbs) != 2 || rbs[0].Regime != "2023" || !rbs[0].ImportFirst ||
+		rbs[1].NetOffDays != 120 || !rbs[1].Undertaking || rbs[1].Tolerance != "0.2" {
+		t.Errorf("rulebooks: %d %+v; want 2023 import first, then 2025 with 120 days and undertakings", status, rbs)
+	}
 	// The authorizations page finds a declaration by its number.
 	if status, body := get(t, ts, "/declarations?number=+"+early.Number+"+"); status != 200 || !strings.Contains(body, "Goods declaration "+early.Number) {
 		t.Errorf("finding %s: %d", early.Number, status)
@@ -597,6 +603,8 @@ func testServerAuthorizationPages(t *testing.T, open opener) {
 		{"/authorizations/number/" + storetest.Auth2025 + "?as_of=2024-01-12", 200, `<td><a href="/declarations/` + early.Number + `">` + early.Number + "</a></td><td>2024-01-11</td><td>import</td>"},
 		{"/authorizations/number/" + storetest.Auth2025 + "?as_of=2024-03-01", 200, late.Number + "</a></td><td>2024-03-01</td>"},
 		{"/authorizations/number/nothing", 404, "Not found"},
+		{"/rulebooks", 200, `<h2 id="rulebook-2025">Rulebook 2025</h2>`},
+		{"/authorizations/number/" + storetest.Auth2025, 200, `<a href="/rulebooks#rulebook-2025">rulebook 2025</a>`},
 		{"/positions?as_of=2024-01-12", 200, `href="/authorizations/number/BT-2025-1?as_of=2024-01-12"`},
 		{"/?as_of=2024-01-12", 200, ">1</a></b>applications awaiting customs"},
 	} {

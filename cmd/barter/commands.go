@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/barter-clearing/barter"
@@ -101,6 +102,48 @@ all from the ledger. Postings wait while it runs.`,
 		},
 	})
 	return cmd
+}
+
+func (a *app) rulebooksCmd() *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "rulebooks",
+		Short: "Show the rulebooks in force: partners, order of the legs, deadline, tolerance",
+		Long: `Show the rulebooks in force, one version a regime. Each authorization names its
+rulebook, so a change of rules applies to new authorizations and never rewrites old ones.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format); err != nil {
+				return err
+			}
+			rbs := barterhttp.NewRulebooks(barter.StandardRulebooks())
+			if format == "json" {
+				enc := json.NewEncoder(a.out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(rbs)
+			}
+			tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "REGIME\tPARTNERS\tORDER\tNET-OFF DAYS\tTOLERANCE\tCONSORTIUMS\tUNDERTAKING\tDESCRIPTION")
+			for _, rb := range rbs {
+				order := "any"
+				if rb.ImportFirst {
+					order = "import first"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", rb.Regime, strings.Join(rb.Partners, ","), order, rb.NetOffDays, rb.Tolerance,
+					yesNo(rb.Consortiums), yesNo(rb.Undertaking), rb.Description)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	return cmd
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }
 
 func (a *app) declarationsCmd() *cobra.Command {

@@ -102,6 +102,9 @@ func TestDemo(t *testing.T) {
 		len(gds) != 3 || gds[0].Number != "KPAF-I-2024-801" || gds[0].Value != "1480882500.00" {
 		t.Errorf("declarations as JSON: %+v, %v", gds, err)
 	}
+	if out := mustRun(t, dsn, "rulebooks"); !regexp.MustCompile(`2023\s+AF,IR,RU\s+import first\s+90\s+0.2\s+no\s+no`).MatchString(out) {
+		t.Errorf("rulebooks:\n%s", out)
+	}
 	// The regulator's report on the last quarter of 2024.
 	if out := mustRun(t, dsn, "report", "--quarter", "2024Q4"); !regexp.MustCompile(`(?s)Report on 2024-10-01 to 2024-12-31.*RU\s+3\s+8,825,600,500.00\s+4,403,103,000.00.*27\s+import\s+3\s+1,250,700,000.00.*issued: 5\s+2 under rulebook 2023\s+3 under rulebook 2025.*BT-3556710-0001`).MatchString(out) {
 		t.Errorf("report on 2024Q4:\n%s", out)

@@ -57,6 +57,7 @@ func (a *app) serveCmd() *cobra.Command {
   /api/v1/reconciliations                                       POST {"as_of"}
   /api/v1/ledger/verify                                         GET
   /api/v1/report?from=&to=                                      GET (the regulator's report on a period; not for traders)
+  /api/v1/rulebooks                                             GET (the rules in force, by regime)
   /api/v1/clearing-runs                                         GET, POST {"obligations"} or {"from_positions", "as_of"}
   /api/v1/clearing-runs/{id}[?cycles=&parties=]                 GET (review: totals, largest cycles, parties)
   /api/v1/clearing-runs/{id}/obligations                        GET (each with what was cleared)
