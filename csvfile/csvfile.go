@@ -326,6 +326,40 @@ func Obligations(in io.Reader) (iter.Seq[barter.Row[barter.Obligation]], error) 
 	})
 }
 
+// CounterpartColumns are the required columns of a partner country's records of
+// shipments: its document, the authorization it quotes, the direction as seen from the
+// home country, the date, and the value in its currency.
+var CounterpartColumns = []string{"reference", "authorization", "direction", "date", "currency", "value"}
+
+// CounterpartRecords reads a partner country's records of shipments.
+func CounterpartRecords(in io.Reader) (iter.Seq[barter.Row[barter.CounterpartRecord]], error) {
+	return rows(in, CounterpartColumns, func(r record) (barter.CounterpartRecord, error) {
+		c := barter.CounterpartRecord{Reference: r.get("reference"), Authorization: r.get("authorization"), Currency: strings.ToUpper(r.get("currency"))}
+		var err error
+		switch {
+		case c.Reference == "":
+			return c, barter.Invalid("reference", "is required")
+		case c.Authorization == "":
+			return c, barter.Invalid("authorization", "is required")
+		case !barter.IsCurrency(c.Currency):
+			return c, barter.Invalid("currency", "%q is not an ISO 4217 currency code", c.Currency)
+		}
+		if c.Direction, err = barter.ParseDirection("direction", strings.ToLower(r.get("direction"))); err != nil {
+			return c, err
+		}
+		if c.Date, err = r.date("date", true); err != nil {
+			return c, err
+		}
+		if c.Value, err = r.decimal("value", barter.ValueScale, true); err != nil {
+			return c, err
+		}
+		if c.Value.IsNegative() {
+			return c, barter.Invalid("value", "must not be negative")
+		}
+		return c, nil
+	})
+}
+
 // Edge is an arc of a barter-exchange graph read from a file: From can give to To goods
 // worth Weight hundredths.
 type Edge struct {

@@ -216,3 +216,21 @@ func TestOffers_OriginAndPorts(t *testing.T) {
 		t.Errorf("an unknown origin: %v; want an error about origin", got[1].Err)
 	}
 }
+
+func TestCounterpartRecords(t *testing.T) {
+	rows := collect(t, csvfile.CounterpartRecords, "reference,authorization,direction,date,currency,value\n"+
+		"IR-1,BT-1,Export,2024-10-20,usd,1000.50\nIR-2,BT-1,sideways,2024-10-20,USD,1\nIR-3,BT-1,import,2024-10-20,USD,-1\nIR-4,,import,2024-10-20,USD,1\nIR-5,BT-1,import,2024-10-32,USD,1\n")
+	if rows[0].Err != nil || rows[0].Value.Direction != barter.Export || rows[0].Value.Currency != "USD" || rows[0].Value.Value.String() != "1000.5" {
+		t.Errorf("row 1 = %+v, %v", rows[0].Value, rows[0].Err)
+	}
+	for i, field := range []string{"direction", "value", "authorization", "date"} {
+		if fieldOf(rows[i+1].Err) != field {
+			t.Errorf("row %d: %v; want an error on %s", i+2, rows[i+1].Err, field)
+		}
+	}
+}
+
+func FuzzCounterpartRecords(f *testing.F) {
+	fuzzReader(f, csvfile.CounterpartRecords, "reference,authorization,direction,date,currency,value\nIR-1,BT-1,export,2024-10-20,USD,1000.50\n",
+		"reference,authorization,direction,date,currency,value\n,BT,x,2024-02-30,xx,-1e3\n")
+}

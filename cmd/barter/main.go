@@ -100,7 +100,7 @@ or a postgres:// URL.`,
 		}
 	}
 	root.AddCommand(a.importCmd(), a.positionsCmd(), a.reconcileCmd(), a.ledgerCmd(), a.demoCmd(),
-		a.declareCmd(), a.declarationsCmd(), a.reassessCmd(), a.reportCmd(), a.rulebooksCmd(), a.authorizationsCmd(), a.netCmd(), a.clearingCmd(), a.matchCmd(),
+		a.declareCmd(), a.declarationsCmd(), a.reassessCmd(), a.reportCmd(), a.rulebooksCmd(), a.counterpartCmd(), a.authorizationsCmd(), a.netCmd(), a.clearingCmd(), a.matchCmd(),
 		a.offersCmd(), a.proposalsCmd(), a.serveCmd(), a.usersCmd(), a.sanctionsCmd(), a.consortiumsCmd(), a.undertakingsCmd())
 	usageErrors(root)
 	return root

@@ -230,3 +230,27 @@ func TestUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestCounterpart compares Iran's records with the demo's declarations against its
+// Iranian authorization: two months agree, one differs, and a shipment Iran recorded
+// under an authorization unknown here stands on its side only.
+func TestCounterpart(t *testing.T) {
+	dir := t.TempDir()
+	dsn := "sqlite:" + filepath.Join(dir, "demo.db")
+	mustRun(t, dsn, "demo")
+	file := writeFile(t, dir, "iran.csv", "reference,authorization,direction,date,currency,value\n"+
+		"Z-1,BT-5120947-0001,import,2024-09-10,USD,1500000\nZ-2,BT-5120947-0001,export,2024-09-25,USD,1450000\n"+
+		"Z-3,BT-5120947-0001,import,2024-10-20,USD,1500000\nZ-4,BT-5120947-0001,export,2024-11-02,USD,1200000\n"+
+		"Z-5,BT-5120947-0001,export,2024-11-05,USD,700000\nZ-6,BT-9999999-0001,export,2024-11-20,USD,650000\n")
+	out := mustRun(t, dsn, "counterpart", file, "--country", "IR")
+	for _, want := range []string{"2024-09-01 to 2024-11-30", "2024-11       USD  1450000  1900000             1        2      differs",
+		"BT-9999999-0001     export  2024-11       USD        0   650000             0        1  theirs only", "5 lines: 3 agree, 1 differ, 0 declared here only, 1 recorded there only"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("counterpart output lacks %q:\n%s", want, out)
+		}
+	}
+	bad := writeFile(t, dir, "bad.csv", "reference,authorization,direction,date,currency,value\nZ-1,BT-1,import,2024-09-10,USD,-5\n")
+	if _, errOut, err := run(t, dsn, "counterpart", bad, "--country", "IR"); err == nil || !strings.Contains(errOut, "bad.csv:2: value: must not be negative") {
+		t.Errorf("a bad row: %v %q", err, errOut)
+	}
+}

@@ -677,6 +677,10 @@ func (t *Tx) DeclarationsOf(ctx context.Context, authorization string) ([]barter
 	return queryList(ctx, t, scanDeclaration, `SELECT `+declColumns+` FROM declarations WHERE auth_number = ? ORDER BY day, number`, authorization)
 }
 
+func (t *Tx) DeclarationsBetween(ctx context.Context, from, to barter.Date) ([]barter.Declaration, error) {
+	return queryList(ctx, t, scanDeclaration, `SELECT `+declColumns+` FROM declarations WHERE day >= ? AND day <= ? ORDER BY day, number`, from.String(), to.String())
+}
+
 func (t *Tx) PostedByChapter(ctx context.Context, from, to barter.Date) ([]barter.ChapterTotal, error) {
 	return queryList(ctx, t, func(r scanner) (*barter.ChapterTotal, error) {
 		var c barter.ChapterTotal

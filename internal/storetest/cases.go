@@ -1214,3 +1214,63 @@ func testReport(t *testing.T, svc *barter.Service) {
 		t.Errorf("a trader asking for the report: %v; want forbidden", err)
 	}
 }
+
+// testCompareCounterpart compares a partner's records with the declarations posted
+// here: by authorization, direction, month and currency, within a tolerance.
+func testCompareCounterpart(t *testing.T, svc *barter.Service) {
+	MustSeed(t, svc)
+	MustPost(t, svc, GD(t, Auth2025, barter.Import, "2024-01-15", "1000"))
+	MustPost(t, svc, GD(t, Auth2025, barter.Import, "2024-01-20", "500"))  // 1500 in January
+	MustPost(t, svc, GD(t, Auth2025, barter.Export, "2024-01-25", "700"))  // none recorded there
+	MustPost(t, svc, GD(t, Auth2023, barter.Import, "2024-01-16", "2000")) // recorded as 2100
+	MustPost(t, svc, GD(t, Auth2023, barter.Import, "2024-02-16", "100"))  // outside the period
+	rec := func(ref, auth string, d barter.Direction, day, value string) barter.CounterpartRecord {
+		return barter.CounterpartRecord{Reference: ref, Authorization: auth, Direction: d, Date: barter.MustDate(day), Currency: "USD", Value: Dec(t, value)}
+	}
+	records := []barter.CounterpartRecord{
+		rec("R1", Auth2025, barter.Import, "2024-01-14", "1495"), // within 1 % of 1500
+		rec("R2", Auth2023, barter.Import, "2024-01-16", "2100"),
+		rec("R3", "BT-ELSEWHERE", barter.Export, "2024-01-30", "900"),
+	}
+	from, to := barter.MustDate("2024-01-01"), barter.MustDate("2024-01-31")
+	lines, err := svc.CompareCounterpart(ctx, "RU", from, to, records, Dec(t, "0.01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		auth   string
+		dir    barter.Direction
+		ours   string
+		theirs string
+		status barter.CounterpartStatus
+	}{
+		{Auth2023, barter.Import, "2000", "2100", barter.CounterpartDiffers},
+		{Auth2025, barter.Export, "700", "0", barter.CounterpartOursOnly},
+		{Auth2025, barter.Import, "1500", "1495", barter.CounterpartAgrees},
+		{"BT-ELSEWHERE", barter.Export, "0", "900", barter.CounterpartTheirsOnly},
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("lines: %+v; want %d", lines, len(want))
+	}
+	for i, w := range want {
+		l := lines[i]
+		if l.Authorization != w.auth || l.Direction != w.dir || l.Month != "2024-01" || l.Currency != "USD" || l.Ours.String() != w.ours || l.Theirs.String() != w.theirs || l.Status != w.status {
+			t.Errorf("line %d: %+v; want %s %s here %s there %s, %s", i, l, w.auth, w.dir, w.ours, w.theirs, w.status)
+		}
+	}
+	// A partner with no authorization here: everything it records stands on its side.
+	if lines, err := svc.CompareCounterpart(ctx, "IR", from, to, records, Dec(t, "0.01")); err != nil || len(lines) != 3 ||
+		slices.ContainsFunc(lines, func(l barter.CounterpartLine) bool { return l.Status != barter.CounterpartTheirsOnly }) {
+		t.Errorf("against IR: %+v, %v; want the three records there only", lines, err)
+	}
+	if _, err := svc.CompareCounterpart(ctx, "RU", from, to, append(records, rec("R4", Auth2025, barter.Import, "2024-02-01", "1")), Dec(t, "0.01")); barter.ErrorCode(err) != barter.EInvalid {
+		t.Errorf("a record outside the period: %v; want invalid", err)
+	}
+	if _, err := svc.CompareCounterpart(ctx, "XX", from, to, records, Dec(t, "0.01")); barter.ErrorCode(err) != barter.EInvalid {
+		t.Errorf("country XX: %v; want invalid", err)
+	}
+	trader := barter.WithUser(ctx, &barter.User{Name: "t", Role: barter.RoleTrader, Party: Trader})
+	if _, err := svc.CompareCounterpart(trader, "RU", from, to, records, Dec(t, "0.01")); barter.ErrorCode(err) != barter.EForbidden {
+		t.Errorf("a trader comparing: %v; want forbidden", err)
+	}
+}

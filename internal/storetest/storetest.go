@@ -37,6 +37,7 @@ func Run(t *testing.T, open Opener) {
 		{"Valuation", testValuation},
 		{"DeclarationsOf", testDeclarationsOf},
 		{"Report", testReport},
+		{"CompareCounterpart", testCompareCounterpart},
 		{"DuplicateDeclaration", testDuplicateDeclaration},
 		{"DeclarationChecks", testDeclarationChecks},
 		{"ImportFirst", testImportFirst},
