@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/shopspring/decimal"
 )
@@ -39,18 +40,25 @@ type CounterpartStatus string
 
 // Outcomes of a comparison.
 const (
-	CounterpartAgrees     CounterpartStatus = "agrees"      // within the tolerance
-	CounterpartDiffers    CounterpartStatus = "differs"     // both sides, beyond it
-	CounterpartOursOnly   CounterpartStatus = "ours only"   // declared here, not recorded there
-	CounterpartTheirsOnly CounterpartStatus = "theirs only" // recorded there, not declared here
+	CounterpartAgrees     CounterpartStatus = "agrees"       // within the tolerance
+	CounterpartDiffers    CounterpartStatus = "differs"      // both sides, beyond it
+	CounterpartOursOnly   CounterpartStatus = "ours only"    // declared here, not recorded there
+	CounterpartTheirsOnly CounterpartStatus = "theirs only"  // recorded there, not declared here
+	CounterpartUnknown    CounterpartStatus = "unknown here" // recorded against no authorization of this clearing house
 )
 
-// CompareCounterpart compares the partner country's records of a period with the goods
-// declarations posted here over the same days against authorizations whose
-// counterparty is of that country: by authorization, direction, month and currency,
-// values as declared. Sides that differ by more than tolerance (a fraction of the
-// larger) are flagged, as is trade recorded on one side only. It stores nothing. Errors:
-// EInvalid, EForbidden for traders.
+// maxComparedDays bounds the period of a comparison: its declarations are held in
+// memory while they are summed.
+const maxComparedDays = 366
+
+// CompareCounterpart compares the partner country's records of a period (a year at
+// most) with the goods declarations posted here over the same days against
+// authorizations whose counterparty is of that country, or that the records quote: by
+// authorization (its letters' case aside), direction, month and currency, values as
+// declared. Sides that differ by more than tolerance (a fraction of the larger, below
+// 1) are flagged, as is trade recorded on one side only, and records quoting no
+// authorization of this clearing house. It stores nothing. Errors: EInvalid,
+// EForbidden for traders.
 func (s *Service) CompareCounterpart(ctx context.Context, country string, from, to Date, records []CounterpartRecord, tolerance Decimal) ([]CounterpartLine, error) {
 	if err := notTraders(ctx, "comparing a partner's records"); err != nil {
 		return nil, err
@@ -60,8 +68,10 @@ func (s *Service) CompareCounterpart(ctx context.Context, country string, from, 
 		return nil, Invalid("country", "%q is not an ISO 3166-1 alpha-2 country code", country)
 	case from.IsZero() || to.IsZero() || to.Before(from):
 		return nil, Invalid("from", "the period %s to %s is empty: from must be on or before to", from, to)
-	case tolerance.IsNegative():
-		return nil, Invalid("tolerance", "must not be negative")
+	case from.DaysUntil(to) >= maxComparedDays:
+		return nil, Invalid("from", "the period %s to %s is longer than a year: compare a year or less at a time (is a record's date mistyped?)", from, to)
+	case tolerance.IsNegative() || !tolerance.LessThan(One):
+		return nil, Invalid("tolerance", "%s is not a fraction from 0 to less than 1 (0.01 is 1 %%)", tolerance)
 	}
 	type key struct {
 		auth      string
@@ -83,9 +93,8 @@ func (s *Service) CompareCounterpart(ctx context.Context, country string, from, 
 		if r.Date.Before(from) || r.Date.After(to) {
 			return nil, Invalid("date", "record %s of %s is outside the period %s to %s", r.Reference, r.Date, from, to)
 		}
-		l := line(r.Authorization, r.Direction, r.Date, r.Currency)
-		l.Theirs, l.TheirCount = l.Theirs.Add(r.Value), l.TheirCount+1
 	}
+	unknown := map[string]bool{}
 	err := s.Store.View(ctx, func(tx Tx) error {
 		parties, err := tx.Parties(ctx)
 		if err != nil {
@@ -101,18 +110,34 @@ func (s *Service) CompareCounterpart(ctx context.Context, country string, from, 
 		if err != nil {
 			return err
 		}
-		partner := map[string]bool{}
+		// Ours: every authorization with a counterparty of the country, and any other
+		// the partner's records quote (its counterparty registered elsewhere, say),
+		// matched whatever the case of its letters.
+		compared, number := map[string]bool{}, map[string]string{}
 		for _, a := range auths {
-			if a.Number != "" && inCountry[a.Counterparty] {
-				partner[a.Number] = true
+			if a.Number != "" {
+				number[strings.ToUpper(a.Number)] = a.Number
+				if inCountry[a.Counterparty] {
+					compared[a.Number] = true
+				}
 			}
+		}
+		for _, r := range records {
+			auth, ok := number[strings.ToUpper(r.Authorization)]
+			if !ok {
+				auth = r.Authorization
+				unknown[auth] = true
+			}
+			compared[auth] = true
+			l := line(auth, r.Direction, r.Date, r.Currency)
+			l.Theirs, l.TheirCount = l.Theirs.Add(r.Value), l.TheirCount+1
 		}
 		ds, err := tx.DeclarationsBetween(ctx, from, to)
 		if err != nil {
 			return err
 		}
 		for _, d := range ds {
-			if partner[d.Authorization] {
+			if compared[d.Authorization] {
 				l := line(d.Authorization, d.Direction, d.Date, d.Currency)
 				l.Ours, l.OurCount = l.Ours.Add(d.Declared), l.OurCount+1
 			}
@@ -125,6 +150,8 @@ func (s *Service) CompareCounterpart(ctx context.Context, country string, from, 
 	out := make([]CounterpartLine, 0, len(lines))
 	for _, l := range lines {
 		switch {
+		case unknown[l.Authorization]:
+			l.Status = CounterpartUnknown
 		case l.TheirCount == 0:
 			l.Status = CounterpartOursOnly
 		case l.OurCount == 0:

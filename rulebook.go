@@ -100,7 +100,8 @@ func (rb Rulebook) toBalanceDecimal(imports, exports Decimal) (exportsDue, impor
 	due := func(larger, other Decimal) Decimal {
 		need := larger.Mul(One.Sub(rb.Tolerance)).RoundCeil(HomeScale).Sub(other)
 		if !other.IsPositive() {
-			need = decimal.Max(need, decimal.New(1, -HomeScale))
+			// The other leg must end above nothing: a hundredth more than its deficit.
+			need = decimal.Max(need, decimal.New(1, -HomeScale).Sub(other))
 		}
 		return decimal.Max(need, Zero)
 	}

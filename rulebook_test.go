@@ -172,6 +172,7 @@ func TestRulebook_ToBalance(t *testing.T) {
 	for _, tt := range []struct{ imports, exports, exportsDue, importsDue string }{
 		{"100", "0", "80", "0"}, {"100", "79.99", "0.01", "0"}, {"100", "80", "0", "0"}, {"0", "100", "0", "80"},
 		{"0", "0", "0", "0"}, {"0.01", "0", "0.01", "0"}, {"0.03", "0", "0.03", "0"}, // 0.024 rounds up to 0.03
+		{"0.01", "-0.30", "0.31", "0"}, // a leg below nothing must end above it
 	} {
 		e, i := rb.ToBalance(dec(t, tt.imports), dec(t, tt.exports))
 		if !e.Equal(dec(t, tt.exportsDue)) || !i.Equal(dec(t, tt.importsDue)) {

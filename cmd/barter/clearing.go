@@ -223,7 +223,7 @@ func (a *app) withService(fn func(cmd *cobra.Command, svc *barter.Service, args 
 
 // readObligations reads an obligations CSV, reporting every bad row.
 func (a *app) readObligations(path, currency string) ([]barter.Obligation, error) {
-	obs, err := readCSV(a, path, csvfile.Obligations, uniqueIDs(func(o *barter.Obligation) string { return o.ID }))
+	obs, err := readCSV(a, path, csvfile.Obligations, uniqueIDs("id", func(o *barter.Obligation) string { return o.ID }))
 	for i := range obs {
 		if obs[i].Currency == "" {
 			obs[i].Currency = currency

@@ -10,6 +10,7 @@ import (
 
 	"github.com/barter-clearing/barter"
 	barterhttp "github.com/barter-clearing/barter/http"
+	"github.com/shopspring/decimal"
 	"github.com/spf13/cobra"
 )
 
@@ -129,7 +130,7 @@ rulebook, so a change of rules applies to new authorizations and never rewrites 
 				if rb.ImportFirst {
 					order = "import first"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", rb.Regime, strings.Join(rb.Partners, ","), order, rb.NetOffDays, rb.Tolerance,
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s %%\t%s\t%s\t%s\n", rb.Regime, strings.Join(rb.Partners, ","), order, rb.NetOffDays, decimal.RequireFromString(rb.Tolerance).Shift(2),
 					yesNo(rb.Consortiums), yesNo(rb.Undertaking), rb.Description)
 			}
 			return tw.Flush()

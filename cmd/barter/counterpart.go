@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -34,7 +35,9 @@ reference,authorization,direction,date,currency,value; direction as seen from he
 the goods declarations posted here over the same days against authorizations whose
 counterparty is of that country. Each authorization, direction, month and currency is
 one line: the values declared here and recorded there, and whether they agree within
-the tolerance, differ, or stand on one side only. Nothing is stored.
+the tolerance, differ, stand on one side only, or quote no authorization of this
+clearing house. An authorization the records quote is compared whatever the country of
+its counterparty. Nothing is stored.
 
 The period is the whole months the records span, unless --from and --to say otherwise.
 Trade that one side records and the other does not is what the mechanism must not let
@@ -45,11 +48,17 @@ pass unseen.`,
 			if err := checkFormat(format); err != nil {
 				return err
 			}
+			if country = strings.ToUpper(strings.TrimSpace(country)); country == "" {
+				return barter.Invalid("--country", "is required: the partner country whose records these are")
+			}
+			if !barter.IsCountry(country) {
+				return barter.Invalid("--country", "%q is not an ISO 3166-1 alpha-2 country code", country)
+			}
 			tol, err := barter.ParseDecimal(tolerance, 4)
 			if err != nil {
 				return barter.Invalid("--tolerance", "%v", err)
 			}
-			records, err := readCSV(a, args[0], csvfile.CounterpartRecords, nil)
+			records, err := readCSV(a, args[0], csvfile.CounterpartRecords, uniqueIDs("reference", func(r *barter.CounterpartRecord) string { return r.Reference }))
 			if err != nil {
 				return err
 			}
@@ -89,8 +98,9 @@ pass unseen.`,
 			if err := tw.Flush(); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.out, "%d lines: %d agree, %d differ, %d declared here only, %d recorded there only\n", len(out),
-				counts[barter.CounterpartAgrees], counts[barter.CounterpartDiffers], counts[barter.CounterpartOursOnly], counts[barter.CounterpartTheirsOnly])
+			fmt.Fprintf(a.out, "%d lines: %d agree, %d differ, %d declared here only, %d recorded there only, %d against no authorization here\n", len(out),
+				counts[barter.CounterpartAgrees], counts[barter.CounterpartDiffers], counts[barter.CounterpartOursOnly], counts[barter.CounterpartTheirsOnly],
+				counts[barter.CounterpartUnknown])
 			return nil
 		},
 	}

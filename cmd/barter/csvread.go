@@ -56,13 +56,14 @@ func readCSV[T any](a *app, path string, read func(io.Reader) (iter.Seq[barter.R
 	return out, nil
 }
 
-// uniqueIDs returns a check that rejects a row whose id appeared on an earlier line.
-func uniqueIDs[T any](id func(*T) string) func(int, *T) error {
+// uniqueIDs returns a check that rejects a row whose key (in the column field) appeared
+// on an earlier line.
+func uniqueIDs[T any](field string, id func(*T) string) func(int, *T) error {
 	seen := map[string]int{}
 	return func(line int, v *T) error {
 		k := id(v)
 		if first, dup := seen[k]; dup {
-			return barter.Invalid("id", "%q already appears on line %d", k, first)
+			return barter.Invalid(field, "%q already appears on line %d", k, first)
 		}
 		seen[k] = line
 		return nil

@@ -219,7 +219,7 @@ func (a *app) match(src string, names []string, arcs []match.Arc, out string, k 
 // can take what A gives, weighted by the value that can move. With explain "A,B" it
 // prints why there is or is no such arc instead.
 func (a *app) readOffers(path string, day barter.Date, explain string) ([]string, []match.Arc, error) {
-	offers, err := readCSV(a, path, csvfile.Offers, uniqueIDs(func(o *barter.Offer) string { return o.ID }))
+	offers, err := readCSV(a, path, csvfile.Offers, uniqueIDs("id", func(o *barter.Offer) string { return o.ID }))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -103,7 +103,7 @@ func (a *app) net(in, out string, so settleOptions) error {
 	if !barter.IsCurrency(so.currency) {
 		return barter.Invalid("--currency", "%q is not an ISO 4217 currency code", so.currency)
 	}
-	obs, err := readCSV(a, in, csvfile.Obligations, uniqueIDs(func(o *barter.Obligation) string { return o.ID }))
+	obs, err := readCSV(a, in, csvfile.Obligations, uniqueIDs("id", func(o *barter.Obligation) string { return o.ID }))
 	if err != nil {
 		return err
 	}

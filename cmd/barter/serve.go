@@ -160,7 +160,7 @@ func webObligations(in io.Reader, currency string) ([]barter.Obligation, error) 
 	if err != nil {
 		return nil, err
 	}
-	unique := uniqueIDs(func(o *barter.Obligation) string { return o.ID })
+	unique := uniqueIDs("id", func(o *barter.Obligation) string { return o.ID })
 	var obs []barter.Obligation
 	var bad []string
 	nbad := 0

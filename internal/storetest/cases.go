@@ -1228,7 +1228,7 @@ func testCompareCounterpart(t *testing.T, svc *barter.Service) {
 		return barter.CounterpartRecord{Reference: ref, Authorization: auth, Direction: d, Date: barter.MustDate(day), Currency: "USD", Value: Dec(t, value)}
 	}
 	records := []barter.CounterpartRecord{
-		rec("R1", Auth2025, barter.Import, "2024-01-14", "1495"), // within 1 % of 1500
+		rec("R1", strings.ToLower(Auth2025), barter.Import, "2024-01-14", "1495"), // within 1 % of 1500, the number in small letters
 		rec("R2", Auth2023, barter.Import, "2024-01-16", "2100"),
 		rec("R3", "BT-ELSEWHERE", barter.Export, "2024-01-30", "900"),
 	}
@@ -1247,7 +1247,7 @@ func testCompareCounterpart(t *testing.T, svc *barter.Service) {
 		{Auth2023, barter.Import, "2000", "2100", barter.CounterpartDiffers},
 		{Auth2025, barter.Export, "700", "0", barter.CounterpartOursOnly},
 		{Auth2025, barter.Import, "1500", "1495", barter.CounterpartAgrees},
-		{"BT-ELSEWHERE", barter.Export, "0", "900", barter.CounterpartTheirsOnly},
+		{"BT-ELSEWHERE", barter.Export, "0", "900", barter.CounterpartUnknown},
 	}
 	if len(lines) != len(want) {
 		t.Fatalf("lines: %+v; want %d", lines, len(want))
@@ -1258,10 +1258,17 @@ func testCompareCounterpart(t *testing.T, svc *barter.Service) {
 			t.Errorf("line %d: %+v; want %s %s here %s there %s, %s", i, l, w.auth, w.dir, w.ours, w.theirs, w.status)
 		}
 	}
-	// A partner with no authorization here: everything it records stands on its side.
-	if lines, err := svc.CompareCounterpart(ctx, "IR", from, to, records, Dec(t, "0.01")); err != nil || len(lines) != 3 ||
-		slices.ContainsFunc(lines, func(l barter.CounterpartLine) bool { return l.Status != barter.CounterpartTheirsOnly }) {
-		t.Errorf("against IR: %+v, %v; want the three records there only", lines, err)
+	// Records of another country quoting authorizations with Russian counterparties:
+	// those are compared all the same, and nothing else of Russia's.
+	if ir, err := svc.CompareCounterpart(ctx, "IR", from, to, records[1:], Dec(t, "0.01")); err != nil || len(ir) != 2 ||
+		ir[0].Authorization != Auth2023 || ir[0].Status != barter.CounterpartDiffers || ir[1].Status != barter.CounterpartUnknown {
+		t.Errorf("against IR: %+v, %v; want %s compared (it differs) and BT-ELSEWHERE unknown here", ir, err, Auth2023)
+	}
+	if _, err := svc.CompareCounterpart(ctx, "RU", from, to, records, Dec(t, "1")); barter.ErrorCode(err) != barter.EInvalid {
+		t.Errorf("a tolerance of 1: %v; want invalid", err)
+	}
+	if _, err := svc.CompareCounterpart(ctx, "RU", barter.MustDate("1924-01-01"), to, records, Dec(t, "0.01")); barter.ErrorCode(err) != barter.EInvalid {
+		t.Errorf("a century: %v; want invalid", err)
 	}
 	if _, err := svc.CompareCounterpart(ctx, "RU", from, to, append(records, rec("R4", Auth2025, barter.Import, "2024-02-01", "1")), Dec(t, "0.01")); barter.ErrorCode(err) != barter.EInvalid {
 		t.Errorf("a record outside the period: %v; want invalid", err)
