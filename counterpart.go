@@ -47,8 +47,8 @@ const (
 	CounterpartUnknown    CounterpartStatus = "unknown here" // recorded against no authorization of this clearing house
 )
 
-// maxComparedDays bounds the period of a comparison: its declarations are held in
-// memory while they are summed.
+// maxComparedDays bounds the period of a comparison: a mistyped date in the partner's
+// file would otherwise widen it to decades.
 const maxComparedDays = 366
 
 // CompareCounterpart compares the partner country's records of a period (a year at
@@ -132,17 +132,13 @@ func (s *Service) CompareCounterpart(ctx context.Context, country string, from, 
 			l := line(auth, r.Direction, r.Date, r.Currency)
 			l.Theirs, l.TheirCount = l.Theirs.Add(r.Value), l.TheirCount+1
 		}
-		ds, err := tx.DeclarationsBetween(ctx, from, to)
-		if err != nil {
-			return err
-		}
-		for _, d := range ds {
+		return tx.EachDeclarationBetween(ctx, from, to, func(d *Declaration) error {
 			if compared[d.Authorization] {
 				l := line(d.Authorization, d.Direction, d.Date, d.Currency)
 				l.Ours, l.OurCount = l.Ours.Add(d.Declared), l.OurCount+1
 			}
-		}
-		return nil
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, err

@@ -79,9 +79,10 @@ type Tx interface {
 	// by day and then number. It may read every declaration: it is for a person
 	// looking at one authorization, not for posting.
 	DeclarationsOf(ctx context.Context, authorization string) ([]Declaration, error)
-	// DeclarationsBetween lists the declarations dated from one day to another (both
-	// included), by day and then number. It may read every declaration.
-	DeclarationsBetween(ctx context.Context, from, to Date) ([]Declaration, error)
+	// EachDeclarationBetween calls fn with each declaration dated from one day to
+	// another (both included), by day and then number, until fn returns an error. It
+	// may read every declaration; fn must not keep d.
+	EachDeclarationBetween(ctx context.Context, from, to Date, fn func(d *Declaration) error) error
 	// PostedByChapter sums the declarations dated from one day to another (both
 	// included) by HS chapter and direction, valued as posted, by chapter then direction.
 	PostedByChapter(ctx context.Context, from, to Date) ([]ChapterTotal, error)

@@ -677,8 +677,22 @@ func (t *Tx) DeclarationsOf(ctx context.Context, authorization string) ([]barter
 	return queryList(ctx, t, scanDeclaration, `SELECT `+declColumns+` FROM declarations WHERE auth_number = ? ORDER BY day, number`, authorization)
 }
 
-func (t *Tx) DeclarationsBetween(ctx context.Context, from, to barter.Date) ([]barter.Declaration, error) {
-	return queryList(ctx, t, scanDeclaration, `SELECT `+declColumns+` FROM declarations WHERE day >= ? AND day <= ? ORDER BY day, number`, from.String(), to.String())
+func (t *Tx) EachDeclarationBetween(ctx context.Context, from, to barter.Date, fn func(*barter.Declaration) error) error {
+	rows, err := t.query(ctx, `SELECT `+declColumns+` FROM declarations WHERE day >= ? AND day <= ? ORDER BY day, number`, from.String(), to.String())
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		d, err := scanDeclaration(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(d); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 func (t *Tx) PostedByChapter(ctx context.Context, from, to barter.Date) ([]barter.ChapterTotal, error) {
