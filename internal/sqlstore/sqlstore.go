@@ -319,20 +319,35 @@ type scanner interface{ Scan(...any) error }
 
 // queryList runs a query and scans each row it returns.
 func queryList[T any](ctx context.Context, t *Tx, scan func(scanner) (*T, error), q string, args ...any) ([]T, error) {
-	rows, err := t.query(ctx, q, args...)
+	var out []T
+	err := queryEach(ctx, t, scan, func(v *T) error {
+		out = append(out, *v)
+		return nil
+	}, q, args...)
 	if err != nil {
 		return nil, err
 	}
+	return out, nil
+}
+
+// queryEach runs a query and calls fn with each row it returns, scanned, until fn
+// returns an error.
+func queryEach[T any](ctx context.Context, t *Tx, scan func(scanner) (*T, error), fn func(*T) error, q string, args ...any) error {
+	rows, err := t.query(ctx, q, args...)
+	if err != nil {
+		return err
+	}
 	defer rows.Close()
-	var out []T
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, *v)
+		if err := fn(v); err != nil {
+			return err
+		}
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 func scanParty(r scanner) (*barter.Party, error) {
@@ -678,21 +693,7 @@ func (t *Tx) DeclarationsOf(ctx context.Context, authorization string) ([]barter
 }
 
 func (t *Tx) EachDeclarationBetween(ctx context.Context, from, to barter.Date, fn func(*barter.Declaration) error) error {
-	rows, err := t.query(ctx, `SELECT `+declColumns+` FROM declarations WHERE day >= ? AND day <= ? ORDER BY day, number`, from.String(), to.String())
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		d, err := scanDeclaration(rows)
-		if err != nil {
-			return err
-		}
-		if err := fn(d); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return queryEach(ctx, t, scanDeclaration, fn, `SELECT `+declColumns+` FROM declarations WHERE day >= ? AND day <= ? ORDER BY day, number`, from.String(), to.String())
 }
 
 func (t *Tx) PostedByChapter(ctx context.Context, from, to barter.Date) ([]barter.ChapterTotal, error) {
