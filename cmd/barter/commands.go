@@ -119,9 +119,7 @@ rulebook, so a change of rules applies to new authorizations and never rewrites 
 			}
 			rbs := barterhttp.NewRulebooks(barter.StandardRulebooks())
 			if format == "json" {
-				enc := json.NewEncoder(a.out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rbs)
+				return a.writeJSON(rbs)
 			}
 			tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "REGIME\tPARTNERS\tORDER\tNET-OFF DAYS\tTOLERANCE\tCONSORTIUMS\tUNDERTAKING\tDESCRIPTION")
@@ -194,9 +192,7 @@ With --number, show one declaration and each reassessment customs booked to it.`
 					}
 					out = list
 				}
-				enc := json.NewEncoder(a.out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(out)
+				return a.writeJSON(out)
 			}
 			tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', tabwriter.AlignRight)
 			fmt.Fprintln(tw, "NUMBER\tAUTHORIZATION\tDATE\tDIRECTION\tHS CODE\tQUANTITY\tASSESSED\tRATE\tRATE OF\tVALUE (PKR)\tENTRY\t")

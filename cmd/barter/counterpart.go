@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -85,9 +84,7 @@ pass unseen.`,
 				out[i] = counterpartLine{l.Authorization, string(l.Direction), l.Month, l.Currency, l.Ours.String(), l.Theirs.String(), l.OurCount, l.TheirCount, string(l.Status)}
 			}
 			if format == "json" {
-				enc := json.NewEncoder(a.out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(out)
+				return a.writeJSON(out)
 			}
 			fmt.Fprintf(a.out, "%s's records against the declarations here, %s to %s (values as declared, in their currency)\n", country, start, end)
 			tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', tabwriter.AlignRight)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"runtime/debug"
 	"strconv"
@@ -210,9 +209,7 @@ func (a *app) match(src string, names []string, arcs []match.Arc, out string, k 
 	if prio != nil {
 		sum.Objective, sum.Served, sum.ServedBound = goal.name(), &res.Served, &res.ServedBound
 	}
-	enc := json.NewEncoder(a.out)
-	enc.SetIndent("", "  ")
-	return enc.Encode(sum)
+	return a.writeJSON(sum)
 }
 
 // readOffers reads offers and builds the compatibility graph: an arc from A to B when B

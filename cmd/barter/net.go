@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -178,9 +177,7 @@ func (a *app) net(in, out string, so settleOptions) error {
 		return err
 	}
 	sum.Seconds = time.Since(start).Seconds()
-	enc := json.NewEncoder(a.out)
-	enc.SetIndent("", "  ")
-	return enc.Encode(sum)
+	return a.writeJSON(sum)
 }
 
 // writeNetResult writes id,cleared,remaining for every obligation, in input order.

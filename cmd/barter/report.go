@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -52,9 +51,7 @@ Amounts are in the unit of account. Give --quarter (2025Q1) or --from and --to.`
 				return err
 			}
 			if format == "json" {
-				enc := json.NewEncoder(a.out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(barterhttp.NewReport(r))
+				return a.writeJSON(barterhttp.NewReport(r))
 			}
 			return writeReport(a.out, r)
 		},

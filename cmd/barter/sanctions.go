@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -87,9 +86,7 @@ is 0 either way.`,
 			}
 			version := l.Generated.UTC().Format("2006-01-02 15:04 UTC")
 			if format == "json" {
-				enc := json.NewEncoder(a.out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(struct {
+				return a.writeJSON(struct {
 					List     string `json:"list"`
 					Version  string `json:"version"`
 					Entries  int    `json:"entries"`
