@@ -120,7 +120,7 @@ func (s *Service) Report(ctx context.Context, from, to Date) (*Report, error) {
 		if r.Chapters, err = tx.PostedByChapter(ctx, from, to); err != nil {
 			return err
 		}
-		ps, err := s.positions(ctx, tx, to, true)
+		ps, err := s.positionsOf(auths, after, to)
 		if err != nil {
 			return err
 		}

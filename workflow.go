@@ -174,6 +174,12 @@ func (s *Service) positions(ctx context.Context, tx Tx, asOf Date, view bool) ([
 	if err != nil {
 		return nil, err
 	}
+	return s.positionsOf(auths, totals, asOf)
+}
+
+// positionsOf returns the positions as of a day of the issued authorizations among
+// auths, given their totals as of that day.
+func (s *Service) positionsOf(auths []Authorization, totals map[string]Totals, asOf Date) ([]Position, error) {
 	ps := make([]Position, 0, len(auths))
 	for i := range auths {
 		a := &auths[i]
