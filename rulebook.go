@@ -136,10 +136,9 @@ func (rb Rulebook) toBalanceMinor(imports, exports int64) (exportsDue, importsDu
 		larger, other = exports, imports
 	}
 	// The other leg must reach ceil(larger x (10^k - t) / 10^k), and more than nothing.
+	// larger < 2^62 (hundredths) and 10^k - t <= 10^k, so the product's high word is
+	// below 10^k / 4 and the division cannot overflow.
 	hi, lo := bits.Mul64(uint64(larger), pow10[-e]-uint64(t))
-	if hi >= pow10[-e] {
-		return 0, 0, false
-	}
 	q, r := bits.Div64(hi, lo, pow10[-e])
 	if r > 0 {
 		q++
